@@ -1,0 +1,51 @@
+/**
+ * The `mdlab` command line. Errors a user can act on print as one line and exit non-zero;
+ * MDLAB_DEBUG=1 adds the stack.
+ */
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { MdlabError } from '../errors.js';
+import { takeExitCode } from './action.js';
+import { registerInspect } from './inspect.js';
+import { registerSynth } from './synth.js';
+
+const require = createRequire(import.meta.url);
+const pkg = require('../../package.json') as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('mdlab')
+    .description('multicast market-data kernel-bypass lab: emulated NIC and Onload stacks, the real kernel path, real subscriber processes')
+    .version(pkg.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerSynth(program);
+  registerInspect(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return takeExitCode();
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; usage errors have been printed by commander already.
+      return err.exitCode;
+    }
+    const debug = process.env.MDLAB_DEBUG === '1';
+    if (err instanceof MdlabError) {
+      process.stderr.write(`mdlab: ${err.message}\n`);
+    } else if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'EPIPE') {
+      return 0;
+    } else {
+      const msg = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`mdlab: internal error: ${msg}${debug ? '' : ' (MDLAB_DEBUG=1 shows the stack)'}\n`);
+    }
+    if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,54 @@
+/** Peak count of packets and messages in any window of `windowNs` (sliding, not binned). */
+export class SlidingPeak {
+  private times = new Float64Array(1024);
+  private counts = new Uint32Array(1024);
+  private head = 0;
+  private size = 0;
+  private packets = 0;
+  private messages = 0;
+  peakPackets = 0;
+  peakPacketsAtNs = 0;
+  peakMessages = 0;
+  peakMessagesAtNs = 0;
+
+  constructor(readonly windowNs: number) {}
+
+  /** Adds one packet with `messages` at `tNs` (non-decreasing). */
+  add(tNs: number, messages: number): void {
+    const cap = this.times.length;
+    while (this.size > 0 && this.times[this.head] <= tNs - this.windowNs) {
+      this.packets--;
+      this.messages -= this.counts[this.head];
+      this.head = (this.head + 1) % cap;
+      this.size--;
+    }
+    if (this.size === cap) this.grow();
+    const at = (this.head + this.size) % this.times.length;
+    this.times[at] = tNs;
+    this.counts[at] = messages;
+    this.size++;
+    this.packets++;
+    this.messages += messages;
+    if (this.packets > this.peakPackets) {
+      this.peakPackets = this.packets;
+      this.peakPacketsAtNs = tNs;
+    }
+    if (this.messages > this.peakMessages) {
+      this.peakMessages = this.messages;
+      this.peakMessagesAtNs = tNs;
+    }
+  }
+
+  private grow(): void {
+    const cap = this.times.length;
+    const times = new Float64Array(cap * 2);
+    const counts = new Uint32Array(cap * 2);
+    for (let i = 0; i < this.size; i++) {
+      times[i] = this.times[(this.head + i) % cap];
+      counts[i] = this.counts[(this.head + i) % cap];
+    }
+    this.times = times;
+    this.counts = counts;
+    this.head = 0;
+  }
+}
