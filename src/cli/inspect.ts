@@ -18,6 +18,8 @@ export function registerInspect(program: Command): void {
       progress.done();
       if (opts.json) writeJson(summary);
       else process.stdout.write(formatInspect(summary));
+      // The report above shows what was read; the error line says why it stopped.
+      if (summary.error) process.stderr.write(`mdlab: ${summary.error}\n`);
       return summary.complete ? 0 : 1;
     }));
 }
