@@ -4,6 +4,17 @@ import { inspectFeed, type InspectSummary } from '../feed/inspect.js';
 import { fmtInt, table, writeJson } from './output.js';
 import { Progress } from './progress.js';
 import { act } from './action.js';
+import { intOption } from './parse.js';
+import { makeChannels } from '../feed/channels.js';
+import { DEFAULT_PACKETIZER } from '../feed/packetizer.js';
+
+interface InspectFlags {
+  json?: boolean;
+  channels: number;
+  locateMax: number;
+  maxMessages: number;
+  maxBytes: number;
+}
 
 export function registerInspect(program: Command): void {
   program
@@ -11,8 +22,16 @@ export function registerInspect(program: Command): void {
     .description('what a recording holds: packets, groups, sessions, messages by type, rates, gaps, skipped frames')
     .argument('<file>', 'pcap, pcapng or binary ITCH 5.0 file (plain or gzip)')
     .option('--json', 'print the summary as JSON')
-    .action(act(async (file: string, opts: { json?: boolean }) => {
-      const reader = await openFeed(file);
+    .option('--channels <k>', 'binary ITCH files: channels to split stock locates into', intOption('--channels', 1, 64), 1)
+    .option('--locate-max <n>', 'binary ITCH files: highest stock locate, for the channel ranges', intOption('--locate-max', 1, 65535), 10000)
+    .option('--max-messages <n>', 'binary ITCH files: most messages per MoldUDP64 packet', intOption('--max-messages', 1, 65534), DEFAULT_PACKETIZER.maxMessages)
+    .option('--max-bytes <n>', 'binary ITCH files: most payload bytes per packet', intOption('--max-bytes', 72, 65507), DEFAULT_PACKETIZER.maxBytes)
+    .action(act(async (file: string, opts: InspectFlags) => {
+      const reader = await openFeed(file, {
+        channels: makeChannels(opts.channels, opts.locateMax),
+        maxMessages: opts.maxMessages,
+        maxBytes: opts.maxBytes,
+      });
       const progress = new Progress('inspect', opts.json === true);
       const summary = await inspectFeed(reader, (packets) => progress.update(`${fmtInt(packets)} packets`));
       progress.done();

@@ -3,6 +3,7 @@
  * checksums valid, sessions, sequence numbers and message counts as mdlab wrote them.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openFeed } from '../../src/feed/open-feed.js';
 import { inspectFeed } from '../../src/feed/inspect.js';
@@ -11,6 +12,7 @@ import { SYNTH_DEFAULTS, tradingDayEpoch, writeSynthRecording } from '../../src/
 import { tempDir } from '../helpers/tmp.js';
 
 const HAS_TSHARK = spawnSync('tshark', ['--version'], { encoding: 'utf8' }).status === 0;
+const HAS_EDITCAP = spawnSync('editcap', ['-v'], { encoding: 'utf8' }).status === 0 && spawnSync('mergecap', ['-v']).status === 0;
 const tmp = tempDir();
 
 describe.skipIf(!HAS_TSHARK)(`tshark reads mdlab recordings${HAS_TSHARK ? '' : ' [skipped: tshark is not installed; .ci/run installs it]'}`, () => {
@@ -52,5 +54,31 @@ describe.skipIf(!HAS_TSHARK)(`tshark reads mdlab recordings${HAS_TSHARK ? '' : '
       mine.sessions.map((s) => [`${s.group} ${s.session}`, s.firstSequence, s.nextSequence, s.messages]),
     );
     expect(mine.heartbeats).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!HAS_EDITCAP)('reads the same feed back from pcapng and µs pcap written by editcap, and from a two-interface mergecap file', async () => {
+    const file = tmp.file('ed.pcap');
+    await writeSynthRecording({
+      ...DEFAULT_GENERATOR, ...SYNTH_DEFAULTS, seed: 6, durationNs: 1e9, startNs: OPEN_NS - 5e8, rate: 500, symbols: 30,
+      channels: 2, dayEpochSec: tradingDayEpoch('2026-01-05'), heartbeatNs: 1e9,
+    }, file);
+    const base = await inspectFeed(await openFeed(file));
+    const counts = (s: typeof base) => [s.packets, s.messages, s.sessions.map((x) => [x.session, x.firstSequence, x.nextSequence, x.gaps])];
+    for (const [fmt, name] of [['pcapng', 'ed.pcapng'], ['pcap', 'ed-us.pcap']]) {
+      const out = tmp.file(name);
+      expect(spawnSync('editcap', ['-F', fmt, file, out]).status).toBe(0);
+      const s = await inspectFeed(await openFeed(out));
+      expect(s.format).toBe(fmt);
+      expect(counts(s)).toEqual(counts(base));
+    }
+    // The same capture twice, merged into one pcapng with an interface each (like an A and a B
+    // feed captured on two ports): every message arrives twice and is counted as a duplicate.
+    const copy = tmp.file('copy.pcap', readFileSync(file));
+    const merged = tmp.file('merged.pcapng');
+    expect(spawnSync('mergecap', ['-F', 'pcapng', '-I', 'none', '-w', merged, file, copy]).status).toBe(0);
+    const m = await inspectFeed(await openFeed(merged));
+    expect(m.header.interfaces).toBe(2);
+    expect(m.packets).toBe(2 * base.packets);
+    expect(m.sessions.map((x) => [x.session, x.messages, x.duplicateMessages, x.gaps])).toEqual(base.sessions.map((x) => [x.session, 2 * x.messages, x.messages, 0]));
   });
 });

@@ -30,6 +30,12 @@ interface Interface {
   offsetSec: number;
 }
 
+function resolutionName(i: Interface): string {
+  if (i.base === 10 && i.exponent === 9) return 'ns';
+  if (i.base === 10 && i.exponent === 6) return 'us';
+  return `${i.base}^-${i.exponent} s`;
+}
+
 export class PcapngReader implements FrameReader {
   readonly format = 'pcapng' as const;
   readonly frame = newFrame();
@@ -48,7 +54,7 @@ export class PcapngReader implements FrameReader {
       sections: this.sections,
       interfaces: this.allInterfaces.length,
       linktypes: [...new Set(this.allInterfaces.map((i) => i.linktype))].join(','),
-      timestampResolution: [...new Set(this.allInterfaces.map((i) => `${i.base}^-${i.exponent}`))].join(','),
+      timestampResolution: [...new Set(this.allInterfaces.map(resolutionName))].join(','),
     };
   }
 
