@@ -17,15 +17,15 @@ export interface FeedPacket {
   dstAddr: number;
   dstPort: number;
   /** The UDP payload (a MoldUDP64 packet): `bytes[offset, offset+length)`. */
-  bytes: Uint8Array;
+  bytes: Buffer;
   view: DataView;
   offset: number;
   length: number;
 }
 
 export function newFeedPacket(): FeedPacket {
-  const empty = new Uint8Array(0);
-  return { number: 0, tsSec: 0, tsNsec: 0, srcAddr: 0, srcPort: 0, dstAddr: 0, dstPort: 0, bytes: empty, view: new DataView(empty.buffer), offset: 0, length: 0 };
+  const empty = Buffer.alloc(0);
+  return { number: 0, tsSec: 0, tsNsec: 0, srcAddr: 0, srcPort: 0, dstAddr: 0, dstPort: 0, bytes: empty, view: new DataView(empty.buffer, empty.byteOffset, 0), offset: 0, length: 0 };
 }
 
 export type SkipCounts = Partial<Record<SkipReason, { count: number; firstPacket: number }>>;

@@ -22,7 +22,7 @@ export interface ItchFileOptions extends Partial<Omit<PacketizerOptions, 'channe
 }
 
 interface Slot {
-  bytes: Uint8Array;
+  bytes: Buffer;
   view: DataView;
   length: number;
   wireNs: number;
@@ -65,13 +65,13 @@ export class ItchFileFeedReader implements FeedReader {
 
   private enqueue(channel: Channel, wireNs: number, bytes: Uint8Array, length: number): void {
     if (this.tail === this.queue.length) {
-      const buf = new Uint8Array(Math.max(1500, length));
-      this.queue.push({ bytes: buf, view: new DataView(buf.buffer), length: 0, wireNs: 0, channel });
+      const buf = Buffer.alloc(Math.max(1500, length));
+      this.queue.push({ bytes: buf, view: new DataView(buf.buffer, buf.byteOffset, buf.byteLength), length: 0, wireNs: 0, channel });
     }
     let slot = this.queue[this.tail];
     if (slot.bytes.length < length) {
-      const buf = new Uint8Array(length);
-      slot = this.queue[this.tail] = { bytes: buf, view: new DataView(buf.buffer), length: 0, wireNs: 0, channel };
+      const buf = Buffer.alloc(length);
+      slot = this.queue[this.tail] = { bytes: buf, view: new DataView(buf.buffer, buf.byteOffset, buf.byteLength), length: 0, wireNs: 0, channel };
     }
     slot.bytes.set(bytes.subarray(0, length));
     slot.length = length;

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "mdlab_shm",
+      "sources": ["native/shm.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"],
+      "libraries": ["-lrt"]
+    }
+  ]
+}

@@ -1,0 +1,142 @@
+/*
+ * mdlab's shared-memory addon: POSIX shared memory segments (shm_open + mmap) as
+ * ArrayBuffers, so that several processes map the same bytes. That is all it does.
+ *
+ *   create(name, size) -> ArrayBuffer   new segment, mode 0600, fails if it exists
+ *   open(name)         -> ArrayBuffer   an existing segment, its whole size
+ *   unlink(name)       -> boolean       removes the name (mappings stay valid)
+ *
+ * A mapping is unmapped when its ArrayBuffer is garbage collected. Names are checked
+ * here as well as in JS: "/mdlab." followed by [A-Za-z0-9._-], at most 200 bytes.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <node_api.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_NAME 200
+#define MAX_SIZE ((size_t)1 << 34) /* 16 GiB: far above any lab's need, below overflow */
+
+static napi_value throw_errno(napi_env env, const char *what, const char *name, int err) {
+  char msg[400];
+  snprintf(msg, sizeof msg, "%s %s: %s", what, name, strerror(err));
+  napi_throw_error(env, err == EEXIST ? "EEXIST" : err == ENOENT ? "ENOENT" : "ESHM", msg);
+  return NULL;
+}
+
+static int valid_name(const char *s) {
+  const char *prefix = "/mdlab.";
+  size_t n = strlen(s);
+  if (n <= strlen(prefix) || n > MAX_NAME || strncmp(s, prefix, strlen(prefix)) != 0) return 0;
+  for (size_t i = 1; i < n; i++) {
+    char c = s[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) return 0;
+  }
+  return 1;
+}
+
+static int get_name(napi_env env, napi_value v, char *out) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, out, MAX_NAME + 2, &len) != napi_ok || len > MAX_NAME || !valid_name(out)) {
+    napi_throw_type_error(env, "EINVAL", "segment name must be \"/mdlab.\" followed by letters, digits, '.', '_' or '-'");
+    return 0;
+  }
+  return 1;
+}
+
+static void unmap(napi_env env, void *data, void *hint) {
+  (void)env;
+  munmap(data, (size_t)(uintptr_t)hint);
+}
+
+static napi_value wrap(napi_env env, void *addr, size_t size) {
+  napi_value ab;
+  if (napi_create_external_arraybuffer(env, addr, size, unmap, (void *)(uintptr_t)size, &ab) != napi_ok) {
+    munmap(addr, size);
+    napi_throw_error(env, "ESHM", "cannot wrap the mapping in an ArrayBuffer");
+    return NULL;
+  }
+  return ab;
+}
+
+static napi_value create(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  char name[MAX_NAME + 2];
+  double dsize = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2 || !get_name(env, argv[0], name)) return NULL;
+  if (napi_get_value_double(env, argv[1], &dsize) != napi_ok || !(dsize >= 1) || dsize > (double)MAX_SIZE || dsize != (double)(size_t)dsize) {
+    napi_throw_range_error(env, "EINVAL", "segment size must be a whole number of bytes, at least 1");
+    return NULL;
+  }
+  size_t size = (size_t)dsize;
+  int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600);
+  if (fd < 0) return throw_errno(env, "cannot create shared memory segment", name, errno);
+  if (ftruncate(fd, (off_t)size) != 0) {
+    int err = errno;
+    close(fd);
+    shm_unlink(name);
+    return throw_errno(env, "cannot size shared memory segment", name, err);
+  }
+  void *addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  int err = errno;
+  close(fd);
+  if (addr == MAP_FAILED) {
+    shm_unlink(name);
+    return throw_errno(env, "cannot map shared memory segment", name, err);
+  }
+  return wrap(env, addr, size);
+}
+
+static napi_value open_segment(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char name[MAX_NAME + 2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || !get_name(env, argv[0], name)) return NULL;
+  int fd = shm_open(name, O_RDWR, 0);
+  if (fd < 0) return throw_errno(env, "cannot open shared memory segment", name, errno);
+  struct stat st;
+  if (fstat(fd, &st) != 0 || st.st_size <= 0) {
+    int err = st.st_size <= 0 ? EINVAL : errno;
+    close(fd);
+    return throw_errno(env, "cannot size shared memory segment", name, err);
+  }
+  size_t size = (size_t)st.st_size;
+  void *addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  int err = errno;
+  close(fd);
+  if (addr == MAP_FAILED) return throw_errno(env, "cannot map shared memory segment", name, err);
+  return wrap(env, addr, size);
+}
+
+static napi_value unlink_segment(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char name[MAX_NAME + 2];
+  napi_value result;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || !get_name(env, argv[0], name)) return NULL;
+  int ok = shm_unlink(name) == 0;
+  if (!ok && errno != ENOENT) return throw_errno(env, "cannot unlink shared memory segment", name, errno);
+  napi_get_boolean(env, ok, &result);
+  return result;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"create", NULL, create, NULL, NULL, NULL, napi_default, NULL},
+    {"open", NULL, open_segment, NULL, NULL, NULL, napi_default, NULL},
+    {"unlink", NULL, unlink_segment, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

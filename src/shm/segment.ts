@@ -1,0 +1,96 @@
+/**
+ * Shared-memory segments (POSIX shm under /dev/shm) through mdlab's tiny N-API addon
+ * (native/shm.c, built by node-gyp during `npm install`). Every mdlab segment is named
+ * `mdlab.<lab pid>.<what>`, so a lab's segments can be found, and stale ones swept.
+ */
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { MdlabError } from '../errors.js';
+
+interface ShmAddon {
+  create(name: string, size: number): ArrayBuffer;
+  open(name: string): ArrayBuffer;
+  unlink(name: string): boolean;
+}
+
+let addon: ShmAddon | undefined;
+
+function load(): ShmAddon {
+  if (!addon) {
+    const require = createRequire(import.meta.url);
+    try {
+      addon = require('../../build/Release/mdlab_shm.node') as ShmAddon;
+    } catch (err) {
+      throw new MdlabError(`the shared-memory addon is not built (${(err as Error).message.split('\n')[0]}); run npm install`);
+    }
+  }
+  return addon;
+}
+
+export const SHM_DIR = '/dev/shm';
+export const SEGMENT_PREFIX = 'mdlab.';
+
+export function segmentName(labPid: number, what: string): string {
+  return `${SEGMENT_PREFIX}${labPid}.${what}`;
+}
+
+/** Creates a new segment (mode 0600), zero-filled; fails if the name exists. */
+export function createSegment(name: string, size: number): ArrayBuffer {
+  return load().create(`/${name}`, size);
+}
+
+export function openSegment(name: string): ArrayBuffer {
+  try {
+    return load().open(`/${name}`);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') throw new MdlabError(`shared memory segment ${name} does not exist (has the lab stopped?)`);
+    throw err;
+  }
+}
+
+/** Removes the name; processes that mapped it keep their mapping. True if it existed. */
+export function unlinkSegment(name: string): boolean {
+  return load().unlink(`/${name}`);
+}
+
+/** Names of mdlab segments in /dev/shm, optionally of one lab. */
+export function listSegments(labPid?: number): string[] {
+  const prefix = labPid === undefined ? SEGMENT_PREFIX : `${SEGMENT_PREFIX}${labPid}.`;
+  try {
+    return readdirSync(SHM_DIR).filter((n) => n.startsWith(prefix)).sort();
+  } catch {
+    return [];
+  }
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes segments left by labs whose process is gone (a lab killed with SIGKILL). */
+export function sweepStaleSegments(): string[] {
+  const removed: string[] = [];
+  for (const name of listSegments()) {
+    const pid = Number(name.split('.')[1]);
+    if (Number.isInteger(pid) && pid > 0 && !pidAlive(pid)) {
+      unlinkSegment(name);
+      removed.push(name);
+    }
+  }
+  return removed;
+}
+
+/** Checks a segment's magic and layout version, as every reader must before trusting it. */
+export function checkHeader(i32: Int32Array, magic: number, version: number, what: string): void {
+  if (i32[0] !== magic) throw new MdlabError(`${what}: not an mdlab segment of this kind (magic 0x${(i32[0] >>> 0).toString(16)})`);
+  if (i32[1] !== version) throw new MdlabError(`${what}: layout version does not match: version=${i32[1]} required=${version}`);
+}
+
+export function fourcc(s: string): number {
+  return (s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24)) | 0;
+}
