@@ -70,11 +70,17 @@ export interface EventContext {
  */
 export function pathEvents(ctx: EventContext, before: Steering, after: Steering, members: readonly Member[], departed: readonly Member[]): PathEvent[] {
   const buckets = new Map<string, { group: string; from: Path | 'none'; to: Path | 'none'; cause: Cause | null; members: Member[] }>();
+  // One event per group, destination and cause: members arriving from different paths are told
+  // together (the one that had bypass, and the one whose join took it away, fall back as one).
+  const weight: Record<Path | 'none', number> = { bypass: 3, kernel: 2, lost: 1, none: 0 };
   const add = (m: Member, from: Path | 'none', to: Path | 'none', cause: Cause | null) => {
-    const k = `${m.group}|${from}|${to}|${cause}`;
+    const k = to === 'none' ? `${m.group}|${from}|none` : `${m.group}|${to}|${cause}`;
     const b = buckets.get(k);
-    if (b) b.members.push(m);
-    else buckets.set(k, { group: m.group, from, to, cause, members: [m] });
+    if (!b) buckets.set(k, { group: m.group, from, to, cause, members: [m] });
+    else {
+      b.members.push(m);
+      if (weight[from] > weight[b.from]) b.from = from;
+    }
   };
   for (const m of members) {
     const prev = before.decisions.get(m.id);

@@ -144,7 +144,9 @@ describe('path events', () => {
     const s2 = decide(siena, 4096, [a, b], s1.filters);
     const events = pathEvents(ctx, s1, s2, [a, b], []);
     const fallback = events.filter((e) => e.kind === 'fallback');
-    expect(fallback).toHaveLength(2); // book1 from bypass, book2 from none: both now kernel
+    expect(fallback).toHaveLength(1); // book1 from bypass and book2 from none, told as one
+    expect(fallback[0].subscribers.map((x) => x.name)).toEqual(['book1', 'book2']);
+    expect(fallback[0].from).toBe('bypass');
     for (const e of fallback) {
       expect(e).toMatchObject({ atMs: 812, group: G1, path: 'kernel', cause: 'mcast-conflict' });
       expect(e.message).toContain(`stack 1 (book1, pid ${a.pid})`);

@@ -1,0 +1,73 @@
+/**
+ * Nothing lost: for every subscriber and group, packets sent = delivered (bypass + kernel) +
+ * dropped, each drop with its cause. The NIC counts what it sent to each membership and by
+ * which path; the subscriber counts what it received and the gaps it saw in each path's
+ * sequence. Pure: the same inputs give the same account.
+ */
+import type { MemberCounters } from '../nic/nic-layout.js';
+import type { MembershipReport } from '../subscriber/protocol.js';
+
+export type DropCause = 'ring-overrun' | 'oflow-drop' | 'non-onload-loss' | 'process-exit';
+
+export const DROP_DESCRIPTIONS: Readonly<Record<DropCause | 'in-flight', string>> = {
+  'ring-overrun': 'the NIC lapped a slow reader on its stack\'s RX ring: read faster, shorten per-packet work, or a bigger ring',
+  'oflow-drop': 'the kernel socket\'s receive queue overflowed: the reader fell behind on the kernel path (raise SO_RCVBUF, or keep bypass)',
+  'non-onload-loss': 'a socket outside Onload on a group the NIC steers to a stack receives nothing: run it under Onload, or replicate',
+  'process-exit': 'the subscriber process exited; packets sent to it after its last report were never read',
+  'in-flight': 'sent and not yet read: on the ring, in a socket queue, or between processes (only while the run goes on)',
+};
+
+export interface Account {
+  sent: number;
+  delivered: { bypass: number; kernel: number };
+  dropped: Partial<Record<DropCause, number>>;
+  /** Drops the subscriber itself saw as sequence gaps, to set beside the totals. */
+  detected: { ringOverrun: number; oflow: number };
+  /** Not yet read (only while running; at the end this is attributed to a cause). */
+  inFlight: number;
+  /** sent === bypass + kernel + dropped + inFlight, which must always hold. */
+  balanced: boolean;
+}
+
+export function account(nic: MemberCounters, report: MembershipReport | undefined, state: 'running' | 'final' | 'exited'): Account {
+  const bypass = report?.receivedBypass ?? 0;
+  const kernel = report?.receivedKernel ?? 0;
+  const ringGaps = report?.ringDrops ?? 0;
+  const kernelGaps = report?.kernelDrops ?? 0;
+  const dropped: Partial<Record<DropCause, number>> = {};
+  let inFlight = 0;
+  if (nic.lost > 0) dropped['non-onload-loss'] = nic.lost;
+  const ringLeft = Math.max(0, nic.viaBypass - bypass);
+  const kernelLeft = Math.max(0, nic.viaKernel - kernel);
+  if (state === 'running') {
+    // Gaps seen are drops; the rest is still on its way.
+    if (ringGaps > 0) dropped['ring-overrun'] = Math.min(ringGaps, ringLeft);
+    if (kernelGaps > 0) dropped['oflow-drop'] = Math.min(kernelGaps, kernelLeft);
+    inFlight = ringLeft - (dropped['ring-overrun'] ?? 0) + kernelLeft - (dropped['oflow-drop'] ?? 0);
+  } else if (state === 'final') {
+    // Drained: what did not arrive was lost, on the path it was sent by.
+    if (ringLeft > 0) dropped['ring-overrun'] = ringLeft;
+    if (kernelLeft > 0) dropped['oflow-drop'] = kernelLeft;
+  } else {
+    // Exited: the gaps it reported keep their cause; everything else died with it.
+    const ring = Math.min(ringGaps, ringLeft);
+    const oflow = Math.min(kernelGaps, kernelLeft);
+    if (ring > 0) dropped['ring-overrun'] = ring;
+    if (oflow > 0) dropped['oflow-drop'] = oflow;
+    const rest = ringLeft - ring + kernelLeft - oflow;
+    if (rest > 0) dropped['process-exit'] = rest;
+  }
+  const droppedTotal = Object.values(dropped).reduce((n, x) => n + (x ?? 0), 0);
+  return {
+    sent: nic.sent,
+    delivered: { bypass, kernel },
+    dropped,
+    detected: { ringOverrun: ringGaps, oflow: kernelGaps },
+    inFlight,
+    balanced: nic.sent === bypass + kernel + droppedTotal + inFlight && bypass <= nic.viaBypass && kernel <= nic.viaKernel,
+  };
+}
+
+export function droppedTotal(a: Account): number {
+  return Object.values(a.dropped).reduce((n, x) => n + (x ?? 0), 0);
+}

@@ -1,0 +1,678 @@
+/**
+ * The lab's controller, Onload's driver in this emulation: it creates the NIC segment and the
+ * stacks, starts the NIC and the subscriber processes, turns joins, leaves and exits into
+ * filter decisions (the pure core in onload/fallback.ts), publishes the steering table, keeps
+ * the event timeline, gathers snapshots, and tears everything down, whatever ends the run.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
+import { MdlabError } from '../errors.js';
+import { parseGroup } from '../feed/channels.js';
+import { HistogramStore, type LatencySummary } from '../metrics/histogram-store.js';
+import { nowNs } from '../metrics/clock.js';
+import type { Clock, RecordedPath } from '../metrics/latency.js';
+import { describeNic } from '../nic/models.js';
+import { MAX_STACKS, MEMBER_ACTIVE, MEMBER_ENDED, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_NONE } from '../nic/nic-layout.js';
+import type { FromNic, ToNic } from '../nic/nic-protocol.js';
+import { decide, EMPTY_STEERING, type KernelReason, type Member, type Path, type Steering } from '../onload/fallback.js';
+import { pathEvents } from '../onload/path-events.js';
+import { RegistryWriter, type MemberState } from '../onload/registry.js';
+import { DEFAULT_SLOT_BYTES, MAX_MEMBERSHIPS, StackSegment } from '../onload/stack-layout.js';
+import { segmentName, sweepStaleSegments, unlinkSegment } from '../shm/segment.js';
+import type { FromSubscriber, MembershipReport, SubscriberSnapshot, ToSubscriber } from '../subscriber/protocol.js';
+import { spins, waitingName, type SubscriberSettings } from '../subscriber/settings.js';
+import { account, droppedTotal, type Account } from './accounting.js';
+import { forkChild, lastErrorLine } from './children.js';
+import type { LabConfig } from './config.js';
+import type { GroupView, LabEvent, LabSnapshot, LabState, LatencyByClock, MembershipSnapshot, ProcessEvent, StackView, SubscriberSnapshotView, Totals } from './snapshot.js';
+
+export interface LabOptions {
+  /** Overrides the config's duration. */
+  durationNs?: number | null;
+  /** Overrides the config's speed (0 = top speed). */
+  speed?: number;
+  /** How often subscribers report and the lab publishes a snapshot. */
+  snapshotMs?: number;
+}
+
+interface StackState {
+  id: number;
+  slot: number;
+  name: string | null;
+  segment: string;
+  seg: StackSegment;
+  pids: Set<number>;
+  live: boolean;
+}
+
+interface MembershipState {
+  id: number;
+  group: number;
+  groupName: string;
+  member: Member;
+  active: boolean;
+  /** The last report from the subscriber (or its final one). */
+  report: MembershipReport | undefined;
+  finalReport: boolean;
+  /** Frozen when the membership ended: what the NIC counted for it. */
+  endedAccount: Account | null;
+}
+
+interface SubscriberState {
+  index: number;
+  settings: SubscriberSettings;
+  child: ChildProcess;
+  stderr: () => string;
+  pid: number;
+  alive: boolean;
+  exit: string | null;
+  stack: StackState | null;
+  memberships: Map<number, MembershipState>;
+  last: SubscriberSnapshot | undefined;
+  final: boolean;
+  waiters: Map<string, (msg: FromSubscriber) => void>;
+}
+
+type Listener = (s: LabSnapshot) => void;
+
+const STARTUP_TIMEOUT_MS = 15_000;
+const DRAIN_TIMEOUT_MS = 10_000;
+const START_DELAY_NS = 100e6;
+
+export class Lab {
+  private readonly labPid = process.pid;
+  private readonly nicSegmentName = segmentName(process.pid, 'nic');
+  private readonly registryName = segmentName(process.pid, 'registry');
+  private nicSeg: NicSegment | undefined;
+  private registry: RegistryWriter | undefined;
+  private nic: { child: ChildProcess; stderr: () => string; pid: number } | undefined;
+  private nicChild: ChildProcess | undefined;
+  private readonly stacks = new Map<string, StackState>();
+  private readonly subscribers: SubscriberState[] = [];
+  private readonly groupIndex = new Map<string, number>();
+  private readonly members: Member[] = [];
+  private readonly allMemberships = new Map<number, MembershipState>();
+  private steering: Steering = EMPTY_STEERING;
+  private nextMembership = 0;
+  private readonly histograms = new HistogramStore();
+  private readonly events: LabEvent[] = [];
+  private readonly listeners = new Set<Listener>();
+  private state: LabState = 'starting';
+  private startNs = 0;
+  private endNs = 0;
+  private snapshotTimer: NodeJS.Timeout | undefined;
+  private nicDone: Promise<string> | undefined;
+  private error: string | null = null;
+  private readonly warnings: string[] = [];
+  private tornDown = false;
+  private lengthNs: number | null = null;
+  private lastRate = { atNs: 0, packets: 0, messages: 0, pps: 0, mps: 0 };
+  private readonly durationNs: number | null;
+  private readonly speed: number;
+  private readonly snapshotMs: number;
+
+  constructor(readonly config: LabConfig, options: LabOptions = {}) {
+    this.durationNs = options.durationNs !== undefined ? options.durationNs : config.durationNs;
+    this.speed = options.speed ?? config.speed;
+    this.snapshotMs = options.snapshotMs ?? 250;
+    config.groups.forEach((g, i) => this.groupIndex.set(g, i));
+  }
+
+  /** Publishes snapshots to `fn` until unsubscribed. */
+  subscribe(fn: Listener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private get runMs(): number {
+    if (this.startNs === 0) return 0;
+    return ((this.endNs || nowNs()) - this.startNs) / 1e6;
+  }
+
+  private emit(e: LabEvent): void {
+    this.events.push(e);
+  }
+
+  private processEvent(kind: ProcessEvent['kind'], sub: SubscriberState | null, message: string): void {
+    this.emit({ atMs: Math.max(0, this.runMs), kind, subscriber: sub?.settings.name ?? null, pid: sub?.pid ?? null, message });
+  }
+
+  // ---------------------------------------------------------------- setup
+
+  /** Creates the segments and processes, joins every group, and starts the replay. */
+  async start(): Promise<void> {
+    try {
+      sweepStaleSegments();
+      this.nicSeg = NicSegment.create(this.nicSegmentName);
+      this.registry = new RegistryWriter(this.registryName);
+      this.config.groups.forEach((g, i) => {
+        const { group, port } = parseGroup(g);
+        this.nicSeg!.setGroup(i, group, port);
+      });
+      this.checkCores();
+      await this.startNic();
+      for (const s of this.config.subscribers) await this.startSubscriber(s);
+      for (const sub of this.subscribers) for (const g of sub.settings.groups) await this.joinGroup(sub, g);
+      this.go();
+    } catch (err) {
+      await this.teardown();
+      throw err;
+    }
+  }
+
+  private checkCores(): void {
+    const spinning = this.config.subscribers.filter(spins).length;
+    const cores = cpus().length;
+    // The NIC paces by spinning too, between packets closer than 2 ms.
+    if (spinning + 1 > cores) {
+      const w = `${spinning} subscriber${spinning === 1 ? '' : 's'} spin (EF_POLL_USEC) and the NIC paces by spinning, on ${cores} core${cores === 1 ? '' : 's'}: spinners will steal each other's time and latency will suffer; give each spinning process a core, or use EF_INT_DRIVEN=1`;
+      this.warnings.push(w);
+    }
+  }
+
+  private async startNic(): Promise<void> {
+    const { child, stderr } = forkChild('nic/nic-process.js');
+    this.nicChild = child;
+    const groups = this.config.groups.map((g) => {
+      const { group, port } = parseGroup(g);
+      return { addr: group, port };
+    });
+    let onReady!: (m: FromNic) => void;
+    const ready = new Promise<FromNic>((resolve) => (onReady = resolve));
+    let resolveDone!: (reason: string) => void;
+    this.nicDone = new Promise<string>((resolve) => (resolveDone = resolve));
+    child.on('message', (m: FromNic) => {
+      if (m.type === 'ready' || m.type === 'error') onReady(m);
+      if (m.type === 'done') resolveDone(m.reason);
+      if (m.type === 'error') {
+        this.error = `NIC: ${m.message}`;
+        resolveDone('error');
+      }
+    });
+    child.on('exit', (code, signal) => {
+      onReady({ type: 'error', message: `the NIC process exited (${signal ?? `code ${code}`}) ${lastErrorLine(stderr())}`.trim() });
+      if (this.state !== 'done' && this.state !== 'draining') {
+        this.error ??= `the NIC process exited (${signal ?? `code ${code}`}) ${lastErrorLine(stderr())}`.trim();
+        resolveDone('error');
+      }
+    });
+    this.sendNic({ type: 'start', recording: this.config.recording, nicSegment: this.nicSegmentName, groups, speed: this.speed, loop: this.config.loop });
+    const r = await withTimeout(ready, STARTUP_TIMEOUT_MS, 'the NIC did not start');
+    if (r.type === 'error') throw new MdlabError(`the NIC could not start: ${r.message}`);
+    if (r.type === 'ready') {
+      this.nic = { child, stderr, pid: r.pid };
+      this.lengthNs = r.lengthNs;
+    }
+  }
+
+  private sendNic(msg: ToNic | { type: 'speed'; speed: number } | { type: 'pause' } | { type: 'resume' }): void {
+    const child = this.nicChild;
+    if (child && child.connected) child.send(msg);
+  }
+
+  /** The stack a subscriber's sockets live in: by EF_NAME (shared), or its own. None outside Onload. */
+  private stackFor(s: SubscriberSettings, pid: number): StackState | null {
+    if (!s.onload || s.dontAccelerate) return null;
+    const key = s.efName ?? `#anon-${s.name}`;
+    let st = this.stacks.get(key);
+    if (!st) {
+      const id = this.stacks.size + 1;
+      if (id > MAX_STACKS) throw new MdlabError(`at most ${MAX_STACKS} stacks in one lab`);
+      const segment = segmentName(this.labPid, `stack${id}`);
+      const seg = StackSegment.create(segment, id, s.efName ?? '', { slotCount: s.ring, slotSize: DEFAULT_SLOT_BYTES, sockets: 32 });
+      st = { id, slot: id - 1, name: s.efName, segment, seg, pids: new Set(), live: true };
+      this.stacks.set(key, st);
+      this.nicSeg!.setStack(st.slot, id, segment);
+    } else if (st.seg.slotCount < s.ring) {
+      this.warnings.push(`${s.name} asks for a ${s.ring}-slot ring, but its shared stack ${st.name} was created with ${st.seg.slotCount}`);
+    }
+    st.pids.add(pid);
+    return st;
+  }
+
+  private async startSubscriber(settings: SubscriberSettings): Promise<SubscriberState> {
+    const { child, stderr } = forkChild('subscriber/subscriber-process.js');
+    const sub: SubscriberState = {
+      index: this.subscribers.length, settings, child, stderr, pid: child.pid ?? 0, alive: true, exit: null,
+      stack: null, memberships: new Map(), last: undefined, final: false, waiters: new Map(),
+    };
+    this.subscribers.push(sub);
+    child.on('message', (m: FromSubscriber) => this.onSubscriberMessage(sub, m));
+    child.on('exit', (code, signal) => this.onSubscriberExit(sub, code, signal));
+    sub.stack = this.stackFor(settings, sub.pid);
+    const ready = this.waitFor(sub, 'ready');
+    this.sendSub(sub, { type: 'init', index: sub.index, settings, nicSegment: this.nicSegmentName, snapshotMs: this.snapshotMs });
+    const r = await withTimeout(ready, STARTUP_TIMEOUT_MS, `${settings.name} did not start`);
+    if (r.type === 'error') throw new MdlabError(`${settings.name} could not start: ${r.message}`);
+    return sub;
+  }
+
+  private sendSub(sub: SubscriberState, msg: ToSubscriber): void {
+    if (sub.alive && sub.child.connected) sub.child.send(msg);
+  }
+
+  private waitFor(sub: SubscriberState, key: string): Promise<FromSubscriber> {
+    return new Promise((resolve) => sub.waiters.set(key, resolve));
+  }
+
+  private onSubscriberMessage(sub: SubscriberState, m: FromSubscriber): void {
+    switch (m.type) {
+      case 'snapshot': {
+        sub.last = m;
+        this.histograms.add(sub.settings.name, m.intervals);
+        for (const r of m.memberships) {
+          const ms = sub.memberships.get(r.membership);
+          if (ms && !ms.finalReport) ms.report = r;
+        }
+        if (m.final) {
+          sub.final = true;
+          for (const ms of sub.memberships.values()) ms.finalReport = ms.finalReport || ms.active;
+        }
+        sub.waiters.get(m.final ? 'final' : 'snapshot')?.(m);
+        break;
+      }
+      case 'ready':
+        sub.waiters.get('ready')?.(m);
+        break;
+      case 'joined':
+        sub.waiters.get(`joined:${m.membership}`)?.(m);
+        break;
+      case 'left': {
+        const ms = sub.memberships.get(m.membership);
+        if (ms) {
+          ms.report = m.report;
+          ms.finalReport = true;
+        }
+        sub.waiters.get(`left:${m.membership}`)?.(m);
+        break;
+      }
+      case 'error':
+        this.processEvent('warning', sub, `${sub.settings.name}: ${m.message}`);
+        for (const w of sub.waiters.values()) w(m);
+        break;
+    }
+  }
+
+  private kernelReason(s: SubscriberSettings): KernelReason {
+    if (!s.onload) return 'not-onload';
+    if (s.dontAccelerate) return 'not-accelerated';
+    if (!s.mcastRecv) return 'mcast-recv-off';
+    return null;
+  }
+
+  // ---------------------------------------------------------------- joins, leaves, exits
+
+  private async joinGroup(sub: SubscriberState, group: string): Promise<void> {
+    const g = this.groupIndex.get(group);
+    if (g === undefined) throw new MdlabError(`${group} is not a group of this lab's config`);
+    if ([...sub.memberships.values()].some((m) => m.active && m.groupName === group)) throw new MdlabError(`${sub.settings.name} is already joined to ${group}`);
+    if (this.nextMembership >= MAX_MEMBERSHIPS) throw new MdlabError(`no membership slots left (at most ${MAX_MEMBERSHIPS} joins in one run)`);
+    const id = this.nextMembership++;
+    const reason = this.kernelReason(sub.settings);
+    const { group: addr, port } = parseGroup(group);
+    const readsRing = sub.stack !== null && reason === null;
+    const joined = this.waitFor(sub, `joined:${id}`);
+    this.sendSub(sub, { type: 'join', membership: id, group: g, groupName: group, addr, port, stack: readsRing ? { segment: sub.stack!.segment, id: sub.stack!.id } : null });
+    const r = await withTimeout(joined, STARTUP_TIMEOUT_MS, `${sub.settings.name} did not join ${group}`);
+    if (r.type === 'error') throw new MdlabError(`${sub.settings.name} could not join ${group}: ${r.message}`);
+    const member: Member = { id, subscriber: sub.settings.name, pid: sub.pid, group, stack: sub.stack?.id ?? null, stackName: sub.stack?.name ?? null, kernelReason: reason };
+    const ms: MembershipState = { id, group: g, groupName: group, member, active: true, report: undefined, finalReport: false, endedAccount: null };
+    sub.memberships.set(id, ms);
+    this.allMemberships.set(id, ms);
+    this.members.push(member);
+    this.resteer([]);
+  }
+
+  /** Recomputes filters and paths, publishes them to the NIC, and records what changed. */
+  private resteer(departed: Member[]): void {
+    const before = this.steering;
+    const after = decide(this.config.nic, this.config.filterTable, this.members, before.filters);
+    this.steering = after;
+    const slots = new Map<number, number>();
+    for (const st of this.stacks.values()) slots.set(st.id, st.slot);
+    const groups = this.config.groups.map((g) => {
+      const gs = after.groups.get(g);
+      let mask = 0;
+      for (const id of gs?.stacks ?? []) mask |= 1 << slots.get(id)!;
+      return { kernel: gs?.kernel ?? false, stackMask: mask };
+    });
+    const rows = [...this.allMemberships.values()].map((ms) => {
+      const d = after.decisions.get(ms.id);
+      const path = !ms.active || !d ? PATH_NONE : d.path === 'bypass' ? PATH_BYPASS : d.path === 'kernel' ? PATH_KERNEL : PATH_LOST;
+      return { index: ms.id, group: ms.group, path, stackSlot: ms.member.stack === null ? 0 : slots.get(ms.member.stack) ?? 0, subscriber: 0, state: ms.active ? MEMBER_ACTIVE : MEMBER_ENDED };
+    });
+    this.nicSeg!.publishSteering(groups, rows);
+    for (const e of pathEvents({ nic: this.config.nic, filterTable: this.config.filterTable, atMs: Math.max(0, this.runMs) }, before, after, this.members, departed)) this.emit(e);
+    this.publishRegistry();
+  }
+
+  private endMembership(sub: SubscriberState, ms: MembershipState): void {
+    ms.active = false;
+    const i = this.members.indexOf(ms.member);
+    if (i >= 0) this.members.splice(i, 1);
+  }
+
+  /** The subscriber leaves a group: the filter decision is redone at once, then it drains and closes. */
+  async leave(subscriber: string, group: string): Promise<void> {
+    const sub = this.subscriber(subscriber);
+    const ms = [...sub.memberships.values()].find((m) => m.active && m.groupName === group);
+    if (!ms) throw new MdlabError(`${subscriber} is not joined to ${group}`);
+    this.endMembership(sub, ms);
+    this.resteer([ms.member]);
+    const left = this.waitFor(sub, `left:${ms.id}`);
+    this.sendSub(sub, { type: 'leave', membership: ms.id });
+    await withTimeout(left, DRAIN_TIMEOUT_MS, `${subscriber} did not leave ${group}`).catch(() => undefined);
+    ms.endedAccount = account(this.nicSeg!.member(ms.id), ms.report, 'final');
+  }
+
+  async join(subscriber: string, group: string): Promise<void> {
+    const sub = this.subscriber(subscriber);
+    if (!sub.alive) throw new MdlabError(`${subscriber} is not running`);
+    await this.joinGroup(sub, group);
+  }
+
+  /** Kills a subscriber with SIGKILL, as a crash would: the lab reports it and goes on. */
+  kill(subscriber: string): void {
+    const sub = this.subscriber(subscriber);
+    if (!sub.alive) throw new MdlabError(`${subscriber} is not running`);
+    sub.child.kill('SIGKILL');
+  }
+
+  private onSubscriberExit(sub: SubscriberState, code: number | null, signal: NodeJS.Signals | null): void {
+    const wasAlive = sub.alive;
+    sub.alive = false;
+    sub.exit = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    for (const w of sub.waiters.values()) w({ type: 'error', message: `${sub.settings.name} ${sub.exit}` });
+    if (!wasAlive || this.tornDown || this.state === 'done') return;
+    if (this.state === 'draining' && sub.final) return;
+    // A crash: its sockets go, its stack detaches, the run goes on.
+    const departed: Member[] = [];
+    for (const ms of sub.memberships.values()) {
+      if (!ms.active) continue;
+      this.endMembership(sub, ms);
+      departed.push(ms.member);
+    }
+    if (sub.stack) {
+      sub.stack.pids.delete(sub.pid);
+      if (sub.stack.pids.size === 0) sub.stack.live = false;
+    }
+    const why = lastErrorLine(sub.stderr());
+    this.processEvent('exit', sub, `${sub.settings.name} (pid ${sub.pid}) ${sub.exit}${why ? `: ${why}` : ''}; its sockets close${sub.stack ? ` and it detaches from stack ${sub.stack.id}` : ''}`);
+    if (departed.length > 0) this.resteer(departed);
+    for (const ms of sub.memberships.values()) {
+      if (!ms.endedAccount) ms.endedAccount = account(this.nicSeg!.member(ms.id), ms.report, 'exited');
+    }
+  }
+
+  private subscriber(name: string): SubscriberState {
+    const sub = this.subscribers.find((s) => s.settings.name === name);
+    if (!sub) throw new MdlabError(`no subscriber named ${name}; this lab has ${this.subscribers.map((s) => s.settings.name).join(', ')}`);
+    return sub;
+  }
+
+  // ---------------------------------------------------------------- running
+
+  private go(): void {
+    this.startNs = nowNs() + START_DELAY_NS;
+    const stopAtNs = this.durationNs === null ? null : this.startNs + this.durationNs;
+    this.sendNic({ type: 'go', startNs: this.startNs, stopAtNs });
+    this.state = 'running';
+    this.snapshotTimer = setInterval(() => this.publish(), this.snapshotMs);
+  }
+
+  setSpeed(speed: number): void {
+    this.sendNic({ type: 'speed', speed });
+    this.processEvent('speed', null, speed === 0 ? 'replay at top speed' : `replay at ${speed}× the recorded pace`);
+  }
+
+  pause(): void {
+    if (this.state !== 'running') return;
+    this.sendNic({ type: 'pause' });
+    this.state = 'paused';
+    this.processEvent('pause', null, 'replay paused');
+  }
+
+  resume(): void {
+    if (this.state !== 'paused') return;
+    this.sendNic({ type: 'resume' });
+    this.state = 'running';
+    this.processEvent('resume', null, 'replay resumed');
+  }
+
+  get speedNow(): number {
+    return this.nicSeg?.status().speed ?? this.speed;
+  }
+
+  get running(): boolean {
+    return this.state === 'running' || this.state === 'paused';
+  }
+
+  /** Ends the replay early (the run then drains and finishes as usual). */
+  stop(): void {
+    this.sendNic({ type: 'stop' });
+  }
+
+  /** Waits for the replay to end, drains the subscribers, and returns the final snapshot. */
+  async finish(): Promise<LabSnapshot> {
+    try {
+      await this.nicDone;
+      this.endNs = nowNs();
+      this.state = 'draining';
+      const finals = this.subscribers.filter((s) => s.alive).map((s) => {
+        const done = this.waitFor(s, 'final');
+        this.sendSub(s, { type: 'drain' });
+        return withTimeout(done, DRAIN_TIMEOUT_MS, `${s.settings.name} did not drain`).catch(() => undefined);
+      });
+      await Promise.all(finals);
+      this.state = this.error ? 'failed' : 'done';
+      const final = this.snapshot();
+      for (const l of this.listeners) l(final);
+      return final;
+    } finally {
+      await this.teardown();
+    }
+  }
+
+  /** start() then finish(). */
+  async run(): Promise<LabSnapshot> {
+    await this.start();
+    return this.finish();
+  }
+
+  private publish(): void {
+    if (this.listeners.size === 0 && this.state !== 'running') return;
+    const s = this.snapshot();
+    for (const l of this.listeners) l(s);
+    this.publishRegistry();
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  private latency(sub: string, group: number, path: RecordedPath, window: 'last' | 'total'): LatencyByClock {
+    const get = (clock: Clock): LatencySummary => this.histograms.summary(sub, group, path, clock, window);
+    return { scheduled: get('scheduled'), sent: get('sent') };
+  }
+
+  private membershipView(sub: SubscriberState, ms: MembershipState): MembershipSnapshot {
+    const d = this.steering.decisions.get(ms.id);
+    const final = this.state === 'done' || this.state === 'failed' || this.state === 'draining';
+    const acc = ms.endedAccount ?? account(this.nicSeg!.member(ms.id), ms.report, !sub.alive ? 'exited' : final && sub.final ? 'final' : 'running');
+    const r = ms.report;
+    const name = sub.settings.name;
+    return {
+      membership: ms.id,
+      group: ms.groupName,
+      path: ms.active && d ? d.path : 'none',
+      cause: ms.active && d ? d.cause : null,
+      stack: ms.member.stack,
+      account: acc,
+      messages: r?.messages ?? 0,
+      sequenceGaps: r?.sequenceGaps ?? 0,
+      missingMessages: r?.missingMessages ?? 0,
+      outOfOrder: r?.outOfOrder ?? 0,
+      latency: {
+        bypass: { last: this.latency(name, ms.group, 'bypass', 'last'), total: this.latency(name, ms.group, 'bypass', 'total') },
+        kernel: { last: this.latency(name, ms.group, 'kernel', 'last'), total: this.latency(name, ms.group, 'kernel', 'total') },
+      },
+      active: ms.active,
+    };
+  }
+
+  private memberState(path: Path | undefined): MemberState {
+    return path === 'bypass' ? 'ACCELERATED' : path === 'kernel' ? 'KERNEL' : 'NO-TRAFFIC';
+  }
+
+  snapshot(): LabSnapshot {
+    const nicStatus = this.nicSeg!.status();
+    const now = nowNs();
+    if (now - this.lastRate.atNs > 200e6) {
+      const dt = (now - this.lastRate.atNs) / 1e9;
+      if (this.lastRate.atNs > 0) {
+        this.lastRate.pps = (nicStatus.packets - this.lastRate.packets) / dt;
+        this.lastRate.mps = (nicStatus.messages - this.lastRate.messages) / dt;
+      }
+      this.lastRate = { atNs: now, packets: nicStatus.packets, messages: nicStatus.messages, pps: this.lastRate.pps, mps: this.lastRate.mps };
+    }
+    const subscribers: SubscriberSnapshotView[] = this.subscribers.map((s) => {
+      const l = s.last;
+      return {
+        name: s.settings.name,
+        pid: s.pid,
+        alive: s.alive,
+        exit: s.exit,
+        onload: s.settings.onload,
+        stack: s.stack?.id ?? null,
+        stackName: s.stack?.name ?? null,
+        waiting: waitingName(s.settings),
+        spinning: l?.spinning ?? false,
+        blocked: l?.blocked ?? false,
+        receive: s.settings.receive,
+        work: s.settings.work,
+        memberships: [...s.memberships.values()].map((ms) => this.membershipView(s, ms)),
+        contextSwitches: { voluntary: l?.voluntaryContextSwitches ?? 0, involuntary: l?.involuntaryContextSwitches ?? 0 },
+        cpuUs: (l?.cpuUserUs ?? 0) + (l?.cpuSystemUs ?? 0),
+        interrupts: l?.interruptsReceived ?? 0,
+        orders: l?.orders ?? 0,
+      };
+    });
+    const stacks: StackView[] = [...this.stacks.values()].map((st) => {
+      const sockets = [...this.subscribers].flatMap((s) =>
+        s.stack === st
+          ? [...s.memberships.values()].filter((m) => m.active).map((m) => ({
+              subscriber: s.settings.name,
+              pid: s.pid,
+              group: m.groupName,
+              state: this.memberState(this.steering.decisions.get(m.id)?.path),
+              delivered: m.report?.receivedBypass ?? 0,
+              overrun: m.report?.ringDrops ?? 0,
+              interrupts: 0,
+            }))
+          : [],
+      );
+      return {
+        id: st.id,
+        name: st.name,
+        segment: st.segment,
+        pids: [...st.pids],
+        live: st.live,
+        ringSlots: st.seg.slotCount,
+        ringFill: st.seg.ringFill(),
+        rxPackets: st.seg.rxPackets,
+        overrun: st.seg.sockets().reduce((n, x) => n + x.overrun, 0),
+        sockets,
+        filters: this.steering.filters.filter((f) => f.stack === st.id).map((f) => f.group),
+      };
+    });
+    const groups: GroupView[] = this.config.groups.map((g, i) => {
+      const gs = this.steering.groups.get(g);
+      const c = this.nicSeg!.groupCounters(i);
+      return { group: g, packets: c.packets, kernelSends: c.kernelSends, ringWrites: c.ringWrites, stacks: gs?.stacks ?? [], kernel: gs?.kernel ?? false, conflict: gs?.conflict ?? false };
+    });
+    const totals: Totals = { sent: 0, bypass: 0, kernel: 0, dropped: 0, inFlight: 0, droppedByCause: {}, balanced: true };
+    for (const s of subscribers) {
+      for (const m of s.memberships) {
+        const a = m.account;
+        totals.sent += a.sent;
+        totals.bypass += a.delivered.bypass;
+        totals.kernel += a.delivered.kernel;
+        totals.dropped += droppedTotal(a);
+        totals.inFlight += a.inFlight;
+        totals.balanced &&= a.balanced;
+        for (const [cause, n] of Object.entries(a.dropped)) totals.droppedByCause[cause] = (totals.droppedByCause[cause] ?? 0) + (n ?? 0);
+      }
+    }
+    return {
+      state: this.state,
+      runMs: Math.max(0, this.runMs),
+      config: {
+        name: this.config.name, file: this.config.file, description: this.config.description, nic: this.config.nic.name,
+        nicDescription: describeNic(this.config.nic, this.config.filterTable), replication: this.config.nic.replication,
+        filterTable: this.config.filterTable, recording: this.config.recording,
+        durationMs: this.durationNs === null ? (this.lengthNs === null ? null : this.lengthNs / 1e6 / (this.speed || 1)) : this.durationNs / 1e6,
+        loop: this.config.loop,
+      },
+      nic: { ...nicStatus, pid: this.nic?.pid ?? null, packetsPerSecond: this.lastRate.pps, messagesPerSecond: this.lastRate.mps },
+      stacks,
+      groups,
+      subscribers,
+      events: [...this.events],
+      totals,
+      warnings: [...this.warnings],
+      error: this.error,
+    };
+  }
+
+  private publishRegistry(): void {
+    if (!this.registry) return;
+    this.registry.publish({
+      labPid: this.labPid,
+      config: this.config.file,
+      nic: this.config.nic.name,
+      filterTable: this.config.filterTable,
+      startedAt: new Date().toISOString(),
+      stacks: [...this.stacks.values()].map((st) => ({ id: st.id, name: st.name ?? '', segment: st.segment, pids: [...st.pids], live: st.live })),
+      filters: this.steering.filters.map((f) => ({ ...f })),
+      members: this.members.map((m) => {
+        const d = this.steering.decisions.get(m.id);
+        return { stack: m.stack, subscriber: m.subscriber, pid: m.pid, group: m.group, path: d?.path ?? 'none', cause: d?.cause ?? null, state: this.memberState(d?.path) };
+      }),
+    });
+  }
+
+  // ---------------------------------------------------------------- teardown
+
+  /** Stops every child and removes every segment. Safe to call more than once, from anywhere. */
+  async teardown(): Promise<void> {
+    if (this.tornDown) return;
+    this.tornDown = true;
+    clearInterval(this.snapshotTimer);
+    const exits: Promise<void>[] = [];
+    for (const s of this.subscribers) {
+      if (!s.alive) continue;
+      exits.push(new Promise((resolve) => s.child.once('exit', () => resolve())));
+      this.sendSub(s, { type: 'stop' });
+    }
+    const child = this.nicChild;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      exits.push(new Promise((resolve) => child.once('exit', () => resolve())));
+      child.kill('SIGTERM');
+    }
+    await withTimeout(Promise.all(exits), 2000, 'children did not stop').catch(() => {
+      for (const s of this.subscribers) if (s.alive) s.child.kill('SIGKILL');
+      this.nicChild?.kill('SIGKILL');
+    });
+    for (const st of this.stacks.values()) unlinkSegment(st.segment);
+    unlinkSegment(this.nicSegmentName);
+    unlinkSegment(this.registryName);
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new MdlabError(`${what} within ${ms / 1000} s`)), ms);
+    }),
+  ]);
+}

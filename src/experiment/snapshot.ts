@@ -1,0 +1,114 @@
+/**
+ * What the engine publishes a few times a second, and once more at the end: plain data for the
+ * dashboard, the headless report and the JSON writer alike (three consumers of one stream).
+ */
+import type { Cause, Path } from '../onload/fallback.js';
+import type { PathEvent } from '../onload/path-events.js';
+import type { LatencySummary } from '../metrics/histogram-store.js';
+import type { NicStatus } from '../nic/nic-layout.js';
+import type { Account } from './accounting.js';
+
+export type LabState = 'starting' | 'running' | 'paused' | 'draining' | 'done' | 'failed';
+
+export interface ProcessEvent {
+  atMs: number;
+  kind: 'exit' | 'start' | 'speed' | 'pause' | 'resume' | 'warning';
+  subscriber: string | null;
+  pid: number | null;
+  message: string;
+}
+
+export type LabEvent = PathEvent | ProcessEvent;
+
+export function isPathEvent(e: LabEvent): e is PathEvent {
+  return 'group' in e;
+}
+
+export interface LatencyByClock {
+  scheduled: LatencySummary;
+  sent: LatencySummary;
+}
+
+export interface MembershipSnapshot {
+  membership: number;
+  group: string;
+  path: Path | 'none';
+  cause: Cause | null;
+  stack: number | null;
+  account: Account;
+  messages: number;
+  sequenceGaps: number;
+  missingMessages: number;
+  outOfOrder: number;
+  /** Latency for this group, per path, for the last interval and the whole run. */
+  latency: { bypass: { last: LatencyByClock; total: LatencyByClock }; kernel: { last: LatencyByClock; total: LatencyByClock } };
+  active: boolean;
+}
+
+export interface SubscriberSnapshotView {
+  name: string;
+  pid: number | null;
+  alive: boolean;
+  exit: string | null;
+  onload: boolean;
+  stack: number | null;
+  stackName: string | null;
+  waiting: string;
+  spinning: boolean;
+  blocked: boolean;
+  receive: string;
+  work: string;
+  memberships: MembershipSnapshot[];
+  contextSwitches: { voluntary: number; involuntary: number };
+  cpuUs: number;
+  interrupts: number;
+  orders: number;
+}
+
+export interface StackView {
+  id: number;
+  name: string | null;
+  segment: string;
+  pids: number[];
+  live: boolean;
+  ringSlots: number;
+  ringFill: number;
+  rxPackets: number;
+  overrun: number;
+  sockets: { subscriber: string; pid: number; group: string; state: 'ACCELERATED' | 'KERNEL' | 'NO-TRAFFIC'; delivered: number; overrun: number; interrupts: number }[];
+  filters: string[];
+}
+
+export interface GroupView {
+  group: string;
+  packets: number;
+  kernelSends: number;
+  ringWrites: number;
+  stacks: number[];
+  kernel: boolean;
+  conflict: boolean;
+}
+
+export interface Totals {
+  sent: number;
+  bypass: number;
+  kernel: number;
+  dropped: number;
+  inFlight: number;
+  droppedByCause: Record<string, number>;
+  balanced: boolean;
+}
+
+export interface LabSnapshot {
+  state: LabState;
+  runMs: number;
+  config: { name: string; file: string; description: string; nic: string; nicDescription: string; replication: boolean; filterTable: number; recording: string; durationMs: number | null; loop: boolean };
+  nic: NicStatus & { pid: number | null; packetsPerSecond: number; messagesPerSecond: number };
+  stacks: StackView[];
+  groups: GroupView[];
+  subscribers: SubscriberSnapshotView[];
+  events: LabEvent[];
+  totals: Totals;
+  warnings: string[];
+  error: string | null;
+}

@@ -1,0 +1,320 @@
+/**
+ * The emulated NIC, a process of its own: it replays the recording at its scheduled times and,
+ * for each packet, DMAs the frame into the ring of every stack the steering table names
+ * (bypass), sends it to the real kernel as UDP multicast on loopback if the table says so, and
+ * counts, per membership, what went where. Readers blocked waiting for an interrupt get a
+ * doorbell: a datagram, i.e. a real trip through the kernel, as an interrupt wakes a process.
+ */
+import type dgram from 'node:dgram';
+import { statSync } from 'node:fs';
+import { MdlabError } from '../errors.js';
+import { openFeed } from '../feed/open-feed.js';
+import type { FeedReader } from '../feed/feed-reader.js';
+import { openDoorbellSender, openMulticastSender } from '../kernel/loopback.js';
+import { TRAILER_BYTES, writeTrailer } from '../kernel/trailer.js';
+import { nowNs } from '../metrics/clock.js';
+import { MAX_MEMBERSHIPS, S_ARMED, S_DOORBELL, S_INTERRUPTS, SOCKET_ATTACHED, StackSegment } from '../onload/stack-layout.js';
+import { FrameTemplate, FRAME_HEADER_BYTES } from './frame-template.js';
+import {
+  F_BYTES, F_KERNEL_SENDS, F_LAG, F_LENGTH, F_LOOPS, F_MESSAGES, F_PACKETS, F_POSITION, F_RING_WRITES, F_SPEED, F_START, F_TOO_BIG,
+  F_UNJOINED, F_WORST_LAG, MAX_STACKS, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, W_DONE, W_PAUSED,
+} from './nic-layout.js';
+import type { FromNic, NicStart, ToNic } from './nic-protocol.js';
+import { Pacer } from './pacer.js';
+import { RingWriter } from './ring-writer.js';
+import { SteeringCache } from './steering-cache.js';
+
+/** Waits longer than this sleep in the event loop; shorter ones block, then spin the last stretch. */
+const YIELD_WAIT_NS = 2e6;
+const SPIN_NS = 100e3;
+/** The NIC returns to the event loop at least this often (IPC, libuv sends). */
+const MAX_BURST_NS = 1e6;
+const KERNEL_BUFFERS = 1024;
+
+function send(msg: FromNic): void {
+  process.send?.(msg);
+}
+
+class Nic {
+  private readonly seg: NicSegment;
+  private readonly groupIndex = new Map<number, number>();
+  private readonly templates: FrameTemplate[];
+  private readonly senders: dgram.Socket[] = [];
+  private readonly writers: (RingWriter | undefined)[] = new Array(MAX_STACKS).fill(undefined);
+  private readonly doorbells = new Map<number, dgram.Socket>();
+  private readonly steering = new SteeringCache();
+  private readonly kernelBuffers = Array.from({ length: KERNEL_BUFFERS }, () => Buffer.alloc(2048));
+  private kernelBuffer = 0;
+  private readonly kernelSeq: Int32Array;
+  private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
+  private reader!: FeedReader;
+  private pacer!: Pacer;
+  private stopAtNs: number | null = null;
+  private pending = false;
+  private firstSec = -1;
+  private firstNsec = 0;
+  /** Recording offset of the current loop's start. */
+  private loopBaseNs = 0;
+  private lastRecNs = 0;
+  private finished = false;
+  private stopping = false;
+  private loopGapNs = 1e6;
+
+  constructor(private readonly start: NicStart) {
+    this.seg = NicSegment.attach(start.nicSegment);
+    start.groups.forEach((g, i) => this.groupIndex.set(g.addr * 65536 + g.port, i));
+    this.templates = start.groups.map((g) => new FrameTemplate(g.addr, g.port, 0xc612000a, 26400));
+    this.kernelSeq = new Int32Array(start.groups.length);
+    this.seg.f64[F_SPEED] = start.speed;
+  }
+
+  async open(): Promise<number | null> {
+    for (const g of this.start.groups) this.senders.push(await openMulticastSender(g.addr, g.port));
+    const lengthNs = await this.scanLength();
+    if (lengthNs !== null) this.seg.f64[F_LENGTH] = lengthNs;
+    this.reader = await openFeed(this.start.recording, this.start.itch);
+    return lengthNs;
+  }
+
+  /** The recording's length, from a quick read of its timestamps (skipped for very large files). */
+  private async scanLength(): Promise<number | null> {
+    if (statSync(this.start.recording).size > 256 << 20) return null;
+    const r = await openFeed(this.start.recording, this.start.itch);
+    let first = -1;
+    let firstN = 0;
+    let last = 0;
+    while (await r.next()) {
+      if (first < 0) {
+        first = r.packet.tsSec;
+        firstN = r.packet.tsNsec;
+      }
+      last = (r.packet.tsSec - first) * 1e9 + (r.packet.tsNsec - firstN);
+    }
+    r.close();
+    return first < 0 ? 0 : last;
+  }
+
+  go(startNs: number, stopAtNs: number | null): void {
+    this.pacer = new Pacer(startNs, this.start.speed);
+    this.stopAtNs = stopAtNs;
+    this.seg.f64[F_START] = startNs;
+    const wait = startNs - nowNs();
+    setTimeout(() => this.pump(), Math.max(0, wait / 1e6));
+  }
+
+  control(msg: ToNic | { type: 'speed'; speed: number } | { type: 'pause' } | { type: 'resume' }): void {
+    const now = nowNs();
+    switch (msg.type) {
+      case 'speed':
+        this.pacer?.setSpeed(msg.speed, now, this.lastRecNs);
+        this.seg.f64[F_SPEED] = msg.speed;
+        break;
+      case 'pause':
+        this.pacer?.pause(now);
+        Atomics.store(this.seg.i32, W_PAUSED, 1);
+        break;
+      case 'resume':
+        this.pacer?.resume(now);
+        Atomics.store(this.seg.i32, W_PAUSED, 0);
+        setImmediate(() => this.pump());
+        break;
+      case 'stop':
+        this.stopping = true;
+        setImmediate(() => this.pump());
+        break;
+      default:
+        break;
+    }
+  }
+
+  private pump = (): void => {
+    if (this.finished) return;
+    const burstEnd = nowNs() + MAX_BURST_NS;
+    for (;;) {
+      if (this.stopping) return this.finish('stopped');
+      if (this.pacer.paused) return; // resume() restarts the pump
+      if (!this.pending) {
+        const r = this.reader.nextSync();
+        if (r === -1) {
+          this.reader.fill().then(this.pump, (e: unknown) => this.fail(e));
+          return;
+        }
+        if (r === 0) {
+          if (!this.start.loop) return this.finish('end-of-recording');
+          this.rewind();
+          return;
+        }
+        const p = this.reader.packet;
+        if (this.firstSec < 0) {
+          this.firstSec = p.tsSec;
+          this.firstNsec = p.tsNsec;
+        }
+        this.lastRecNs = this.loopBaseNs + (p.tsSec - this.firstSec) * 1e9 + (p.tsNsec - this.firstNsec);
+        this.pending = true;
+      }
+      let now = nowNs();
+      const due = this.pacer.scheduled(this.lastRecNs, now);
+      if (this.stopAtNs !== null && due >= this.stopAtNs) return this.finish('duration');
+      const wait = due - now;
+      if (wait > YIELD_WAIT_NS) {
+        setTimeout(this.pump, (wait - YIELD_WAIT_NS / 2) / 1e6);
+        return;
+      }
+      if (wait > SPIN_NS) Atomics.wait(this.sleeper, 0, 0, (wait - SPIN_NS) / 1e6);
+      while ((now = nowNs()) < due) {
+        // spin the last stretch: the wire time is the schedule, not the scheduler's whim
+      }
+      this.transmit(due, now);
+      this.pending = false;
+      if (now > burstEnd) {
+        setImmediate(this.pump);
+        return;
+      }
+    }
+  };
+
+  private rewind(): void {
+    this.reader.close();
+    this.loopBaseNs = this.lastRecNs + this.loopGapNs;
+    this.firstSec = -1;
+    this.seg.f64[F_LOOPS] += 1;
+    openFeed(this.start.recording, this.start.itch).then((r) => {
+      this.reader = r;
+      this.pump();
+    }, (e: unknown) => this.fail(e));
+  }
+
+  /** One packet onto the wire: rings, kernel, counters. */
+  private transmit(scheduledNs: number, now: number): void {
+    const p = this.reader.packet;
+    const f = this.seg.f64;
+    const g = this.groupIndex.get(p.dstAddr * 65536 + p.dstPort);
+    f[F_PACKETS] += 1;
+    f[F_BYTES] += p.length;
+    const count = p.length >= 20 ? p.view.getUint16(p.offset + 18) : 0;
+    if (count !== 0 && count !== 0xffff) f[F_MESSAGES] += count;
+    f[F_POSITION] = this.lastRecNs;
+    const lag = now - scheduledNs;
+    f[F_LAG] = lag;
+    if (lag > f[F_WORST_LAG]) f[F_WORST_LAG] = lag;
+    if (g === undefined) {
+      f[F_UNJOINED] += 1;
+      return;
+    }
+    const seg = this.seg;
+    if (this.steering.refresh(seg)) this.openStacks();
+    const st = this.steering;
+    seg.f64[seg.groupF64(g, 24)] += 1;
+    const sentNs = nowNs();
+
+    const nStacks = st.stackCount[g];
+    if (nStacks > 0) {
+      const header = this.templates[g].prepare(p.length);
+      for (let k = 0; k < nStacks; k++) {
+        const slot: number = st.stackSlots[g * MAX_STACKS + k];
+        const w: RingWriter | undefined = this.writers[slot];
+        if (!w) continue;
+        if (!w.write(g, scheduledNs, sentNs, st.ringBitmaps[g * MAX_STACKS + slot], header, FRAME_HEADER_BYTES, p.bytes, p.offset, p.length)) {
+          f[F_TOO_BIG] += 1;
+          continue;
+        }
+        f[F_RING_WRITES] += 1;
+        seg.f64[seg.groupF64(g, 40)] += 1;
+        this.interrupt(w.stack);
+      }
+    }
+    if (st.kernel[g] === 1) {
+      const buf = this.kernelBuffers[this.kernelBuffer];
+      this.kernelBuffer = (this.kernelBuffer + 1) % KERNEL_BUFFERS;
+      if (p.length + TRAILER_BYTES <= buf.length) {
+        p.bytes.copy(buf, 0, p.offset, p.offset + p.length);
+        const seq = (this.kernelSeq[g] = (this.kernelSeq[g] + 1) | 0);
+        writeTrailer(buf, p.length, g, seq, scheduledNs, sentNs, st.kernelBitmaps[g]);
+        this.senders[g].send(buf, 0, p.length + TRAILER_BYTES);
+        f[F_KERNEL_SENDS] += 1;
+        seg.f64[seg.groupF64(g, 32)] += 1;
+      } else {
+        f[F_TOO_BIG] += 1;
+      }
+    }
+    const n = st.memberCount[g];
+    for (let i = 0; i < n; i++) {
+      const m = st.members[g * MAX_MEMBERSHIPS + i];
+      f[seg.memberF64(m, 24)] += 1;
+      const path = st.memberPath[m];
+      if (path === PATH_BYPASS) f[seg.memberF64(m, 32)] += 1;
+      else if (path === PATH_KERNEL) f[seg.memberF64(m, 40)] += 1;
+      else if (path === PATH_LOST) f[seg.memberF64(m, 48)] += 1;
+    }
+  }
+
+  /** Wakes readers of this stack that blocked waiting for an interrupt. */
+  private interrupt(stack: StackSegment): void {
+    const i32 = stack.i32;
+    for (let s = 0; s < stack.socketCapacity; s++) {
+      const base = stack.socketBase(s);
+      if (i32[base >> 2] !== SOCKET_ATTACHED) continue;
+      if (Atomics.compareExchange(i32, (base + S_ARMED) >> 2, 1, 0) !== 1) continue;
+      const port = i32[(base + S_DOORBELL) >> 2];
+      const bell = this.doorbells.get(port);
+      if (bell) {
+        bell.send(DOORBELL);
+        stack.f64[(base + S_INTERRUPTS) >> 3] += 1;
+      } else {
+        // First interrupt for this reader: open its doorbell (once), then ring it.
+        openDoorbellSender(port).then((b) => {
+          this.doorbells.set(port, b);
+          b.send(DOORBELL);
+        }, () => undefined);
+      }
+    }
+  }
+
+  private openStacks(): void {
+    for (const slot of this.steering.usedStacks) {
+      if (this.writers[slot]) continue;
+      const info = this.seg.stack(slot);
+      if (info) this.writers[slot] = new RingWriter(StackSegment.attach(info.segment));
+    }
+  }
+
+  private finish(reason: 'end-of-recording' | 'duration' | 'stopped'): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.reader?.close();
+    Atomics.store(this.seg.i32, W_DONE, 1);
+    send({ type: 'done', reason });
+    // Let queued kernel sends and doorbells flush before the sockets close.
+    setTimeout(() => {
+      for (const s of this.senders) s.close();
+      for (const d of this.doorbells.values()) d.close();
+    }, 50);
+  }
+
+  fail(err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    send({ type: 'error', message });
+    this.finish('stopped');
+  }
+}
+
+const DOORBELL = Buffer.from([1]);
+let nic: Nic | undefined;
+
+process.on('message', (msg: ToNic | { type: 'speed'; speed: number } | { type: 'pause' } | { type: 'resume' }) => {
+  if (msg.type === 'start') {
+    try {
+      nic = new Nic(msg);
+    } catch (err) {
+      send({ type: 'error', message: err instanceof MdlabError || err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    nic.open().then((lengthNs) => send({ type: 'ready', pid: process.pid, lengthNs }), (e: unknown) => nic?.fail(e));
+  } else if (msg.type === 'go') {
+    nic?.go(msg.startNs, msg.stopAtNs);
+  } else {
+    nic?.control(msg);
+  }
+});
+// The lab's controller is our parent: if it goes, so do we.
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,20 @@
+/** Messages between the controller and the NIC process (IPC). Hot-path control uses the NIC segment. */
+import type { ItchFileOptions } from '../feed/itch/itch-file-feed.js';
+
+export interface NicStart {
+  type: 'start';
+  recording: string;
+  itch?: ItchFileOptions;
+  nicSegment: string;
+  /** Groups by index: address and port. */
+  groups: { addr: number; port: number }[];
+  speed: number;
+  loop: boolean;
+}
+
+export type ToNic = NicStart | { type: 'go'; startNs: number; stopAtNs: number | null } | { type: 'stop' };
+
+export type FromNic =
+  | { type: 'ready'; pid: number; lengthNs: number | null }
+  | { type: 'done'; reason: 'end-of-recording' | 'duration' | 'stopped' }
+  | { type: 'error'; message: string };

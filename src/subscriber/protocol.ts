@@ -1,0 +1,66 @@
+/** Messages between the controller and a subscriber process (IPC, JSON). */
+import type { EncodedInterval } from '../metrics/latency.js';
+import type { SubscriberSettings } from './settings.js';
+
+export interface JoinRequest {
+  type: 'join';
+  membership: number;
+  group: number;
+  groupName: string;
+  addr: number;
+  port: number;
+  /** The stack segment whose ring carries the group by bypass; null for a kernel-only socket. */
+  stack: { segment: string; id: number } | null;
+}
+
+export type ToSubscriber =
+  | { type: 'init'; index: number; settings: SubscriberSettings; nicSegment: string; snapshotMs: number }
+  | JoinRequest
+  | { type: 'leave'; membership: number }
+  | { type: 'drain' }
+  | { type: 'stop' };
+
+/** One membership's counters, as the subscriber saw them. */
+export interface MembershipReport {
+  membership: number;
+  group: number;
+  receivedBypass: number;
+  receivedKernel: number;
+  /** Gaps in the per-group ring sequence: packets the NIC lapped this reader on (ring-overrun). */
+  ringDrops: number;
+  /** Gaps in the kernel copies' sequence: datagrams the kernel dropped (oflow-drop). */
+  kernelDrops: number;
+  /** Kernel copies meant for other sockets (replication to the kernel for someone else). */
+  kernelCopiesIgnored: number;
+  malformed: number;
+  messages: number;
+  sequenceGaps: number;
+  missingMessages: number;
+  outOfOrder: number;
+  rewinds: number;
+  bytesCopied: number;
+}
+
+export interface SubscriberSnapshot {
+  type: 'snapshot';
+  final: boolean;
+  pid: number;
+  memberships: MembershipReport[];
+  intervals: EncodedInterval[];
+  /** Process accounting since start: context switches and CPU time. */
+  voluntaryContextSwitches: number;
+  involuntaryContextSwitches: number;
+  cpuUserUs: number;
+  cpuSystemUs: number;
+  interruptsReceived: number;
+  spinning: boolean;
+  blocked: boolean;
+  orders: number;
+}
+
+export type FromSubscriber =
+  | { type: 'ready'; pid: number }
+  | { type: 'joined'; membership: number; stackSocket: number | null }
+  | { type: 'left'; membership: number; report: MembershipReport }
+  | SubscriberSnapshot
+  | { type: 'error'; message: string };

@@ -1,0 +1,39 @@
+/** A subscriber's settings, as the config gives them (Onload's EF_* environment plus mdlab's own). */
+import type { ReceiveMode } from './receive-modes.js';
+import type { Work } from './feed-handler.js';
+
+export interface SubscriberSettings {
+  name: string;
+  /** false: a process not using Onload (plain kernel sockets). */
+  onload: boolean;
+  /** EF_NAME: processes with the same name share one stack; null: a stack of its own. */
+  efName: string | null;
+  /** EF_POLL_USEC: spin this long for data before blocking; 0 blocks at once. */
+  pollUsec: number;
+  /** EF_INT_DRIVEN=1: block at once, woken by interrupts. */
+  intDriven: boolean;
+  /** EF_DONT_ACCELERATE=1: sockets stay in the kernel. */
+  dontAccelerate: boolean;
+  /** EF_MCAST_RECV=0: multicast receive left to the kernel. */
+  mcastRecv: boolean;
+  groups: string[];
+  receive: ReceiveMode;
+  work: Work;
+  /** Extra application work per packet (a slow reader), ns. */
+  delayNs: number;
+  /** Slots in its stack's ring (a power of two). */
+  ring: number;
+  /** SO_RCVBUF for its kernel sockets, bytes (undefined: the kernel's default). */
+  rcvbuf: number | undefined;
+}
+
+/** Whether the subscriber spins (EF_POLL_USEC > 0 and not EF_INT_DRIVEN) on its Onload sockets. */
+export function spins(s: SubscriberSettings): boolean {
+  return s.onload && !s.dontAccelerate && !s.intDriven && s.pollUsec > 0;
+}
+
+export function waitingName(s: SubscriberSettings): string {
+  if (!s.onload) return 'kernel sockets';
+  if (s.dontAccelerate) return 'kernel (EF_DONT_ACCELERATE)';
+  return spins(s) ? `spinning (EF_POLL_USEC=${s.pollUsec})` : 'interrupt-driven';
+}

@@ -1,0 +1,234 @@
+/**
+ * A subscriber: a real process with its own PID, attached to its stack's shared memory, with a
+ * kernel socket per group. It waits for packets as Onload does: spinning on the stack for up to
+ * EF_POLL_USEC, then blocking until woken by an interrupt (the NIC's doorbell datagram, a real
+ * kernel round trip); kernel-path datagrams arrive through the event loop either way, which the
+ * spin loop yields to every few microseconds so that they are never held back for long.
+ */
+import type dgram from 'node:dgram';
+import { openDoorbellReceiver } from '../kernel/loopback.js';
+import { nowNs } from '../metrics/clock.js';
+import { initHistograms, LatencyRecorder } from '../metrics/latency.js';
+import { MEMBER_ENDED, NicSegment, W_DONE } from '../nic/nic-layout.js';
+import { S_ARMED, StackSegment } from '../onload/stack-layout.js';
+import { FeedHandler } from './feed-handler.js';
+import { Membership } from './membership.js';
+import type { FromSubscriber, JoinRequest, SubscriberSnapshot, ToSubscriber } from './protocol.js';
+import { spins, type SubscriberSettings } from './settings.js';
+
+/** How long a spinning subscriber polls its rings before it lets the event loop run (kernel sockets, IPC). */
+const SPIN_SLICE_NS = 20e3;
+const POLL_BATCH = 64;
+/** Draining stops when the counts reconcile, or after this long without progress. */
+const DRAIN_IDLE_MS = 300;
+
+function send(msg: FromSubscriber): void {
+  process.send?.(msg);
+}
+
+class Subscriber {
+  private readonly memberships = new Map<number, Membership>();
+  private readonly stacks = new Map<string, StackSegment>();
+  private readonly recorder = new LatencyRecorder();
+  private readonly handler: FeedHandler;
+  private readonly nic: NicSegment;
+  private readonly spinning: boolean;
+  private readonly pollNs: number;
+  private doorbell!: { socket: dgram.Socket; port: number };
+  private lastActivityNs = 0;
+  private blocked = false;
+  private running = true;
+  private interrupts = 0;
+  private ticking = false;
+  private snapshotTimer: NodeJS.Timeout | undefined;
+
+  constructor(readonly index: number, readonly settings: SubscriberSettings, nicSegment: string, private readonly snapshotMs: number) {
+    this.handler = new FeedHandler(settings.work, settings.delayNs);
+    this.nic = NicSegment.attach(nicSegment);
+    this.spinning = spins(settings);
+    this.pollNs = settings.pollUsec * 1e3;
+  }
+
+  async start(): Promise<void> {
+    await initHistograms();
+    this.doorbell = await openDoorbellReceiver();
+    this.doorbell.socket.on('message', this.onInterrupt);
+    this.snapshotTimer = setInterval(() => send(this.snapshot(false)), this.snapshotMs);
+    this.lastActivityNs = nowNs();
+  }
+
+  async join(req: JoinRequest): Promise<void> {
+    let stack: StackSegment | null = null;
+    if (req.stack) {
+      stack = this.stacks.get(req.stack.segment) ?? StackSegment.attach(req.stack.segment);
+      this.stacks.set(req.stack.segment, stack);
+    }
+    const m = new Membership(req.membership, req.group, req.groupName, this.recorder, this.handler);
+    await m.open(req.addr, req.port, stack, this.settings.receive, this.doorbell.port, this.settings.rcvbuf);
+    this.memberships.set(req.membership, m);
+    send({ type: 'joined', membership: req.membership, stackSocket: m.stackSocket });
+    this.wake();
+  }
+
+  /** Reads until everything the NIC counted for this membership has arrived or is known lost. */
+  private async drain(m: Membership): Promise<void> {
+    let lastProgress = Date.now();
+    let last = -1;
+    for (;;) {
+      this.pollAll();
+      const r = m.report();
+      const nic = this.nic.member(m.id);
+      const seen = r.receivedBypass + r.ringDrops + r.receivedKernel + r.kernelDrops;
+      const ended = nic.state === MEMBER_ENDED || Atomics.load(this.nic.i32, W_DONE) === 1;
+      if (ended && r.receivedBypass + r.ringDrops >= nic.viaBypass && r.receivedKernel + r.kernelDrops >= nic.viaKernel) return;
+      if (seen !== last) {
+        last = seen;
+        lastProgress = Date.now();
+      } else if (Date.now() - lastProgress > DRAIN_IDLE_MS && ended) {
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  async leave(id: number): Promise<void> {
+    const m = this.memberships.get(id);
+    if (!m) return;
+    await this.drain(m);
+    const stack = m.reader?.stack ?? null;
+    m.close(stack);
+    this.memberships.delete(id);
+    send({ type: 'left', membership: id, report: m.report() });
+  }
+
+  async drainAll(): Promise<void> {
+    for (const m of this.memberships.values()) await this.drain(m);
+    send(this.snapshot(true));
+  }
+
+  private pollAll(): number {
+    let n = 0;
+    for (const m of this.memberships.values()) n += m.poll(POLL_BATCH);
+    return n;
+  }
+
+  /** The receive loop: spin for a slice, yield to the event loop, and block when idle long enough. */
+  private readonly tick = (): void => {
+    this.ticking = false;
+    if (!this.running) return;
+    let now = nowNs();
+    if (this.spinning) {
+      const sliceEnd = now + SPIN_SLICE_NS;
+      do {
+        if (this.pollAll() > 0) this.lastActivityNs = nowNs();
+      } while ((now = nowNs()) < sliceEnd);
+      if (now - this.lastActivityNs < this.pollNs) return this.schedule();
+    } else {
+      while (this.pollAll() > 0) {
+        // interrupt-driven: drain what is there, then block
+      }
+    }
+    this.block();
+  };
+
+  private schedule(): void {
+    if (!this.ticking) {
+      this.ticking = true;
+      setImmediate(this.tick);
+    }
+  }
+
+  /** Arms the interrupt on every ring socket, then checks once more so no wake-up is lost. */
+  private block(): void {
+    this.setArmed(1);
+    if (this.pollAll() > 0) {
+      this.setArmed(0);
+      this.lastActivityNs = nowNs();
+      return this.schedule();
+    }
+    this.blocked = true;
+  }
+
+  private setArmed(v: 0 | 1): void {
+    for (const m of this.memberships.values()) {
+      if (m.reader && m.stackSocket !== null) Atomics.store(m.reader.stack.i32, (m.reader.stack.socketBase(m.stackSocket) + S_ARMED) >> 2, v);
+    }
+  }
+
+  private readonly onInterrupt = (): void => {
+    this.interrupts++;
+    this.wake();
+  };
+
+  private wake(): void {
+    if (this.blocked) {
+      this.blocked = false;
+      this.setArmed(0);
+    }
+    this.lastActivityNs = nowNs();
+    this.schedule();
+  }
+
+  snapshot(final: boolean): SubscriberSnapshot {
+    const ru = process.resourceUsage();
+    return {
+      type: 'snapshot',
+      final,
+      pid: process.pid,
+      memberships: [...this.memberships.values()].map((m) => m.report()),
+      intervals: this.recorder.takeIntervals(),
+      voluntaryContextSwitches: ru.voluntaryContextSwitches,
+      involuntaryContextSwitches: ru.involuntaryContextSwitches,
+      cpuUserUs: ru.userCPUTime,
+      cpuSystemUs: ru.systemCPUTime,
+      interruptsReceived: this.interrupts,
+      spinning: this.spinning && !this.blocked,
+      blocked: this.blocked,
+      orders: this.handler.book?.orders ?? 0,
+    };
+  }
+
+  stop(): void {
+    this.running = false;
+    clearInterval(this.snapshotTimer);
+    for (const m of this.memberships.values()) m.close(m.reader?.stack ?? null);
+    this.doorbell?.socket.close();
+    this.recorder.destroy();
+  }
+}
+
+let sub: Subscriber | undefined;
+let queue = Promise.resolve();
+
+function fail(err: unknown): void {
+  send({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+}
+
+process.on('message', (msg: ToSubscriber) => {
+  // Requests run one at a time, in order (a leave waits for the join before it).
+  queue = queue.then(async () => {
+    switch (msg.type) {
+      case 'init':
+        sub = new Subscriber(msg.index, msg.settings, msg.nicSegment, msg.snapshotMs);
+        await sub.start();
+        send({ type: 'ready', pid: process.pid });
+        break;
+      case 'join':
+        await sub?.join(msg);
+        break;
+      case 'leave':
+        await sub?.leave(msg.membership);
+        break;
+      case 'drain':
+        await sub?.drainAll();
+        break;
+      case 'stop':
+        sub?.stop();
+        process.disconnect?.();
+        setTimeout(() => process.exit(0), 10);
+        break;
+    }
+  }).catch(fail);
+});
+// The controller is our parent: when it goes, so do we (no orphan holds a stack mapped).
+process.on('disconnect', () => process.exit(0));
