@@ -5,6 +5,8 @@
  *   create(name, size) -> ArrayBuffer   new segment, mode 0600, fails if it exists
  *   open(name)         -> ArrayBuffer   an existing segment, its whole size
  *   unlink(name)       -> boolean       removes the name (mappings stay valid)
+ *   setAffinity(cpus)  -> undefined     pins the calling process to these CPUs (sched_setaffinity),
+ *                                       as a trading host pins a spinning feed handler to its core
  *
  * A mapping is unmapped when its ArrayBuffer is garbage collected. Names are checked
  * here as well as in JS: "/mdlab." followed by [A-Za-z0-9._-], at most 200 bytes.
@@ -15,6 +17,7 @@
 #include <node_api.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -129,11 +132,38 @@ static napi_value unlink_segment(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value set_affinity(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  uint32_t n = 0;
+  bool is_array = false;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[0], &n) != napi_ok || n == 0) {
+    napi_throw_type_error(env, "EINVAL", "expected a non-empty array of CPU numbers");
+    return NULL;
+  }
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    int32_t cpu = -1;
+    napi_get_element(env, argv[0], i, &v);
+    if (napi_get_value_int32(env, v, &cpu) != napi_ok || cpu < 0 || cpu >= CPU_SETSIZE) {
+      napi_throw_range_error(env, "EINVAL", "CPU numbers must be whole numbers from 0");
+      return NULL;
+    }
+    CPU_SET(cpu, &set);
+  }
+  if (sched_setaffinity(0, sizeof set, &set) != 0) return throw_errno(env, "cannot set CPU affinity", "", errno);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"create", NULL, create, NULL, NULL, NULL, napi_default, NULL},
     {"open", NULL, open_segment, NULL, NULL, NULL, napi_default, NULL},
     {"unlink", NULL, unlink_segment, NULL, NULL, NULL, napi_default, NULL},
+    {"setAffinity", NULL, set_affinity, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

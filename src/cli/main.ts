@@ -8,6 +8,8 @@ import { MdlabError } from '../errors.js';
 import { takeExitCode } from './action.js';
 import { registerInspect } from './inspect.js';
 import { registerSynth } from './synth.js';
+import { registerRun } from './run.js';
+import { registerStackdump } from './stackdump.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string };
@@ -20,8 +22,10 @@ export function buildProgram(): Command {
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerRun(program);
   registerSynth(program);
   registerInspect(program);
+  registerStackdump(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -1,9 +1,17 @@
 /** Starting the lab's child processes (the NIC, subscribers) and making sure none outlives the lab. */
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const DIST = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The package's compiled code, whether this module runs from dist/ or (in tests) from src/. */
+function distDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'dist');
+}
+
+const DIST = distDir();
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 

@@ -34,7 +34,7 @@ export interface LabConfig {
 export const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_-]{0,23}$/;
 const TOP_KEYS = ['name', 'description', 'recording', 'speed', 'duration', 'loop', 'nic', 'subscribers'] as const;
 const NIC_KEYS = ['model', 'filterTable'] as const;
-const SUB_KEYS = ['name', 'onload', 'groups', 'env', 'receive', 'work', 'delay', 'ring', 'rcvbuf'] as const;
+const SUB_KEYS = ['name', 'onload', 'groups', 'env', 'receive', 'work', 'delay', 'ring', 'rcvbuf', 'cpu'] as const;
 const ENV_KEYS = ['EF_NAME', 'EF_POLL_USEC', 'EF_INT_DRIVEN', 'EF_DONT_ACCELERATE', 'EF_MCAST_RECV'] as const;
 export const DEFAULT_RING = 4096;
 
@@ -193,6 +193,7 @@ export function validateConfig(raw: unknown, file: string): LabConfig {
       delayNs: o.delay === undefined ? 0 : v.duration(`${p}.delay`, o.delay),
       ring,
       rcvbuf: o.rcvbuf === undefined ? undefined : v.integer(`${p}.rcvbuf`, o.rcvbuf, 1024, 1 << 30, ' of bytes'),
+      cpu: o.cpu === undefined ? null : v.integer(`${p}.cpu`, o.cpu, 0, 1023),
     };
     if (!settings.onload && Object.keys(env).length > 0) v.fail(`${p}.env`, 'a subscriber with onload: false takes no EF_* settings');
     return settings;

@@ -18,7 +18,7 @@ import { decide, EMPTY_STEERING, type KernelReason, type Member, type Path, type
 import { pathEvents } from '../onload/path-events.js';
 import { RegistryWriter, type MemberState } from '../onload/registry.js';
 import { DEFAULT_SLOT_BYTES, MAX_MEMBERSHIPS, StackSegment } from '../onload/stack-layout.js';
-import { segmentName, sweepStaleSegments, unlinkSegment } from '../shm/segment.js';
+import { segmentName, setAffinity, sweepStaleSegments, unlinkSegment } from '../shm/segment.js';
 import type { FromSubscriber, MembershipReport, SubscriberSnapshot, ToSubscriber } from '../subscriber/protocol.js';
 import { spins, waitingName, type SubscriberSettings } from '../subscriber/settings.js';
 import { account, droppedTotal, type Account } from './accounting.js';
@@ -110,6 +110,8 @@ export class Lab {
   private readonly durationNs: number | null;
   private readonly speed: number;
   private readonly snapshotMs: number;
+  /** CPUs for processes that are not pinned: all but those pinned subscribers reserve (null: no plan). */
+  private sharedCpus: number[] | null = null;
 
   constructor(readonly config: LabConfig, options: LabOptions = {}) {
     this.durationNs = options.durationNs !== undefined ? options.durationNs : config.durationNs;
@@ -150,6 +152,7 @@ export class Lab {
         this.nicSeg!.setGroup(i, group, port);
       });
       this.checkCores();
+      this.planCpus();
       await this.startNic();
       for (const s of this.config.subscribers) await this.startSubscriber(s);
       for (const sub of this.subscribers) for (const g of sub.settings.groups) await this.joinGroup(sub, g);
@@ -168,6 +171,32 @@ export class Lab {
       const w = `${spinning} subscriber${spinning === 1 ? '' : 's'} spin (EF_POLL_USEC) and the NIC paces by spinning, on ${cores} core${cores === 1 ? '' : 's'}: spinners will steal each other's time and latency will suffer; give each spinning process a core, or use EF_INT_DRIVEN=1`;
       this.warnings.push(w);
     }
+  }
+
+  /**
+   * Pinned subscribers get their CPU to themselves, as on a host with isolated cores: the NIC,
+   * the other subscribers and the controller run on the rest.
+   */
+  private planCpus(): void {
+    const cores = cpus().length;
+    const reserved = new Set<number>();
+    for (const s of this.config.subscribers) {
+      if (s.cpu === null) continue;
+      if (s.cpu >= cores) {
+        this.warnings.push(`${s.name} asks for CPU ${s.cpu}, but this machine has ${cores} (0 to ${cores - 1}): not pinned`);
+        s.cpu = null;
+        continue;
+      }
+      reserved.add(s.cpu);
+    }
+    if (reserved.size === 0) return;
+    const rest = [...Array(cores).keys()].filter((c) => !reserved.has(c));
+    if (rest.length === 0) {
+      this.warnings.push(`pinned subscribers take every CPU (${[...reserved].join(', ')}); the NIC and the rest share them`);
+      return;
+    }
+    this.sharedCpus = rest;
+    setAffinity(rest);
   }
 
   private async startNic(): Promise<void> {
@@ -196,7 +225,7 @@ export class Lab {
         resolveDone('error');
       }
     });
-    this.sendNic({ type: 'start', recording: this.config.recording, nicSegment: this.nicSegmentName, groups, speed: this.speed, loop: this.config.loop });
+    this.sendNic({ type: 'start', recording: this.config.recording, nicSegment: this.nicSegmentName, groups, speed: this.speed, loop: this.config.loop, cpus: this.sharedCpus });
     const r = await withTimeout(ready, STARTUP_TIMEOUT_MS, 'the NIC did not start');
     if (r.type === 'error') throw new MdlabError(`the NIC could not start: ${r.message}`);
     if (r.type === 'ready') {
@@ -241,7 +270,8 @@ export class Lab {
     child.on('exit', (code, signal) => this.onSubscriberExit(sub, code, signal));
     sub.stack = this.stackFor(settings, sub.pid);
     const ready = this.waitFor(sub, 'ready');
-    this.sendSub(sub, { type: 'init', index: sub.index, settings, nicSegment: this.nicSegmentName, snapshotMs: this.snapshotMs });
+    const pin = settings.cpu !== null ? [settings.cpu] : this.sharedCpus;
+    this.sendSub(sub, { type: 'init', index: sub.index, settings, nicSegment: this.nicSegmentName, snapshotMs: this.snapshotMs, cpus: pin });
     const r = await withTimeout(ready, STARTUP_TIMEOUT_MS, `${settings.name} did not start`);
     if (r.type === 'error') throw new MdlabError(`${settings.name} could not start: ${r.message}`);
     return sub;

@@ -13,6 +13,7 @@ import type { FeedReader } from '../feed/feed-reader.js';
 import { openDoorbellSender, openMulticastSender } from '../kernel/loopback.js';
 import { TRAILER_BYTES, writeTrailer } from '../kernel/trailer.js';
 import { nowNs } from '../metrics/clock.js';
+import { setAffinity } from '../shm/segment.js';
 import { MAX_MEMBERSHIPS, S_ARMED, S_DOORBELL, S_INTERRUPTS, SOCKET_ATTACHED, StackSegment } from '../onload/stack-layout.js';
 import { FrameTemplate, FRAME_HEADER_BYTES } from './frame-template.js';
 import {
@@ -304,6 +305,7 @@ let nic: Nic | undefined;
 process.on('message', (msg: ToNic | { type: 'speed'; speed: number } | { type: 'pause' } | { type: 'resume' }) => {
   if (msg.type === 'start') {
     try {
+      if (msg.cpus) setAffinity(msg.cpus);
       nic = new Nic(msg);
     } catch (err) {
       send({ type: 'error', message: err instanceof MdlabError || err instanceof Error ? err.message : String(err) });

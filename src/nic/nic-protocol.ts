@@ -10,6 +10,8 @@ export interface NicStart {
   groups: { addr: number; port: number }[];
   speed: number;
   loop: boolean;
+  /** CPUs the NIC may run on (null: any). */
+  cpus: number[] | null;
 }
 
 export type ToNic = NicStart | { type: 'go'; startNs: number; stopAtNs: number | null } | { type: 'stop' };

@@ -11,6 +11,7 @@ interface ShmAddon {
   create(name: string, size: number): ArrayBuffer;
   open(name: string): ArrayBuffer;
   unlink(name: string): boolean;
+  setAffinity(cpus: number[]): void;
 }
 
 let addon: ShmAddon | undefined;
@@ -93,4 +94,9 @@ export function checkHeader(i32: Int32Array, magic: number, version: number, wha
 
 export function fourcc(s: string): number {
   return (s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24)) | 0;
+}
+
+/** Pins this process to the given CPUs (the addon's sched_setaffinity). */
+export function setAffinity(cpus: number[]): void {
+  load().setAffinity(cpus);
 }

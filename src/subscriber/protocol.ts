@@ -14,7 +14,7 @@ export interface JoinRequest {
 }
 
 export type ToSubscriber =
-  | { type: 'init'; index: number; settings: SubscriberSettings; nicSegment: string; snapshotMs: number }
+  | { type: 'init'; index: number; settings: SubscriberSettings; nicSegment: string; snapshotMs: number; cpus: number[] | null }
   | JoinRequest
   | { type: 'leave'; membership: number }
   | { type: 'drain' }

@@ -25,6 +25,8 @@ export interface SubscriberSettings {
   ring: number;
   /** SO_RCVBUF for its kernel sockets, bytes (undefined: the kernel's default). */
   rcvbuf: number | undefined;
+  /** Pin the process to this CPU (and keep every other lab process off it), as isolcpus/taskset do. */
+  cpu: number | null;
 }
 
 /** Whether the subscriber spins (EF_POLL_USEC > 0 and not EF_INT_DRIVEN) on its Onload sockets. */

@@ -11,6 +11,7 @@ import { nowNs } from '../metrics/clock.js';
 import { initHistograms, LatencyRecorder } from '../metrics/latency.js';
 import { MEMBER_ENDED, NicSegment, W_DONE } from '../nic/nic-layout.js';
 import { S_ARMED, StackSegment } from '../onload/stack-layout.js';
+import { setAffinity } from '../shm/segment.js';
 import { FeedHandler } from './feed-handler.js';
 import { Membership } from './membership.js';
 import type { FromSubscriber, JoinRequest, SubscriberSnapshot, ToSubscriber } from './protocol.js';
@@ -209,6 +210,7 @@ process.on('message', (msg: ToSubscriber) => {
   queue = queue.then(async () => {
     switch (msg.type) {
       case 'init':
+        if (msg.cpus) setAffinity(msg.cpus);
         sub = new Subscriber(msg.index, msg.settings, msg.nicSegment, msg.snapshotMs);
         await sub.start();
         send({ type: 'ready', pid: process.pid });

@@ -1,0 +1,93 @@
+/**
+ * The headless report: a final snapshot as text. Pure; the JSON result is the snapshot itself.
+ */
+import { basename } from 'node:path';
+import { fmtInt, table } from '../cli/output.js';
+import type { LatencySummary } from '../metrics/histogram-store.js';
+import { droppedTotal } from './accounting.js';
+import { isPathEvent, type LabEvent, type LabSnapshot } from './snapshot.js';
+
+export function formatUs(ns: number): string {
+  if (ns <= 0) return '-';
+  const us = ns / 1e3;
+  if (us < 10) return us.toFixed(2);
+  if (us < 1000) return us.toFixed(1);
+  return fmtInt(us);
+}
+
+export function formatMs(ms: number): string {
+  const sign = ms < 0 ? '-' : '+';
+  const a = Math.abs(ms);
+  const m = Math.floor(a / 60000);
+  const s = (a % 60000) / 1000;
+  return `${sign}${m > 0 ? `${m}:${s.toFixed(3).padStart(6, '0')}` : `${s.toFixed(3)}s`}`;
+}
+
+function lat(s: LatencySummary): string[] {
+  return s.count === 0 ? ['-', '-', '-', '-', '-'] : [formatUs(s.p50), formatUs(s.p90), formatUs(s.p99), formatUs(s.p999), formatUs(s.max)];
+}
+
+export function formatEvent(e: LabEvent): string[] {
+  if (!isPathEvent(e)) return [`  ${formatMs(e.atMs).padStart(9)}  ${e.kind}: ${e.message}`];
+  const head = `  ${formatMs(e.atMs).padStart(9)}  ${e.group} ${e.from} → ${e.path}${e.cause ? `  ${e.cause}` : ''}`;
+  const out = [head, `             ${e.message}`];
+  if (e.fix) out.push(`             fix: ${e.fix}`);
+  return out;
+}
+
+export function formatReport(s: LabSnapshot): string {
+  const out: string[] = [];
+  const speed = s.nic.speed === 0 ? 'top speed' : `${s.nic.speed}×`;
+  out.push(`mdlab · ${basename(s.config.file)} · NIC ${s.config.nicDescription} · ${basename(s.config.recording)} · ${speed} · ${(s.runMs / 1000).toFixed(2)} s · ${s.state}`);
+  if (s.config.description) out.push(s.config.description);
+  for (const w of s.warnings) out.push(`warning: ${w}`);
+  if (s.error) out.push(`error: ${s.error}`);
+  out.push('');
+  out.push(`NIC: ${fmtInt(s.nic.packets)} packets, ${fmtInt(s.nic.messages)} messages; ${fmtInt(s.nic.ringWrites)} ring writes, ${fmtInt(s.nic.kernelSends)} kernel sends; worst lag behind schedule ${formatUs(s.nic.worstLagNs)} µs${s.nic.unjoined > 0 ? `; ${fmtInt(s.nic.unjoined)} packets to groups nobody joined` : ''}`);
+  out.push('');
+  const interesting = s.events.filter((e) => !isPathEvent(e) || e.kind !== 'accelerated');
+  out.push(`Events (${interesting.length}${interesting.length < s.events.length ? `; ${s.events.length - interesting.length} joins by bypass not shown` : ''})`);
+  if (interesting.length === 0) out.push('  none: every socket kept kernel bypass');
+  for (const e of interesting) out.push(...formatEvent(e));
+  out.push('');
+
+  out.push('Paths and accounting (packets)');
+  const rows: (string | number)[][] = [];
+  for (const sub of s.subscribers) {
+    for (const m of sub.memberships) {
+      const a = m.account;
+      const causes = Object.entries(a.dropped).map(([c, n]) => `${c} ${fmtInt(n ?? 0)}`).join(', ');
+      rows.push([
+        sub.name, m.group, m.active ? m.path : `${m.path} (left)`, m.cause ?? '-', a.sent, a.delivered.bypass, a.delivered.kernel,
+        droppedTotal(a), causes || '-', m.sequenceGaps, a.balanced ? 'yes' : 'NO',
+      ]);
+    }
+  }
+  out.push(table(rows, ['subscriber', 'group', 'path', 'cause', 'sent', 'bypass', 'kernel', 'dropped', 'by cause', 'seq gaps', 'balanced']));
+  out.push('');
+
+  out.push('Latency, wire to application, µs: from the scheduled wire time | from the NIC\'s actual send');
+  const lrows: string[][] = [];
+  for (const sub of s.subscribers) {
+    for (const m of sub.memberships) {
+      for (const path of ['bypass', 'kernel'] as const) {
+        const t = m.latency[path].total;
+        if (t.scheduled.count === 0) continue;
+        lrows.push([sub.name, m.group, path, fmtInt(t.scheduled.count), ...lat(t.scheduled), '|', ...lat(t.sent)]);
+      }
+    }
+  }
+  out.push(lrows.length === 0 ? '  no packets were delivered' : table(lrows, ['subscriber', 'group', 'path', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max', '|', 'p50', 'p90', 'p99', 'p99.9', 'max']));
+  out.push('');
+
+  out.push('Subscribers');
+  out.push(table(s.subscribers.map((x) => [
+    x.name, String(x.pid ?? '-'), x.alive ? 'running' : x.exit ?? 'stopped', x.stack === null ? '-' : `${x.stack}${x.stackName ? ` (${x.stackName})` : ''}`,
+    x.waiting, x.receive, x.work, x.contextSwitches.voluntary, x.contextSwitches.involuntary, fmtInt(x.cpuUs / 1000), x.interrupts,
+  ]), ['subscriber', 'pid', 'process', 'stack', 'waiting', 'receive', 'work', 'vol ctxsw', 'invol ctxsw', 'cpu ms', 'interrupts']));
+  out.push('');
+  const t = s.totals;
+  const causes = Object.entries(t.droppedByCause).map(([c, n]) => `${c} ${fmtInt(n)}`).join(', ');
+  out.push(`Totals: sent ${fmtInt(t.sent)} = bypass ${fmtInt(t.bypass)} + kernel ${fmtInt(t.kernel)} + dropped ${fmtInt(t.dropped)}${causes ? ` (${causes})` : ''}${t.inFlight > 0 ? ` + in flight ${fmtInt(t.inFlight)}` : ''}: ${t.balanced ? 'balanced' : 'NOT BALANCED'}`);
+  return `${out.join('\n')}\n`;
+}

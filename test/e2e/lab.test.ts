@@ -1,0 +1,162 @@
+/**
+ * End-to-end: real NIC and subscriber processes, real shared memory, real kernel multicast on
+ * loopback. Outcomes, not timings: paths, causes, exact accounting, PIDs, clean teardown.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Lab } from '../../src/experiment/lab.js';
+import { isPathEvent } from '../../src/experiment/snapshot.js';
+import { readRegistry, liveRegistries } from '../../src/onload/registry.js';
+import { config, G1, G2, G3, leftovers, membership, sleep } from '../helpers/lab.js';
+
+const handler = (name: string, env: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
+  name, groups: [G1, G2], env: { EF_POLL_USEC: 0, ...env }, work: 'decode', ...extra,
+});
+
+afterEach(() => {
+  expect(leftovers()).toEqual({ segments: [], processes: [] });
+});
+
+/** Every membership's account balances, and no packet is unaccounted for. */
+function expectExact(s: Awaited<ReturnType<Lab['run']>>): void {
+  expect(s.state).toBe('done');
+  for (const sub of s.subscribers) {
+    for (const m of sub.memberships) {
+      const a = m.account;
+      const dropped = Object.values(a.dropped).reduce((n, x) => n + (x ?? 0), 0);
+      expect(a.balanced, `${sub.name} ${m.group}`).toBe(true);
+      expect(a.inFlight).toBe(0);
+      expect(a.sent).toBe(a.delivered.bypass + a.delivered.kernel + dropped);
+      expect(a.sent).toBeGreaterThan(0);
+    }
+  }
+  expect(s.totals.balanced).toBe(true);
+}
+
+describe('the lab, end to end', () => {
+  it('EF_NAME trap (sfn6122f, separate stacks): every packet of the shared groups reaches both handlers by the kernel, cause mcast-conflict', async () => {
+    const s = await new Lab(config({ nic: { model: 'sfn6122f' }, subscribers: [handler('book1'), handler('book2')] }), { durationNs: 1.5e9 }).run();
+    expectExact(s);
+    for (const name of ['book1', 'book2']) {
+      for (const g of [G1, G2]) {
+        const m = membership(s, name, g);
+        expect([m.path, m.cause]).toEqual(['kernel', 'mcast-conflict']);
+        expect(m.account.delivered.bypass).toBe(0);
+        // Both handlers were sent every packet of the group the NIC replayed.
+        expect(m.account.sent).toBe(s.groups.find((x) => x.group === g)!.packets);
+        expect(m.account.delivered.kernel + (m.account.dropped['oflow-drop'] ?? 0)).toBe(m.account.sent);
+        expect(m.account.detected.oflow).toBeLessThanOrEqual(m.account.dropped['oflow-drop'] ?? 0);
+      }
+    }
+    const fallbacks = s.events.filter((e) => isPathEvent(e) && e.kind === 'fallback');
+    expect(fallbacks.map((e) => isPathEvent(e) && [e.group, e.cause])).toEqual([[G1, 'mcast-conflict'], [G2, 'mcast-conflict']]);
+    const pids = s.subscribers.map((x) => x.pid);
+    for (const e of fallbacks) for (const pid of pids) expect(e.message).toContain(`pid ${pid}`);
+    expect(s.stacks.map((x) => x.filters)).toEqual([[], []]);
+  });
+
+  it('the fix, one EF_NAME: both handlers by bypass through one stack and one filter per group', async () => {
+    const s = await new Lab(config({ subscribers: [handler('book1', { EF_NAME: 'feed' }), handler('book2', { EF_NAME: 'feed' })] }), { durationNs: 1.5e9 }).run();
+    expectExact(s);
+    for (const name of ['book1', 'book2']) for (const g of [G1, G2]) {
+      const m = membership(s, name, g);
+      expect(m.path).toBe('bypass');
+      expect(m.account.delivered.kernel).toBe(0);
+      expect(m.account.delivered.bypass + (m.account.dropped['ring-overrun'] ?? 0)).toBe(m.account.sent);
+    }
+    expect(s.stacks).toHaveLength(1);
+    expect(s.stacks[0]).toMatchObject({ name: 'feed', filters: [G1, G2] });
+    expect(s.stacks[0].pids.sort()).toEqual(s.subscribers.map((x) => x.pid).sort());
+    expect(s.nic.kernelSends).toBe(0);
+  });
+
+  it('the other fix, replication (x2522): both handlers by bypass, one copy per stack', async () => {
+    const s = await new Lab(config({ nic: { model: 'x2522' }, subscribers: [handler('book1'), handler('book2')] }), { durationNs: 1.5e9 }).run();
+    expectExact(s);
+    for (const name of ['book1', 'book2']) for (const g of [G1, G2]) expect(membership(s, name, g).path).toBe('bypass');
+    const g1 = s.groups.find((g) => g.group === G1)!;
+    expect(g1.ringWrites).toBe(2 * g1.packets); // the NIC DMAs a copy to each stack
+    expect(s.stacks.map((x) => x.filters)).toEqual([[G1, G2], [G1, G2]]);
+  });
+
+  it('a process not using Onload on an accelerated group receives nothing, counted as non-onload-loss', async () => {
+    const s = await new Lab(config({
+      subscribers: [{ name: 'book1', groups: [G1], env: { EF_POLL_USEC: 0 } }, { name: 'risk', onload: false, groups: [G1, G3] }],
+    }), { durationNs: 1.5e9 }).run();
+    expectExact(s);
+    const lost = membership(s, 'risk', G1);
+    expect([lost.path, lost.cause]).toEqual(['lost', 'non-onload-loss']);
+    expect(lost.account.dropped['non-onload-loss']).toBe(lost.account.sent);
+    expect(lost.account.delivered).toEqual({ bypass: 0, kernel: 0 });
+    expect(membership(s, 'risk', G3).path).toBe('kernel');
+    expect(s.events.some((e) => isPathEvent(e) && e.kind === 'loss' && e.cause === 'non-onload-loss')).toBe(true);
+  });
+
+  it('a full filter table leaves the later groups on the kernel, cause filter-table-full', async () => {
+    const s = await new Lab(config({
+      nic: { model: 'x3522', filterTable: 1 },
+      subscribers: [{ name: 'book1', groups: [G1, G2], env: { EF_POLL_USEC: 0 } }],
+    }), { durationNs: 1.5e9 }).run();
+    expectExact(s);
+    expect([membership(s, 'book1', G1).path, membership(s, 'book1', G2).path, membership(s, 'book1', G2).cause]).toEqual(['bypass', 'kernel', 'filter-table-full']);
+  });
+
+  it('leaving a group ends the conflict: the remaining handler gets its filter back and reads by bypass', async () => {
+    const lab = new Lab(config({ subscribers: [handler('book1'), handler('book2')] }), { durationNs: 2.5e9 });
+    await lab.start();
+    await sleep(800);
+    await lab.leave('book2', G1);
+    const s = await lab.finish();
+    expectExact(s);
+    const book1 = membership(s, 'book1', G1);
+    expect(book1.path).toBe('bypass');
+    expect(book1.account.delivered.kernel).toBeGreaterThan(0); // before the leave
+    expect(book1.account.delivered.bypass).toBeGreaterThan(0); // after it
+    expect(membership(s, 'book2', G1).active).toBe(false);
+    expect(membership(s, 'book1', G2).cause).toBe('mcast-conflict'); // the other group is still shared
+    const recovery = s.events.find((e) => isPathEvent(e) && e.kind === 'recovery');
+    expect(recovery && isPathEvent(recovery) && [recovery.group, recovery.from, recovery.path]).toEqual([G1, 'kernel', 'bypass']);
+  });
+
+  it('a subscriber killed mid-run is reported, its stack detaches, and the run goes on', async () => {
+    const lab = new Lab(config({ subscribers: [handler('book1'), handler('book2')] }), { durationNs: 2.5e9 });
+    await lab.start();
+    await sleep(800);
+    const victim = lab.snapshot().subscribers.find((x) => x.name === 'book2')!.pid!;
+    lab.kill('book2');
+    const s = await lab.finish();
+    expect(s.state).toBe('done');
+    const dead = s.subscribers.find((x) => x.name === 'book2')!;
+    expect(dead).toMatchObject({ alive: false, exit: 'killed by SIGKILL' });
+    const exit = s.events.find((e) => !isPathEvent(e) && e.kind === 'exit');
+    expect(exit?.message).toContain(`pid ${victim}`);
+    for (const m of dead.memberships) {
+      expect(m.account.balanced).toBe(true);
+      expect(m.account.dropped['process-exit'] ?? 0).toBeGreaterThanOrEqual(0);
+    }
+    // book1 alone on its groups now: bypass again, and its accounts exact.
+    for (const g of [G1, G2]) {
+      const m = membership(s, 'book1', g);
+      expect(m.path).toBe('bypass');
+      expect(m.account.balanced).toBe(true);
+      expect(m.account.inFlight).toBe(0);
+    }
+    expect(s.stacks.find((x) => x.id === 2)?.live).toBe(false);
+  });
+
+  it('stackdump reads the running lab from shared memory: stack ids, names and the right PIDs', async () => {
+    const lab = new Lab(config({ subscribers: [handler('book1', { EF_NAME: 'feed' }), handler('book2', { EF_NAME: 'feed' }), { name: 'solo', groups: [G3] }] }), { durationNs: 1.2e9 });
+    await lab.start();
+    try {
+      const mine = liveRegistries().find((n) => n.split('.')[1] === String(process.pid))!;
+      const doc = readRegistry(mine);
+      const pids = Object.fromEntries(lab.snapshot().subscribers.map((x) => [x.name, x.pid]));
+      expect(doc.stacks.map((x) => [x.id, x.name, x.pids.sort()])).toEqual([
+        [1, 'feed', [pids.book1, pids.book2].sort()],
+        [2, '', [pids.solo]],
+      ]);
+      expect(doc.members.filter((m) => m.group === G1).map((m) => [m.subscriber, m.state])).toEqual([['book1', 'ACCELERATED'], ['book2', 'ACCELERATED']]);
+    } finally {
+      await lab.finish();
+    }
+  });
+});
