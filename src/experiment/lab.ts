@@ -6,6 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
+import { randomInt } from 'node:crypto';
 import { MdlabError } from '../errors.js';
 import { parseGroup } from '../feed/channels.js';
 import { HistogramStore, type LatencySummary } from '../metrics/histogram-store.js';
@@ -79,10 +80,16 @@ const STARTUP_TIMEOUT_MS = 15_000;
 const DRAIN_TIMEOUT_MS = 10_000;
 const START_DELAY_NS = 100e6;
 
+let instances = 0;
+
 export class Lab {
   private readonly labPid = process.pid;
-  private readonly nicSegmentName = segmentName(process.pid, 'nic');
-  private readonly registryName = segmentName(process.pid, 'registry');
+  /** Several labs may run in one process (tests, sweeps): each has its own segments and id. */
+  private readonly instance = `l${++instances}`;
+  /** Stamped on kernel datagrams, so labs sharing loopback groups ignore each other's traffic. */
+  private readonly labId = randomInt(1, 0xffffffff);
+  private readonly nicSegmentName = segmentName(process.pid, `${this.instance}.nic`);
+  private readonly registryName = segmentName(process.pid, `${this.instance}.registry`);
   private nicSeg: NicSegment | undefined;
   private registry: RegistryWriter | undefined;
   private nic: { child: ChildProcess; stderr: () => string; pid: number } | undefined;
@@ -225,7 +232,7 @@ export class Lab {
         resolveDone('error');
       }
     });
-    this.sendNic({ type: 'start', recording: this.config.recording, nicSegment: this.nicSegmentName, groups, speed: this.speed, loop: this.config.loop, cpus: this.sharedCpus });
+    this.sendNic({ type: 'start', recording: this.config.recording, nicSegment: this.nicSegmentName, groups, speed: this.speed, loop: this.config.loop, cpus: this.sharedCpus, lab: this.labId });
     const r = await withTimeout(ready, STARTUP_TIMEOUT_MS, 'the NIC did not start');
     if (r.type === 'error') throw new MdlabError(`the NIC could not start: ${r.message}`);
     if (r.type === 'ready') {
@@ -247,7 +254,7 @@ export class Lab {
     if (!st) {
       const id = this.stacks.size + 1;
       if (id > MAX_STACKS) throw new MdlabError(`at most ${MAX_STACKS} stacks in one lab`);
-      const segment = segmentName(this.labPid, `stack${id}`);
+      const segment = segmentName(this.labPid, `${this.instance}.stack${id}`);
       const seg = StackSegment.create(segment, id, s.efName ?? '', { slotCount: s.ring, slotSize: DEFAULT_SLOT_BYTES, sockets: 32 });
       st = { id, slot: id - 1, name: s.efName, segment, seg, pids: new Set(), live: true };
       this.stacks.set(key, st);
@@ -271,7 +278,7 @@ export class Lab {
     sub.stack = this.stackFor(settings, sub.pid);
     const ready = this.waitFor(sub, 'ready');
     const pin = settings.cpu !== null ? [settings.cpu] : this.sharedCpus;
-    this.sendSub(sub, { type: 'init', index: sub.index, settings, nicSegment: this.nicSegmentName, snapshotMs: this.snapshotMs, cpus: pin });
+    this.sendSub(sub, { type: 'init', index: sub.index, settings, nicSegment: this.nicSegmentName, snapshotMs: this.snapshotMs, cpus: pin, lab: this.labId });
     const r = await withTimeout(ready, STARTUP_TIMEOUT_MS, `${settings.name} did not start`);
     if (r.type === 'error') throw new MdlabError(`${settings.name} could not start: ${r.message}`);
     return sub;

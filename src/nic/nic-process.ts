@@ -230,7 +230,7 @@ class Nic {
       if (p.length + TRAILER_BYTES <= buf.length) {
         p.bytes.copy(buf, 0, p.offset, p.offset + p.length);
         const seq = (this.kernelSeq[g] = (this.kernelSeq[g] + 1) | 0);
-        writeTrailer(buf, p.length, g, seq, scheduledNs, sentNs, st.kernelBitmaps[g]);
+        writeTrailer(buf, p.length, this.start.lab, g, seq, scheduledNs, sentNs, st.kernelBitmaps[g]);
         this.senders[g].send(buf, 0, p.length + TRAILER_BYTES);
         f[F_KERNEL_SENDS] += 1;
         seg.f64[seg.groupF64(g, 32)] += 1;

@@ -10,6 +10,8 @@ export interface NicStart {
   groups: { addr: number; port: number }[];
   speed: number;
   loop: boolean;
+  /** The lab's id (its controller's pid), stamped on every kernel datagram. */
+  lab: number;
   /** CPUs the NIC may run on (null: any). */
   cpus: number[] | null;
 }

@@ -6,7 +6,7 @@
  */
 import type dgram from 'node:dgram';
 import { openMulticastReceiver } from '../kernel/loopback.js';
-import { trailerAt, trailerHasMember } from '../kernel/trailer.js';
+import { trailerAt, trailerHasMember, trailerLab } from '../kernel/trailer.js';
 import { nowNs } from '../metrics/clock.js';
 import type { LatencyRecorder } from '../metrics/latency.js';
 import { RingReader } from '../onload/ring-reader.js';
@@ -28,6 +28,7 @@ export class Membership {
   receivedKernel = 0;
   kernelDrops = 0;
   kernelCopiesIgnored = 0;
+  foreignDatagrams = 0;
   malformed = 0;
   private lastKernelSeq = -1;
   /** Messages handled for this membership's group. */
@@ -38,6 +39,7 @@ export class Membership {
     readonly id: number,
     readonly group: number,
     readonly groupName: string,
+    private readonly lab: number,
     private readonly recorder: LatencyRecorder,
     private readonly handler: FeedHandler,
   ) {}
@@ -66,6 +68,10 @@ export class Membership {
     const at = trailerAt(buf);
     if (at < 0) {
       this.malformed++;
+      return;
+    }
+    if (trailerLab(buf, at) !== this.lab) {
+      this.foreignDatagrams++;
       return;
     }
     if (!trailerHasMember(buf, at, this.id)) {
@@ -100,6 +106,7 @@ export class Membership {
       ringDrops: this.reader?.groupDrops ?? 0,
       kernelDrops: this.kernelDrops,
       kernelCopiesIgnored: this.kernelCopiesIgnored,
+      foreignDatagrams: this.foreignDatagrams,
       malformed: this.malformed,
       messages: this.messages,
       sequenceGaps: this.seq.gaps,

@@ -14,7 +14,7 @@ export interface JoinRequest {
 }
 
 export type ToSubscriber =
-  | { type: 'init'; index: number; settings: SubscriberSettings; nicSegment: string; snapshotMs: number; cpus: number[] | null }
+  | { type: 'init'; index: number; settings: SubscriberSettings; nicSegment: string; snapshotMs: number; cpus: number[] | null; lab: number }
   | JoinRequest
   | { type: 'leave'; membership: number }
   | { type: 'drain' }
@@ -32,6 +32,8 @@ export interface MembershipReport {
   kernelDrops: number;
   /** Kernel copies meant for other sockets (replication to the kernel for someone else). */
   kernelCopiesIgnored: number;
+  /** Datagrams from another lab running on this host (same groups on loopback), ignored. */
+  foreignDatagrams: number;
   malformed: number;
   messages: number;
   sequenceGaps: number;

@@ -43,7 +43,7 @@ class Subscriber {
   private ticking = false;
   private snapshotTimer: NodeJS.Timeout | undefined;
 
-  constructor(readonly index: number, readonly settings: SubscriberSettings, nicSegment: string, private readonly snapshotMs: number) {
+  constructor(readonly index: number, readonly settings: SubscriberSettings, nicSegment: string, private readonly snapshotMs: number, private readonly lab: number) {
     this.handler = new FeedHandler(settings.work, settings.delayNs);
     this.nic = NicSegment.attach(nicSegment);
     this.spinning = spins(settings);
@@ -64,7 +64,7 @@ class Subscriber {
       stack = this.stacks.get(req.stack.segment) ?? StackSegment.attach(req.stack.segment);
       this.stacks.set(req.stack.segment, stack);
     }
-    const m = new Membership(req.membership, req.group, req.groupName, this.recorder, this.handler);
+    const m = new Membership(req.membership, req.group, req.groupName, this.lab, this.recorder, this.handler);
     await m.open(req.addr, req.port, stack, this.settings.receive, this.doorbell.port, this.settings.rcvbuf);
     this.memberships.set(req.membership, m);
     send({ type: 'joined', membership: req.membership, stackSocket: m.stackSocket });
@@ -211,7 +211,7 @@ process.on('message', (msg: ToSubscriber) => {
     switch (msg.type) {
       case 'init':
         if (msg.cpus) setAffinity(msg.cpus);
-        sub = new Subscriber(msg.index, msg.settings, msg.nicSegment, msg.snapshotMs);
+        sub = new Subscriber(msg.index, msg.settings, msg.nicSegment, msg.snapshotMs, msg.lab);
         await sub.start();
         send({ type: 'ready', pid: process.pid });
         break;

@@ -147,7 +147,7 @@ describe('the lab, end to end', () => {
     const lab = new Lab(config({ subscribers: [handler('book1', { EF_NAME: 'feed' }), handler('book2', { EF_NAME: 'feed' }), { name: 'solo', groups: [G3] }] }), { durationNs: 1.2e9 });
     await lab.start();
     try {
-      const mine = liveRegistries().find((n) => n.split('.')[1] === String(process.pid))!;
+      const mine = liveRegistries().filter((n) => n.split('.')[1] === String(process.pid)).pop()!;
       const doc = readRegistry(mine);
       const pids = Object.fromEntries(lab.snapshot().subscribers.map((x) => [x.name, x.pid]));
       expect(doc.stacks.map((x) => [x.id, x.name, x.pids.sort()])).toEqual([
@@ -157,6 +157,15 @@ describe('the lab, end to end', () => {
       expect(doc.members.filter((m) => m.group === G1).map((m) => [m.subscriber, m.state])).toEqual([['book1', 'ACCELERATED'], ['book2', 'ACCELERATED']]);
     } finally {
       await lab.finish();
+    }
+  });
+
+  it('two labs at once on the same groups keep to their own traffic (the lab id in each datagram)', async () => {
+    const trap = () => new Lab(config({ subscribers: [handler('book1'), handler('book2')] }), { durationNs: 1.5e9 });
+    const [a, b] = await Promise.all([trap().run(), trap().run()]);
+    for (const s of [a, b]) {
+      expectExact(s);
+      for (const sub of s.subscribers) for (const m of sub.memberships) expect(m.account.delivered.kernel + (m.account.dropped['oflow-drop'] ?? 0)).toBe(m.account.sent);
     }
   });
 });

@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { mdlab } from '../helpers/cli.js';
+import { leftovers, sleep } from '../helpers/lab.js';
+import { listSegments, pidAlive } from '../../src/shm/segment.js';
+import { MDLAB, ROOT } from '../helpers/shared.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const tmp = tempDir();
+
+describe('mdlab run', () => {
+  it('--headless prints the report and writes the same as --json; exit 0 when every account balances', () => {
+    const json = tmp.file('trap.json');
+    const r = mdlab(['run', 'configs/ef-name-trap.yaml', '--headless', '--duration', '1500ms', '--json', json]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/NIC sfn6122f \(no multicast replication, 4096 filters\)/);
+    expect(r.stdout).toMatch(/239\.100\.1\.1:26400 bypass → kernel {2}mcast-conflict/);
+    expect(r.stdout).toMatch(/fix: EF_NAME=feed on book1 and book2/);
+    expect(r.stdout).toMatch(/^book1 +239\.100\.1\.1:26400 +kernel +mcast-conflict/m);
+    expect(r.stdout).toMatch(/Totals: sent [\d,]+ = bypass 0 \+ kernel [\d,]+ \+ dropped [\d,]+.*: balanced/);
+    const doc = JSON.parse(readFileSync(json, 'utf8'));
+    expect(doc).toMatchObject({ state: 'done', config: { nic: 'sfn6122f' }, totals: { balanced: true } });
+    expect(doc.node).toBe(process.version);
+    expect(doc.events.filter((e: { cause?: string }) => e.cause === 'mcast-conflict')).toHaveLength(2);
+    const m = doc.subscribers[0].memberships[0];
+    expect(m).toMatchObject({ path: 'kernel', cause: 'mcast-conflict' });
+    expect(m.latency.kernel.total.scheduled.count).toBeGreaterThan(0);
+    // Nothing left by a lab whose process is gone (other test files may have labs running now).
+    expect(listSegments().filter((n) => !pidAlive(Number(n.split('.')[1])))).toEqual([]);
+  });
+
+  it('Ctrl-C ends the run cleanly: a report, exit 130, no segment and no child left', async () => {
+    const child = spawn(process.execPath, [MDLAB, 'run', 'configs/ef-name-trap.yaml', '--headless', '--duration', '30s'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    // Wait until the lab is up (its registry exists), then interrupt it.
+    for (let i = 0; i < 100 && !listSegments(child.pid).some((n) => n.endsWith('.registry')); i++) await sleep(100);
+    expect(listSegments(child.pid).length).toBeGreaterThan(0);
+    await sleep(500);
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code, err).toBe(130);
+    expect(err).toMatch(/SIGINT: ending the run/);
+    expect(out).toMatch(/Totals: sent/);
+    expect(listSegments(child.pid)).toEqual([]);
+    expect(leftovers().processes).toEqual([]);
+  });
+
+  it('a config error is one line naming the file and key, and nothing is started', () => {
+    const bad = tmp.file('bad.yaml', `recording: ${ROOT}/recordings/default.pcap\nsubscribers: []\n`);
+    const r = mdlab(['run', bad, '--headless']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/bad\.yaml: subscribers: expected a list of at least one subscriber/);
+  });
+
+  it('stackdump with no lab running says so', () => {
+    const r = mdlab(['stackdump', '--lab', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no running lab with pid 1/);
+  });
+});
