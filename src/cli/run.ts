@@ -10,6 +10,7 @@ import { act } from './action.js';
 import { parseDuration } from './duration.js';
 import { Progress } from './progress.js';
 import { MdlabError } from '../errors.js';
+import { COUNTERS, describeCounters } from '../metrics/counters.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string };
@@ -31,7 +32,11 @@ export function parseSpeed(text: string): number {
 
 /** The JSON result: the final snapshot with what produced it. */
 export function resultDocument(s: LabSnapshot): object {
-  return { mdlab: pkg.version, node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', finishedAt: new Date().toISOString(), ...s };
+  return {
+    mdlab: pkg.version, node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', finishedAt: new Date().toISOString(),
+    ...s,
+    counters: COUNTERS,
+  };
 }
 
 /** Writes a file so that it is either complete or absent: to NAME.partial, then renamed. */
@@ -86,11 +91,19 @@ export function registerRun(program: Command): void {
   program
     .command('run')
     .description('run a lab: replay a recording through the emulated NIC to real subscriber processes, and report')
-    .argument('<config>', 'lab config (YAML or JSON), e.g. configs/default.yaml')
+    .argument('[config]', 'lab config (YAML or JSON), e.g. configs/default.yaml')
     .option('--headless', 'no dashboard: run, then print the report')
     .option('--duration <d>', 'stop the replay after this long (500ms, 10s, 2m)')
     .option('--speed <x>', 'replay speed: a multiple of the recorded pace, or "top"')
     .option('--json <file>', 'also write the full result as JSON')
     .option('--quiet', 'no progress line')
-    .action(act(async (config: string, flags: RunFlags) => runHeadless(config, flags)));
+    .option('--describe', 'list every counter the report and the JSON carry, with what it means, and exit')
+    .action(act(async (config: string | undefined, flags: RunFlags & { describe?: boolean }) => {
+      if (flags.describe) {
+        process.stdout.write(describeCounters());
+        return 0;
+      }
+      if (!config) throw new MdlabError('a config is needed: mdlab run CONFIG (for example configs/default.yaml)');
+      return runHeadless(config, flags);
+    }));
 }

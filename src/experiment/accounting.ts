@@ -6,15 +6,17 @@
  */
 import type { MemberCounters } from '../nic/nic-layout.js';
 import type { MembershipReport } from '../subscriber/protocol.js';
+import { counter } from '../metrics/counters.js';
 
 export type DropCause = 'ring-overrun' | 'oflow-drop' | 'non-onload-loss' | 'process-exit';
 
+/** What each drop cause means, from the counter registry (the one place counters are defined). */
 export const DROP_DESCRIPTIONS: Readonly<Record<DropCause | 'in-flight', string>> = {
-  'ring-overrun': 'the NIC lapped a slow reader on its stack\'s RX ring: read faster, shorten per-packet work, or a bigger ring',
-  'oflow-drop': 'the kernel socket\'s receive queue overflowed: the reader fell behind on the kernel path (raise SO_RCVBUF, or keep bypass)',
-  'non-onload-loss': 'a socket outside Onload on a group the NIC steers to a stack receives nothing: run it under Onload, or replicate',
-  'process-exit': 'the subscriber process exited; packets sent to it after its last report were never read',
-  'in-flight': 'sent and not yet read: on the ring, in a socket queue, or between processes (only while the run goes on)',
+  'ring-overrun': counter('dropped.ring-overrun').description,
+  'oflow-drop': counter('dropped.oflow-drop').description,
+  'non-onload-loss': counter('dropped.non-onload-loss').description,
+  'process-exit': counter('dropped.process-exit').description,
+  'in-flight': counter('inFlight').description,
 };
 
 export interface Account {

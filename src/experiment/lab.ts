@@ -19,7 +19,8 @@ import { decide, EMPTY_STEERING, type KernelReason, type Member, type Path, type
 import { pathEvents } from '../onload/path-events.js';
 import { RegistryWriter, type MemberState } from '../onload/registry.js';
 import { DEFAULT_SLOT_BYTES, MAX_MEMBERSHIPS, StackSegment } from '../onload/stack-layout.js';
-import { segmentName, setAffinity, sweepStaleSegments, unlinkSegment } from '../shm/segment.js';
+import { listSegments, segmentName, setAffinity, sweepStaleSegments, unlinkSegment } from '../shm/segment.js';
+import { HistogramReader } from '../metrics/shm-histogram.js';
 import type { FromSubscriber, MembershipReport, SubscriberSnapshot, ToSubscriber } from '../subscriber/protocol.js';
 import { spins, waitingName, type SubscriberSettings } from '../subscriber/settings.js';
 import { account, droppedTotal, type Account } from './accounting.js';
@@ -57,6 +58,8 @@ interface MembershipState {
   finalReport: boolean;
   /** Frozen when the membership ended: what the NIC counted for it. */
   endedAccount: Account | null;
+  /** Its latency counts in shared memory (null until it has joined). */
+  latency: HistogramReader | null;
 }
 
 interface SubscriberState {
@@ -113,6 +116,7 @@ export class Lab {
   private readonly warnings: string[] = [];
   private tornDown = false;
   private lengthNs: number | null = null;
+  private lastLatencyReadMs = Date.now();
   private lastRate = { atNs: 0, packets: 0, messages: 0, pps: 0, mps: 0 };
   private readonly durationNs: number | null;
   private readonly speed: number;
@@ -296,7 +300,6 @@ export class Lab {
     switch (m.type) {
       case 'snapshot': {
         sub.last = m;
-        this.histograms.add(sub.settings.name, m.intervals);
         for (const r of m.memberships) {
           const ms = sub.memberships.get(r.membership);
           if (ms && !ms.finalReport) ms.report = r;
@@ -349,11 +352,12 @@ export class Lab {
     const { group: addr, port } = parseGroup(group);
     const readsRing = sub.stack !== null && reason === null;
     const joined = this.waitFor(sub, `joined:${id}`);
-    this.sendSub(sub, { type: 'join', membership: id, group: g, groupName: group, addr, port, stack: readsRing ? { segment: sub.stack!.segment, id: sub.stack!.id } : null });
+    const histogram = segmentName(this.labPid, `${this.instance}.m${id}.latency`);
+    this.sendSub(sub, { type: 'join', membership: id, group: g, groupName: group, addr, port, stack: readsRing ? { segment: sub.stack!.segment, id: sub.stack!.id } : null, histogram });
     const r = await withTimeout(joined, STARTUP_TIMEOUT_MS, `${sub.settings.name} did not join ${group}`);
     if (r.type === 'error') throw new MdlabError(`${sub.settings.name} could not join ${group}: ${r.message}`);
     const member: Member = { id, subscriber: sub.settings.name, pid: sub.pid, group, stack: sub.stack?.id ?? null, stackName: sub.stack?.name ?? null, kernelReason: reason };
-    const ms: MembershipState = { id, group: g, groupName: group, member, active: true, report: undefined, finalReport: false, endedAccount: null };
+    const ms: MembershipState = { id, group: g, groupName: group, member, active: true, report: undefined, finalReport: false, endedAccount: null, latency: new HistogramReader(histogram) };
     sub.memberships.set(id, ms);
     this.allMemberships.set(id, ms);
     this.members.push(member);
@@ -502,6 +506,7 @@ export class Lab {
       });
       await Promise.all(finals);
       this.state = this.error ? 'failed' : 'done';
+      this.readLatency();
       const final = this.snapshot();
       for (const l of this.listeners) l(final);
       return final;
@@ -516,7 +521,19 @@ export class Lab {
     return this.finish();
   }
 
+  /** Reads every membership's latency counts since the last read (off the measured processes). */
+  private readLatency(): void {
+    const now = Date.now();
+    for (const sub of this.subscribers) {
+      for (const ms of sub.memberships.values()) {
+        if (ms.latency) this.histograms.add(sub.settings.name, ms.group, ms.latency.takeInterval(), this.lastLatencyReadMs, now);
+      }
+    }
+    this.lastLatencyReadMs = now;
+  }
+
   private publish(): void {
+    this.readLatency();
     if (this.listeners.size === 0 && this.state !== 'running') return;
     const s = this.snapshot();
     for (const l of this.listeners) l(s);
@@ -698,9 +715,9 @@ export class Lab {
       for (const s of this.subscribers) if (s.alive) s.child.kill('SIGKILL');
       this.nicChild?.kill('SIGKILL');
     });
-    for (const st of this.stacks.values()) unlinkSegment(st.segment);
-    unlinkSegment(this.nicSegmentName);
-    unlinkSegment(this.registryName);
+    // Every segment of this lab: stacks, the NIC's, the registry, latency counts.
+    const prefix = segmentName(this.labPid, `${this.instance}.`);
+    for (const name of listSegments(this.labPid)) if (name.startsWith(prefix)) unlinkSegment(name);
   }
 }
 

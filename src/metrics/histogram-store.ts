@@ -5,6 +5,7 @@
  */
 import * as hdr from 'hdr-histogram-js';
 import { newHistogram, type Clock, type EncodedInterval, type RecordedPath } from './latency.js';
+import type { IntervalHistogram } from './shm-histogram.js';
 
 export interface LatencySummary {
   count: number;
@@ -77,34 +78,33 @@ export type SeriesKey = `${string}|${number}|${RecordedPath}|${Clock}`;
 
 export class HistogramStore {
   private readonly series = new Map<SeriesKey, Series>();
-  keepIntervals = true;
+  /** Keep every interval, encoded, for HdrHistogram log files (off unless results are written). */
+  keepIntervals = false;
 
   static key(subscriber: string, group: number, path: RecordedPath, clock: Clock): SeriesKey {
     return `${subscriber}|${group}|${path}|${clock}`;
   }
 
-  add(subscriber: string, intervals: readonly EncodedInterval[]): void {
+  /** The histograms of one membership's interval [startMs, endMs); series without one had no packets. */
+  add(subscriber: string, group: number, intervals: readonly IntervalHistogram[], startMs: number, endMs: number): void {
     const fresh = new Set<SeriesKey>();
     for (const iv of intervals) {
-      const k = HistogramStore.key(subscriber, iv.group, iv.path, iv.clock);
+      const k = HistogramStore.key(subscriber, group, iv.path, iv.clock);
       let s = this.series.get(k);
       if (!s) {
         s = { total: newHistogram(false), last: newHistogram(false), lastEndMs: 0, intervals: [] };
         this.series.set(k, s);
       }
-      const h = hdr.decodeFromCompressedBase64(iv.histogram, 32, false);
-      s.total.add(h);
-      if (!fresh.has(k)) {
-        s.last.reset();
-        fresh.add(k);
-      }
-      s.last.add(h);
-      s.lastEndMs = iv.endMs;
-      if (this.keepIntervals) s.intervals.push(iv);
-      h.destroy();
+      s.total.add(iv.histogram);
+      s.last.reset();
+      s.last.add(iv.histogram);
+      s.lastEndMs = endMs;
+      if (this.keepIntervals) s.intervals.push({ startMs, endMs, histogram: hdr.encodeIntoCompressedBase64(iv.histogram) });
+      fresh.add(k);
+      iv.histogram.destroy();
     }
-    // A series with no interval this time had no packets: its last interval is empty.
-    for (const [k, s] of this.series) if (k.startsWith(`${subscriber}|`) && !fresh.has(k)) s.last.reset();
+    const prefix = `${subscriber}|${group}|`;
+    for (const [k, s] of this.series) if (k.startsWith(prefix) && !fresh.has(k)) s.last.reset();
   }
 
   summary(subscriber: string, group: number, path: RecordedPath, clock: Clock, window: 'total' | 'last'): LatencySummary {

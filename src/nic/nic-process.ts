@@ -7,13 +7,14 @@
  */
 import type dgram from 'node:dgram';
 import { statSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { MdlabError } from '../errors.js';
 import { openFeed } from '../feed/open-feed.js';
 import type { FeedReader } from '../feed/feed-reader.js';
 import { openDoorbellSender, openMulticastSender } from '../kernel/loopback.js';
 import { TRAILER_BYTES, writeTrailer } from '../kernel/trailer.js';
 import { nowNs } from '../metrics/clock.js';
-import { setAffinity } from '../shm/segment.js';
+import { setAffinity, sweepStaleSegments } from '../shm/segment.js';
 import { MAX_MEMBERSHIPS, S_ARMED, S_DOORBELL, S_INTERRUPTS, SOCKET_ATTACHED, StackSegment } from '../onload/stack-layout.js';
 import { FrameTemplate, FRAME_HEADER_BYTES } from './frame-template.js';
 import {
@@ -300,12 +301,25 @@ class Nic {
 }
 
 const DOORBELL = Buffer.from([1]);
+
+/**
+ * The emulated NIC stands in for hardware, which never waits for a CPU: ask the scheduler to
+ * prefer it over the subscribers (nice -10). Without the privilege to do so, it runs as it is.
+ */
+function raisePriority(): void {
+  try {
+    setPriority(0, -10);
+  } catch {
+    // not permitted (not root, no CAP_SYS_NICE): normal priority
+  }
+}
 let nic: Nic | undefined;
 
 process.on('message', (msg: ToNic | { type: 'speed'; speed: number } | { type: 'pause' } | { type: 'resume' }) => {
   if (msg.type === 'start') {
     try {
       if (msg.cpus) setAffinity(msg.cpus);
+      raisePriority();
       nic = new Nic(msg);
     } catch (err) {
       send({ type: 'error', message: err instanceof MdlabError || err instanceof Error ? err.message : String(err) });
@@ -318,5 +332,9 @@ process.on('message', (msg: ToNic | { type: 'speed'; speed: number } | { type: '
     nic?.control(msg);
   }
 });
-// The lab's controller is our parent: if it goes, so do we.
-process.on('disconnect', () => process.exit(0));
+// The controller is our parent: when it goes, so do we (no orphan holds a stack mapped), and
+// if it died without cleaning up (SIGKILL), its segments go with us.
+process.on('disconnect', () => {
+  sweepStaleSegments();
+  process.exit(0);
+});

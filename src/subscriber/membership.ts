@@ -8,7 +8,7 @@ import type dgram from 'node:dgram';
 import { openMulticastReceiver } from '../kernel/loopback.js';
 import { trailerAt, trailerHasMember, trailerLab } from '../kernel/trailer.js';
 import { nowNs } from '../metrics/clock.js';
-import type { LatencyRecorder } from '../metrics/latency.js';
+import type { HistogramWriter } from '../metrics/shm-histogram.js';
 import { RingReader } from '../onload/ring-reader.js';
 import type { StackSegment } from '../onload/stack-layout.js';
 import { FeedHandler, SequenceTracker } from './feed-handler.js';
@@ -40,7 +40,7 @@ export class Membership {
     readonly group: number,
     readonly groupName: string,
     private readonly lab: number,
-    private readonly recorder: LatencyRecorder,
+    private readonly latency: HistogramWriter,
     private readonly handler: FeedHandler,
   ) {}
 
@@ -89,7 +89,7 @@ export class Membership {
 
   private deliver(path: 0 | 1, bytes: Buffer, view: DataView, off: number, len: number, scheduledNs: number, sentNs: number): void {
     const now = nowNs();
-    this.recorder.record(this.group, path, now - scheduledNs, now - sentNs);
+    this.latency.record(path, now - scheduledNs, now - sentNs);
     if (path === PATH_BYPASS) this.receivedBypass++;
     else this.receivedKernel++;
     this.messagesBefore = this.handler.messages;

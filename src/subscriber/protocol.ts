@@ -1,5 +1,4 @@
 /** Messages between the controller and a subscriber process (IPC, JSON). */
-import type { EncodedInterval } from '../metrics/latency.js';
 import type { SubscriberSettings } from './settings.js';
 
 export interface JoinRequest {
@@ -11,6 +10,8 @@ export interface JoinRequest {
   port: number;
   /** The stack segment whose ring carries the group by bypass; null for a kernel-only socket. */
   stack: { segment: string; id: number } | null;
+  /** The shared-memory segment this membership counts its latencies into. */
+  histogram: string;
 }
 
 export type ToSubscriber =
@@ -48,7 +49,6 @@ export interface SubscriberSnapshot {
   final: boolean;
   pid: number;
   memberships: MembershipReport[];
-  intervals: EncodedInterval[];
   /** Process accounting since start: context switches and CPU time. */
   voluntaryContextSwitches: number;
   involuntaryContextSwitches: number;

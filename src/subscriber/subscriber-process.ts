@@ -8,10 +8,10 @@
 import type dgram from 'node:dgram';
 import { openDoorbellReceiver } from '../kernel/loopback.js';
 import { nowNs } from '../metrics/clock.js';
-import { initHistograms, LatencyRecorder } from '../metrics/latency.js';
+import { HistogramWriter } from '../metrics/shm-histogram.js';
 import { MEMBER_ENDED, NicSegment, W_DONE } from '../nic/nic-layout.js';
 import { S_ARMED, StackSegment } from '../onload/stack-layout.js';
-import { setAffinity } from '../shm/segment.js';
+import { setAffinity, sweepStaleSegments } from '../shm/segment.js';
 import { FeedHandler } from './feed-handler.js';
 import { Membership } from './membership.js';
 import type { FromSubscriber, JoinRequest, SubscriberSnapshot, ToSubscriber } from './protocol.js';
@@ -30,7 +30,6 @@ function send(msg: FromSubscriber): void {
 class Subscriber {
   private readonly memberships = new Map<number, Membership>();
   private readonly stacks = new Map<string, StackSegment>();
-  private readonly recorder = new LatencyRecorder();
   private readonly handler: FeedHandler;
   private readonly nic: NicSegment;
   private readonly spinning: boolean;
@@ -51,7 +50,6 @@ class Subscriber {
   }
 
   async start(): Promise<void> {
-    await initHistograms();
     this.doorbell = await openDoorbellReceiver();
     this.doorbell.socket.on('message', this.onInterrupt);
     this.snapshotTimer = setInterval(() => send(this.snapshot(false)), this.snapshotMs);
@@ -64,7 +62,7 @@ class Subscriber {
       stack = this.stacks.get(req.stack.segment) ?? StackSegment.attach(req.stack.segment);
       this.stacks.set(req.stack.segment, stack);
     }
-    const m = new Membership(req.membership, req.group, req.groupName, this.lab, this.recorder, this.handler);
+    const m = new Membership(req.membership, req.group, req.groupName, this.lab, new HistogramWriter(req.histogram, req.membership, req.group), this.handler);
     await m.open(req.addr, req.port, stack, this.settings.receive, this.doorbell.port, this.settings.rcvbuf);
     this.memberships.set(req.membership, m);
     send({ type: 'joined', membership: req.membership, stackSocket: m.stackSocket });
@@ -177,7 +175,6 @@ class Subscriber {
       final,
       pid: process.pid,
       memberships: [...this.memberships.values()].map((m) => m.report()),
-      intervals: this.recorder.takeIntervals(),
       voluntaryContextSwitches: ru.voluntaryContextSwitches,
       involuntaryContextSwitches: ru.involuntaryContextSwitches,
       cpuUserUs: ru.userCPUTime,
@@ -194,7 +191,6 @@ class Subscriber {
     clearInterval(this.snapshotTimer);
     for (const m of this.memberships.values()) m.close(m.reader?.stack ?? null);
     this.doorbell?.socket.close();
-    this.recorder.destroy();
   }
 }
 
@@ -232,5 +228,9 @@ process.on('message', (msg: ToSubscriber) => {
     }
   }).catch(fail);
 });
-// The controller is our parent: when it goes, so do we (no orphan holds a stack mapped).
-process.on('disconnect', () => process.exit(0));
+// The controller is our parent: when it goes, so do we (no orphan holds a stack mapped), and
+// if it died without cleaning up (SIGKILL), its segments go with us.
+process.on('disconnect', () => {
+  sweepStaleSegments();
+  process.exit(0);
+});

@@ -63,3 +63,21 @@ describe('mdlab run', () => {
     expect(r.stderr).toMatch(/no running lab with pid 1/);
   });
 });
+
+describe('a lab whose controller is killed with SIGKILL', () => {
+  it('leaves no child process and no segment behind', async () => {
+    const child = spawn(process.execPath, [MDLAB, 'run', 'configs/ef-name-trap.yaml', '--headless', '--duration', '30s'], { cwd: ROOT, stdio: 'ignore' });
+    for (let i = 0; i < 100 && !listSegments(child.pid).some((n) => n.endsWith('.registry')); i++) await sleep(100);
+    const { execFileSync } = await import('node:child_process');
+    const children = () => execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).split('\n').map((l) => Number(l.trim())).filter(Boolean);
+    let kids = children();
+    for (let i = 0; i < 100 && kids.length < 3; i++, kids = children()) await sleep(100);
+    expect(kids.length).toBe(3); // the NIC and two subscribers
+    await sleep(300);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+    for (let i = 0; i < 50 && (kids.some(pidAlive) || listSegments(child.pid).length > 0); i++) await sleep(100);
+    expect(kids.filter(pidAlive)).toEqual([]);
+    expect(listSegments(child.pid)).toEqual([]);
+  });
+});

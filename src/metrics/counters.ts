@@ -1,0 +1,63 @@
+/**
+ * Every counter mdlab keeps, defined once, as Onload's stats_def.h defines its stack counters:
+ * a stable id, the name used in results (JSON keys, report columns), where it is kept, and a
+ * description of what it means and what to do about it. The report, the JSON result and
+ * `mdlab run --describe` read this table; nothing else defines a counter's meaning.
+ */
+export type CounterScope = 'nic' | 'group' | 'membership' | 'stack' | 'subscriber';
+
+export interface CounterDef {
+  readonly id: number;
+  readonly name: string;
+  readonly scope: CounterScope;
+  readonly description: string;
+}
+
+export const COUNTERS = [
+  { id: 1, name: 'packets', scope: 'nic', description: 'packets the NIC replayed onto the wire' },
+  { id: 2, name: 'messages', scope: 'nic', description: 'ITCH messages in those packets (heartbeats and end-of-session carry none)' },
+  { id: 3, name: 'ringWrites', scope: 'nic', description: 'frames DMAed into stack RX rings (one per stack whose filter matched): kernel bypass' },
+  { id: 4, name: 'kernelSends', scope: 'nic', description: 'packets handed to the kernel (UDP multicast on loopback): every joined kernel socket gets a copy' },
+  { id: 5, name: 'worstLagNs', scope: 'nic', description: 'the most the NIC fell behind the recording\'s schedule; large values mean the NIC lacked CPU: fewer spinning processes, or a slower speed' },
+  { id: 6, name: 'unjoined', scope: 'nic', description: 'packets to groups no subscriber joined: they go nowhere, as on a real NIC with no filter and no kernel member' },
+  { id: 7, name: 'tooBig', scope: 'nic', description: 'packets too large for a ring slot or a datagram buffer, not delivered: a corrupt or unusual recording' },
+  { id: 10, name: 'sent', scope: 'membership', description: 'packets of the group the NIC delivered to this socket while it was joined (by any path, or lost)' },
+  { id: 11, name: 'delivered.bypass', scope: 'membership', description: 'packets the socket read from its stack\'s RX ring: kernel bypass' },
+  { id: 12, name: 'delivered.kernel', scope: 'membership', description: 'packets the socket read from its kernel socket: the fallback path' },
+  { id: 13, name: 'dropped.ring-overrun', scope: 'membership', description: 'the NIC lapped this reader on its stack\'s ring: it read too slowly (spin, less work per packet, a bigger ring)' },
+  { id: 14, name: 'dropped.oflow-drop', scope: 'membership', description: 'the kernel socket\'s receive queue overflowed: the reader fell behind on the kernel path (keep bypass, raise rcvbuf)' },
+  { id: 15, name: 'dropped.non-onload-loss', scope: 'membership', description: 'a socket outside Onload on a group steered to a stack received nothing: run it under Onload, or use a NIC with replication' },
+  { id: 16, name: 'dropped.process-exit', scope: 'membership', description: 'packets sent to a subscriber after its last report, lost when its process exited' },
+  { id: 17, name: 'inFlight', scope: 'membership', description: 'sent but not yet read (only while running: at the end each is read or attributed to a cause)' },
+  { id: 18, name: 'detected.ringOverrun', scope: 'membership', description: 'ring drops the reader itself saw as gaps in its group\'s ring sequence (a check on dropped.ring-overrun)' },
+  { id: 19, name: 'detected.oflow', scope: 'membership', description: 'kernel drops the reader saw as gaps in the kernel copies\' sequence (a check on dropped.oflow-drop)' },
+  { id: 20, name: 'sequenceGaps', scope: 'membership', description: 'MoldUDP64 sequence gaps the feed handler saw: messages it will have to recover' },
+  { id: 21, name: 'missingMessages', scope: 'membership', description: 'messages missing in those gaps' },
+  { id: 22, name: 'outOfOrder', scope: 'membership', description: 'packets older than one already seen (a path change reorders: kernel copies arrive after bypass ones)' },
+  { id: 30, name: 'ringFill', scope: 'stack', description: 'how full the ring is for its slowest reader (0 to 1); near 1, that reader is about to be overrun' },
+  { id: 31, name: 'rxPackets', scope: 'stack', description: 'frames the NIC wrote into this stack\'s ring' },
+  { id: 32, name: 'overrun', scope: 'stack', description: 'ring slots lost by its readers, all groups' },
+  { id: 40, name: 'contextSwitches.voluntary', scope: 'subscriber', description: 'times the process blocked (a read with nothing to read, a wait for an interrupt)' },
+  { id: 41, name: 'contextSwitches.involuntary', scope: 'subscriber', description: 'times the scheduler took the CPU from it: too many runnable processes for the cores' },
+  { id: 42, name: 'cpuUs', scope: 'subscriber', description: 'CPU time used, user and system (a spinning process uses a whole core)' },
+  { id: 43, name: 'interrupts', scope: 'subscriber', description: 'wake-ups by the NIC\'s doorbell while blocked (interrupt-driven or after EF_POLL_USEC of spinning)' },
+  { id: 50, name: 'kernelCopiesIgnored', scope: 'membership', description: 'kernel copies meant for other sockets (the kernel copies to every joined socket)' },
+  { id: 51, name: 'foreignDatagrams', scope: 'membership', description: 'datagrams from another lab on this host using the same groups, ignored' },
+] as const satisfies readonly CounterDef[];
+
+export type CounterName = (typeof COUNTERS)[number]['name'];
+
+export function counter(name: CounterName): CounterDef {
+  return COUNTERS.find((c) => c.name === name)!;
+}
+
+/** `mdlab run --describe`: every counter, `id: name - description` as AeronStat prints them. */
+export function describeCounters(): string {
+  const scopes: CounterScope[] = ['nic', 'membership', 'stack', 'subscriber'];
+  const out: string[] = [];
+  for (const scope of scopes) {
+    out.push(`${scope}:`);
+    for (const c of COUNTERS.filter((x) => x.scope === scope)) out.push(`  ${String(c.id).padStart(3)}: ${c.name} - ${c.description}`);
+  }
+  return `${out.join('\n')}\n`;
+}

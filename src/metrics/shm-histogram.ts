@@ -1,0 +1,107 @@
+/**
+ * Latency histograms in shared memory, so the measured process only counts: a subscriber
+ * increments a bucket per packet; the controller copies the counts from outside, a few times a
+ * second, and turns the difference into an interval histogram (Recorder-style, without the
+ * writer ever pausing or encoding). Buckets are HdrHistogram's: 3 significant digits (2048
+ * sub-buckets, unit 1 ns), so an index maps to exactly the bucket hdr-histogram-js uses.
+ *
+ *   0 magic 'MDHG'  4 version  8 membership  12 group  16..63 reserved
+ *   64.. four count arrays (u32 × COUNTS_LENGTH): bypass/scheduled, bypass/sent, kernel/scheduled, kernel/sent
+ */
+import type * as hdr from 'hdr-histogram-js';
+import { checkHeader, createSegment, fourcc, openSegment } from '../shm/segment.js';
+import { newHistogram, type Clock, type RecordedPath } from './latency.js';
+
+export const HIST_MAGIC = fourcc('MDHG');
+export const HIST_LAYOUT_VERSION = 1;
+const HALF = 1024; // sub-bucket half count: 2048 sub-buckets give 3 significant digits
+const BUCKETS = 26; // enough for values up to 2^36 ns (68 s)
+export const COUNTS_LENGTH = (BUCKETS + 1) * HALF;
+export const MAX_VALUE_NS = 60e9;
+const HEADER = 64;
+const ARRAYS = 4;
+const SIZE = HEADER + ARRAYS * COUNTS_LENGTH * 4;
+
+/** The counts index of a value (ns), as HdrHistogram computes it. */
+export function countsIndex(value: number): number {
+  let v = value < 0 ? 0 : value > MAX_VALUE_NS ? MAX_VALUE_NS : Math.floor(value);
+  if (v < 2 * HALF) return v;
+  let msb: number;
+  if (v < 4294967296) msb = 31 - Math.clz32(v);
+  else msb = 63 - Math.clz32(Math.floor(v / 4294967296));
+  const bucket = msb - 10;
+  v = v < 4294967296 ? v >>> bucket : Math.floor(v / 2 ** bucket);
+  return bucket * HALF + v;
+}
+
+/** The lowest value that falls in counts index `i`. */
+export function valueFromIndex(i: number): number {
+  let bucket = (i >> 10) - 1;
+  let sub = (i & (HALF - 1)) + HALF;
+  if (bucket < 0) {
+    sub -= HALF;
+    bucket = 0;
+  }
+  return sub * 2 ** bucket;
+}
+
+const ORDER: readonly [RecordedPath, Clock][] = [['bypass', 'scheduled'], ['bypass', 'sent'], ['kernel', 'scheduled'], ['kernel', 'sent']];
+
+/** The subscriber's side: two counts per packet, nothing else. */
+export class HistogramWriter {
+  private readonly counts: Uint32Array;
+
+  constructor(readonly segment: string, membership: number, group: number) {
+    const buf = createSegment(segment, SIZE);
+    const i32 = new Int32Array(buf, 0, HEADER / 4);
+    i32[1] = HIST_LAYOUT_VERSION;
+    i32[2] = membership;
+    i32[3] = group;
+    Atomics.store(i32, 0, HIST_MAGIC);
+    this.counts = new Uint32Array(buf, HEADER, ARRAYS * COUNTS_LENGTH);
+  }
+
+  /** path 0 = bypass, 1 = kernel. */
+  record(path: 0 | 1, fromScheduledNs: number, fromSentNs: number): void {
+    const base = path * 2 * COUNTS_LENGTH;
+    this.counts[base + countsIndex(fromScheduledNs)]++;
+    this.counts[base + COUNTS_LENGTH + countsIndex(fromSentNs)]++;
+  }
+}
+
+export interface IntervalHistogram {
+  path: RecordedPath;
+  clock: Clock;
+  histogram: hdr.Histogram;
+}
+
+/** The controller's side: reads the counts and hands out what arrived since the last read. */
+export class HistogramReader {
+  private readonly counts: Uint32Array;
+  private readonly previous = new Uint32Array(ARRAYS * COUNTS_LENGTH);
+
+  constructor(readonly segment: string) {
+    const buf = openSegment(segment);
+    checkHeader(new Int32Array(buf, 0, HEADER / 4), HIST_MAGIC, HIST_LAYOUT_VERSION, `histogram segment ${segment}`);
+    this.counts = new Uint32Array(buf, HEADER, ARRAYS * COUNTS_LENGTH);
+  }
+
+  /** Interval histograms (JS backend) for the arrays that changed. */
+  takeInterval(): IntervalHistogram[] {
+    const out: IntervalHistogram[] = [];
+    for (let a = 0; a < ARRAYS; a++) {
+      let h: hdr.Histogram | undefined;
+      const base = a * COUNTS_LENGTH;
+      for (let i = 0; i < COUNTS_LENGTH; i++) {
+        const now = this.counts[base + i];
+        const delta = (now - this.previous[base + i]) >>> 0;
+        if (delta === 0) continue;
+        this.previous[base + i] = now;
+        h ??= newHistogram(false);
+        h.recordValueWithCount(valueFromIndex(i), delta);
+      }
+      if (h) out.push({ path: ORDER[a][0], clock: ORDER[a][1], histogram: h });
+    }
+    return out;
+  }
+}

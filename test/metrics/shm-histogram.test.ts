@@ -1,0 +1,39 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import * as hdr from 'hdr-histogram-js';
+import { countsIndex, COUNTS_LENGTH, HistogramReader, HistogramWriter, valueFromIndex } from '../../src/metrics/shm-histogram.js';
+import { newHistogram } from '../../src/metrics/latency.js';
+import { segmentName, unlinkSegment } from '../../src/shm/segment.js';
+
+const name = segmentName(process.pid, `histtest${Date.now()}`);
+afterAll(() => unlinkSegment(name));
+
+describe('histograms in shared memory', () => {
+  it('maps values to the buckets HdrHistogram (3 digits) uses', () => {
+    const ref = newHistogram(false) as unknown as { countsArrayIndex(v: number): number; lowestEquivalentValue(v: number): number };
+    for (const v of [0, 1, 2047, 2048, 2049, 4095, 4096, 123456, 999_999, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 12345, 59e9]) {
+      expect(countsIndex(v), String(v)).toBe(ref.countsArrayIndex(v));
+      expect(valueFromIndex(countsIndex(v)), String(v)).toBe(ref.lowestEquivalentValue(v));
+    }
+    expect(countsIndex(1e12)).toBeLessThan(COUNTS_LENGTH); // clamped, never out of range
+  });
+
+  it('hands the reader each interval\'s counts, with the percentiles a direct histogram gives', () => {
+    const w = new HistogramWriter(name, 3, 1);
+    const r = new HistogramReader(name);
+    const direct = newHistogram(false);
+    for (let i = 0; i < 5000; i++) {
+      const v = Math.floor(500 + (i % 97) * 1234.5 + (i % 13) * 1e6);
+      w.record(0, v, v / 2);
+      direct.recordValue(v);
+    }
+    const first = r.takeInterval();
+    expect(first.map((x) => [x.path, x.clock, x.histogram.totalCount])).toEqual([['bypass', 'scheduled', 5000], ['bypass', 'sent', 5000]]);
+    const sched = first[0].histogram;
+    for (const p of [50, 90, 99, 99.9, 100]) expect(sched.getValueAtPercentile(p)).toBe(direct.getValueAtPercentile(p));
+    w.record(1, 42, 41);
+    const second = r.takeInterval();
+    expect(second.map((x) => [x.path, x.clock, x.histogram.totalCount])).toEqual([['kernel', 'scheduled', 1], ['kernel', 'sent', 1]]);
+    expect(r.takeInterval()).toEqual([]);
+    void hdr;
+  });
+});
