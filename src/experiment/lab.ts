@@ -564,6 +564,7 @@ export class Lab {
       sequenceGaps: r?.sequenceGaps ?? 0,
       missingMessages: r?.missingMessages ?? 0,
       outOfOrder: r?.outOfOrder ?? 0,
+      bytesCopied: r?.bytesCopied ?? 0,
       latency: {
         bypass: { last: this.latency(name, ms.group, 'bypass', 'last'), total: this.latency(name, ms.group, 'bypass', 'total') },
         kernel: { last: this.latency(name, ms.group, 'kernel', 'last'), total: this.latency(name, ms.group, 'kernel', 'total') },

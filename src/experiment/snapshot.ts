@@ -40,6 +40,8 @@ export interface MembershipSnapshot {
   sequenceGaps: number;
   missingMessages: number;
   outOfOrder: number;
+  /** Payload bytes the receive path copied on the host (0 for zero-copy). */
+  bytesCopied: number;
   /** Latency for this group, per path, for the last interval and the whole run. */
   latency: { bypass: { last: LatencyByClock; total: LatencyByClock }; kernel: { last: LatencyByClock; total: LatencyByClock } };
   active: boolean;

@@ -168,4 +168,21 @@ describe('the lab, end to end', () => {
       for (const sub of s.subscribers) for (const m of sub.memberships) expect(m.account.delivered.kernel + (m.account.dropped['oflow-drop'] ?? 0)).toBe(m.account.sent);
     }
   });
+
+  it('copy and zero-copy receive both deliver every packet; only copy moves payload bytes', async () => {
+    const s = await new Lab(config({
+      subscribers: [
+        handler('copier', { EF_NAME: 'feed' }, { receive: 'copy' }),
+        handler('inplace', { EF_NAME: 'feed' }, { receive: 'zero-copy' }),
+      ],
+    }), { durationNs: 1.5e9 }).run();
+    expectExact(s);
+    for (const g of [G1, G2]) {
+      const copy = membership(s, 'copier', g);
+      const zc = membership(s, 'inplace', g);
+      expect(copy.messages).toBe(zc.messages);
+      expect(copy.bytesCopied).toBeGreaterThan(20 * copy.account.delivered.bypass); // at least a MoldUDP64 header each
+      expect(zc.bytesCopied).toBe(0);
+    }
+  });
 });
