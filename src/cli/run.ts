@@ -92,7 +92,7 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('run a lab: replay a recording through the emulated NIC to real subscriber processes, and report')
     .argument('[config]', 'lab config (YAML or JSON), e.g. configs/default.yaml')
-    .option('--headless', 'no dashboard: run, then print the report')
+    .option('--headless', 'no dashboard: run, then print the report (the default without a terminal)')
     .option('--duration <d>', 'stop the replay after this long (500ms, 10s, 2m)')
     .option('--speed <x>', 'replay speed: a multiple of the recorded pace, or "top"')
     .option('--json <file>', 'also write the full result as JSON')
@@ -104,6 +104,14 @@ export function registerRun(program: Command): void {
         return 0;
       }
       if (!config) throw new MdlabError('a config is needed: mdlab run CONFIG (for example configs/default.yaml)');
+      // The dashboard needs a terminal; in a pipe or CI the same run goes headless.
+      if (!flags.headless && process.stdout.isTTY && process.stdin.isTTY) {
+        const { runDashboard } = await import('../dashboard/run-dashboard.js');
+        return runDashboard(loadConfig(config), {
+          durationNs: flags.duration ? parseDuration(flags.duration, '--duration') : undefined,
+          speed: flags.speed ? parseSpeed(flags.speed) : undefined,
+        });
+      }
       return runHeadless(config, flags);
     }));
 }

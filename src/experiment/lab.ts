@@ -35,6 +35,8 @@ export interface LabOptions {
   speed?: number;
   /** How often subscribers report and the lab publishes a snapshot. */
   snapshotMs?: number;
+  /** Overrides the config's loop (the dashboard loops until you quit). */
+  loop?: boolean;
 }
 
 interface StackState {
@@ -121,6 +123,7 @@ export class Lab {
   private readonly durationNs: number | null;
   private readonly speed: number;
   private readonly snapshotMs: number;
+  private readonly loop: boolean;
   /** CPUs for processes that are not pinned: all but those pinned subscribers reserve (null: no plan). */
   private sharedCpus: number[] | null = null;
 
@@ -128,6 +131,7 @@ export class Lab {
     this.durationNs = options.durationNs !== undefined ? options.durationNs : config.durationNs;
     this.speed = options.speed ?? config.speed;
     this.snapshotMs = options.snapshotMs ?? 250;
+    this.loop = options.loop ?? config.loop;
     config.groups.forEach((g, i) => this.groupIndex.set(g, i));
   }
 
@@ -236,7 +240,7 @@ export class Lab {
         resolveDone('error');
       }
     });
-    this.sendNic({ type: 'start', recording: this.config.recording, nicSegment: this.nicSegmentName, groups, speed: this.speed, loop: this.config.loop, cpus: this.sharedCpus, lab: this.labId });
+    this.sendNic({ type: 'start', recording: this.config.recording, nicSegment: this.nicSegmentName, groups, speed: this.speed, loop: this.loop, cpus: this.sharedCpus, lab: this.labId });
     const r = await withTimeout(ready, STARTUP_TIMEOUT_MS, 'the NIC did not start');
     if (r.type === 'error') throw new MdlabError(`the NIC could not start: ${r.message}`);
     if (r.type === 'ready') {
@@ -404,6 +408,20 @@ export class Lab {
     this.sendSub(sub, { type: 'leave', membership: ms.id });
     await withTimeout(left, DRAIN_TIMEOUT_MS, `${subscriber} did not leave ${group}`).catch(() => undefined);
     ms.endedAccount = account(this.nicSeg!.member(ms.id), ms.report, 'final');
+  }
+
+  /** Starts another subscriber while the lab runs, and joins its groups. */
+  async addSubscriber(settings: SubscriberSettings): Promise<void> {
+    if (this.subscribers.some((s) => s.settings.name === settings.name)) throw new MdlabError(`there is already a subscriber named ${settings.name}`);
+    for (const g of settings.groups) if (!this.groupIndex.has(g)) throw new MdlabError(`${g} is not a group of this lab's config`);
+    const sub = await this.startSubscriber({ ...settings, cpu: null });
+    this.processEvent('start', sub, `${settings.name} (pid ${sub.pid}) started${sub.stack ? ` in stack ${sub.stack.id}${sub.stack.name ? ` (${sub.stack.name})` : ''}` : ''}`);
+    for (const g of settings.groups) await this.joinGroup(sub, g);
+  }
+
+  /** Settings of a running subscriber (to start another like it). */
+  settingsOf(subscriber: string): SubscriberSettings {
+    return this.subscriber(subscriber).settings;
   }
 
   async join(subscriber: string, group: string): Promise<void> {
@@ -664,7 +682,7 @@ export class Lab {
         nicDescription: describeNic(this.config.nic, this.config.filterTable), replication: this.config.nic.replication,
         filterTable: this.config.filterTable, recording: this.config.recording,
         durationMs: this.durationNs === null ? (this.lengthNs === null ? null : this.lengthNs / 1e6 / (this.speed || 1)) : this.durationNs / 1e6,
-        loop: this.config.loop,
+        loop: this.loop,
       },
       nic: { ...nicStatus, pid: this.nic?.pid ?? null, packetsPerSecond: this.lastRate.pps, messagesPerSecond: this.lastRate.mps },
       stacks,

@@ -1,0 +1,79 @@
+/**
+ * The dashboard: a view of the latest snapshot and the UI state. It computes nothing the engine
+ * knows; it lays out what the view model gives it for the terminal's size.
+ */
+import { Box, Text } from 'ink';
+import type { LabSnapshot } from '../experiment/snapshot.js';
+import { FeedLine } from './components/FeedLine.js';
+import { Footer } from './components/Footer.js';
+import { Header } from './components/Header.js';
+import { HelpView } from './components/HelpView.js';
+import { LatencyPanel } from './components/LatencyPanel.js';
+import { PathMatrix } from './components/PathMatrix.js';
+import { StacksView } from './components/StacksView.js';
+import { SubscribersView } from './components/SubscribersView.js';
+import { Timeline } from './components/Timeline.js';
+import type { Theme } from './theme.js';
+import type { UiState } from './ui-state.js';
+import { comparisonModel, contrastIndex, feedModel, headerModel, latencyPanelModel, matrixModel, timelineModel } from './view-model.js';
+import { Comparison } from './components/Comparison.js';
+
+export interface AppProps {
+  snapshot: LabSnapshot | null;
+  ui: UiState;
+  theme: Theme;
+  width: number;
+  height: number;
+  /** p99 history per subscriber, for sparklines. */
+  history: ReadonlyMap<string, number[]>;
+}
+
+export function App({ snapshot: s, ui, theme, width, height, history }: AppProps) {
+  if (!s) return <Text> mdlab: starting the lab…</Text>;
+  const big = width >= 140 && height >= 40;
+  const done = s.state === 'done' || s.state === 'failed';
+  const matrix = matrixModel(s);
+  // Line budget: header 1, comparison 1, feed 2, footer 1, borders of two boxes 4.
+  const legend = true;
+  const matrixHeight = matrix.rows.length + 4;
+  const topHeight = Math.max(matrixHeight, big ? Math.min(14, height - 32) : matrixHeight);
+  // What is left for histogram rows: header, top row, panel title/percentiles/borders (5),
+  // comparison, feed (2), footer, and one line of slack so the terminal never scrolls.
+  const panelRows = Math.max(3, Math.min(19, height - 1 - topHeight - 5 - 1 - 2 - 1 - 1));
+  const groupWidth = Math.max(` Paths${matrix.port ? ` :${matrix.port}` : ''}`.length - 1, Math.min(18, Math.max(6, ...matrix.rows.map((r) => r.group.length))));
+  const matrixWidth = Math.min(Math.floor(width * 0.5), groupWidth + 3 + 7 * Math.max(1, matrix.subscribers.length));
+  const timelineWidth = width - matrixWidth;
+  const second = contrastIndex(s, ui.subscriber);
+  const panels = big && second >= 0 ? [ui.subscriber, second] : [ui.subscriber];
+  const panelWidth = Math.floor(width / panels.length);
+  let body;
+  if (ui.help) body = <HelpView theme={theme} />;
+  else if (ui.view === 'stacks') body = <StacksView snapshot={s} theme={theme} />;
+  else if (ui.view === 'subscribers') body = <SubscribersView snapshot={s} ui={ui} theme={theme} history={history} width={width} />;
+  else {
+    body = (
+      <Box flexDirection="column">
+        <Box>
+          <PathMatrix model={matrix} theme={theme} width={matrixWidth} selected={ui.subscriber} legend={legend} />
+          <Timeline items={timelineModel(s.events)} theme={theme} width={timelineWidth} height={topHeight} detailed={big} />
+        </Box>
+        <Box>
+          {panels.map((i) => {
+            const model = latencyPanelModel(s, i, ui, big, panelRows, big);
+            return model ? <LatencyPanel key={i} model={model} theme={theme} width={panelWidth} selected={i === ui.subscriber} /> : null;
+          })}
+        </Box>
+        <Comparison items={comparisonModel(s, ui)} theme={theme} />
+      </Box>
+    );
+  }
+  return (
+    <Box flexDirection="column" width={width}>
+      <Header model={headerModel(s)} theme={theme} />
+      {s.error ? <Text color={theme.warning} wrap="truncate">{` error: ${s.error}`}</Text> : null}
+      {body}
+      <FeedLine model={feedModel(s)} theme={theme} notice={ui.notice ?? (s.warnings.length > 0 && !done ? `warning: ${s.warnings[0]}` : null)} />
+      <Footer theme={theme} done={done} />
+    </Box>
+  );
+}

@@ -1,0 +1,37 @@
+import { Box, Text } from 'ink';
+import { pathColour, type Theme } from '../theme.js';
+import type { MatrixModel } from '../view-model.js';
+
+/** Groups × subscribers: B bypass, K kernel, L lost (a letter, so it reads without colour), and the stack. */
+export function PathMatrix({ model, theme, width, selected, legend }: { model: MatrixModel; theme: Theme; width: number; selected: number; legend: boolean }) {
+  const title = ` Paths${model.port ? ` :${model.port}` : ''}`;
+  const groupWidth = Math.max(title.length - 1, Math.min(18, Math.max(...model.rows.map((r) => r.group.length), 6)));
+  const cellWidth = Math.max(7, Math.min(10, Math.floor((width - groupWidth - 3) / Math.max(1, model.subscribers.length))));
+  return (
+    <Box flexDirection="column" borderStyle="single" borderColor={theme.border} width={width} paddingX={0}>
+      <Text bold wrap="truncate">
+        {title.padEnd(groupWidth + 1)}
+        {model.subscribers.map((s, i) => (
+          <Text key={s} inverse={i === selected}>
+            {` ${s}`.slice(0, cellWidth).padEnd(cellWidth)}
+          </Text>
+        ))}
+      </Text>
+      {model.rows.map((r) => (
+        <Text key={r.group} wrap="truncate">
+          {` ${r.group}`.padEnd(groupWidth + 1)}
+          {r.cells.map((c, i) => (
+            <Text key={i} color={pathColour(theme, c.path)} bold={c.path === 'kernel' || c.path === 'lost'}>
+              {` ${c.letter} ${c.stack}`.slice(0, cellWidth).padEnd(cellWidth)}
+            </Text>
+          ))}
+        </Text>
+      ))}
+      {legend ? (
+        <Text dimColor={theme.dim} wrap="truncate">
+          {' B bypass K kernel L lost'}
+        </Text>
+      ) : null}
+    </Box>
+  );
+}

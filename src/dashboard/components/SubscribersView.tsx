@@ -1,0 +1,37 @@
+import { Box, Text } from 'ink';
+import type { LabSnapshot } from '../../experiment/snapshot.js';
+import { droppedTotal } from '../../experiment/accounting.js';
+import type { Theme } from '../theme.js';
+import type { UiState } from '../ui-state.js';
+import { fmtCount, fmtLatency } from '../view-model.js';
+
+const SPARKS = '▁▂▃▄▅▆▇█';
+
+/** A sparkline of values (log-scaled: latencies span decades). */
+export function sparkline(values: readonly number[], width: number): string {
+  const v = values.slice(-width).map((x) => (x > 0 ? Math.log10(x) : 0));
+  if (v.length === 0) return '';
+  const lo = Math.min(...v);
+  const hi = Math.max(...v);
+  return v.map((x) => SPARKS[hi === lo ? 0 : Math.min(7, Math.floor(((x - lo) / (hi - lo)) * 8))]).join('');
+}
+
+/** One line per subscriber: packets by path, latency, drops, gaps, and p99 over time. */
+export function SubscribersView({ snapshot: s, ui, theme, history, width }: { snapshot: LabSnapshot; ui: UiState; theme: Theme; history: ReadonlyMap<string, number[]>; width: number }) {
+  const spark = Math.max(8, width - 100);
+  return (
+    <Box flexDirection="column" borderStyle="single" borderColor={theme.border}>
+      <Text bold>{` ${'subscriber'.padEnd(11)}${'pid'.padEnd(8)}${'bypass'.padStart(8)}${'kernel'.padStart(8)}${'dropped'.padStart(9)}${'gaps'.padStart(6)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}  p99 over time (${ui.clock})`}</Text>
+      {s.subscribers.map((x, i) => {
+        const a = x.memberships.map((m) => m.account);
+        const lat = x.memberships.map((m) => m.latency.bypass[ui.window][ui.clock]).concat(x.memberships.map((m) => m.latency.kernel[ui.window][ui.clock])).filter((l) => l.count > 0);
+        const busiest = lat.reduce((b, l) => (b && b.count >= l.count ? b : l), lat[0]);
+        return (
+          <Text key={x.name} inverse={i === ui.subscriber} wrap="truncate">
+            {` ${x.name.padEnd(11)}${String(x.pid ?? '-').padEnd(8)}${fmtCount(a.reduce((n, y) => n + y.delivered.bypass, 0)).padStart(8)}${fmtCount(a.reduce((n, y) => n + y.delivered.kernel, 0)).padStart(8)}${fmtCount(a.reduce((n, y) => n + droppedTotal(y), 0)).padStart(9)}${String(x.memberships.reduce((n, m) => n + m.sequenceGaps, 0)).padStart(6)}${fmtLatency(busiest?.p50 ?? 0).padStart(9)}${fmtLatency(busiest?.p99 ?? 0).padStart(9)}${fmtLatency(busiest?.max ?? 0).padStart(9)}  ${sparkline(history.get(x.name) ?? [], spark)}${x.alive ? '' : `  ${x.exit}`}`}
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}

@@ -1,0 +1,48 @@
+import { Box, Text } from 'ink';
+import type { Theme } from '../theme.js';
+import type { TimelineItem } from '../view-model.js';
+
+/** Fallback and recovery events, newest on top; past events stay while there is room. */
+export function Timeline({ items, theme, width, height, detailed }: { items: TimelineItem[]; theme: Theme; width: number; height: number; detailed: boolean }) {
+  // Inside the border, less the leading space each line starts with.
+  const inner = Math.max(10, width - 3);
+  const lines: { text: string; colour: string | undefined; bold?: boolean; dim?: boolean }[] = [];
+  for (const it of items) {
+    const colour = it.tone === 'bad' ? theme.kernel : it.tone === 'good' ? theme.bypass : undefined;
+    for (const l of wrap(`${it.at} ${it.headline}`, inner)) lines.push({ text: l, colour, bold: true });
+    const body = detailed ? it.detail : it.who ?? it.detail;
+    if (body) for (const l of wrap(body, inner - 2)) lines.push({ text: `  ${l}`, colour: undefined });
+    if (it.fix) for (const l of wrap(`Fix: ${it.fix}`, inner - 2)) lines.push({ text: `  ${l}`, colour: theme.accent });
+  }
+  // Compact: no title line, so the newest event's fix has room.
+  const room = Math.max(1, height - 2 - (detailed ? 1 : 0) - (lines.length > height - 2 ? 1 : 0));
+  const shown = lines.slice(0, room);
+  return (
+    <Box flexDirection="column" borderStyle="single" borderColor={theme.border} width={width} height={height}>
+      {detailed ? <Text bold>{` Fallback events (${items.length})`}</Text> : null}
+      {items.length === 0 ? <Text dimColor={theme.dim}> no fallback: every socket has kernel bypass</Text> : null}
+      {shown.map((l, i) => (
+        <Text key={i} color={l.colour} bold={l.bold} wrap="truncate">
+          {` ${l.text}`}
+        </Text>
+      ))}
+      {lines.length > room ? <Text dimColor={theme.dim}>{` … ${items.length} events in all (v: views, wider terminal: more)`}</Text> : null}
+    </Box>
+  );
+}
+
+/** Word-wraps text to `width` columns. */
+export function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line.length + word.length + 1 > width && line.length > 0) {
+      out.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) out.push(line);
+  return out;
+}

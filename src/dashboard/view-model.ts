@@ -1,0 +1,276 @@
+/**
+ * From a snapshot and the UI state to what each part of the screen shows: the "connected"
+ * layer between the engine's data and the components, which only draw what they are given.
+ */
+import { basename } from 'node:path';
+import type { LatencySummary } from '../metrics/histogram-store.js';
+import { BUCKET_EDGES_NS, EMPTY_SUMMARY } from '../metrics/histogram-store.js';
+import { formatMs, formatUs } from '../experiment/report.js';
+import { isPathEvent, type LabEvent, type LabSnapshot, type MembershipSnapshot, type SubscriberSnapshotView } from '../experiment/snapshot.js';
+import type { UiState } from './ui-state.js';
+
+export function fmtCount(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M`;
+  if (n >= 1e4) return `${(n / 1e3).toFixed(0)}k`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+  return String(Math.round(n));
+}
+
+export function fmtLatency(ns: number): string {
+  if (ns <= 0) return '-';
+  if (ns < 1e3) return `${Math.round(ns)}ns`;
+  if (ns < 1e6) return `${formatUs(ns)}µs`;
+  if (ns < 1e9) return `${(ns / 1e6).toFixed(ns < 1e7 ? 2 : 1)}ms`;
+  return `${(ns / 1e9).toFixed(2)}s`;
+}
+
+export function fmtClock(ms: number): string {
+  const s = Math.max(0, ms) / 1000;
+  const m = Math.floor(s / 60);
+  return `${String(m).padStart(2, '0')}:${(s - m * 60).toFixed(1).padStart(4, '0')}`;
+}
+
+export interface HeaderModel {
+  title: string;
+  nic: string;
+  recording: string;
+  state: string;
+  speed: string;
+  clock: string;
+}
+
+export function headerModel(s: LabSnapshot): HeaderModel {
+  const symbol = s.state === 'paused' ? '⏸' : s.state === 'running' ? '▶' : s.state === 'done' ? '■' : '…';
+  const total = s.config.durationMs;
+  return {
+    title: basename(s.config.file),
+    nic: `NIC ${s.config.nic} (${s.config.replication ? 'replicates multicast' : 'no multicast replication'})`,
+    recording: basename(s.config.recording),
+    state: s.state,
+    speed: `${symbol} ${s.nic.speed === 0 ? 'top' : `${s.nic.speed}×`}`,
+    clock: `${fmtClock(s.runMs)}${total && !s.config.loop ? ` / ${fmtClock(total)}` : ''}${s.nic.loops > 0 ? ` · loop ${s.nic.loops + 1}` : ''}`,
+  };
+}
+
+export interface MatrixCell {
+  path: string;
+  letter: string;
+  stack: string;
+}
+
+export interface MatrixModel {
+  subscribers: string[];
+  /** The port every group shares (shown once), or null. */
+  port: string | null;
+  rows: { group: string; cells: MatrixCell[] }[];
+}
+
+export function stackLabel(m: MembershipSnapshot, sub: SubscriberSnapshotView): string {
+  if (m.stack === null) return sub.onload ? 'kern' : 'no-ol';
+  return sub.stackName ? sub.stackName.slice(0, 5) : `st${m.stack}`;
+}
+
+export function matrixModel(s: LabSnapshot): MatrixModel {
+  const groups = s.groups.map((g) => g.group);
+  const ports = new Set(groups.map((g) => g.split(':')[1]));
+  const port = ports.size === 1 ? [...ports][0] : null;
+  return {
+    subscribers: s.subscribers.map((x) => x.name),
+    port,
+    rows: groups.map((group) => ({
+      group: port ? group.split(':')[0] : group,
+      cells: s.subscribers.map((sub) => {
+        const m = sub.memberships.find((x) => x.group === group && x.active);
+        if (!m) return { path: 'none', letter: '·', stack: '' };
+        const letter = m.path === 'bypass' ? 'B' : m.path === 'kernel' ? 'K' : m.path === 'lost' ? 'L' : '·';
+        return { path: m.path, letter, stack: stackLabel(m, sub) };
+      }),
+    })),
+  };
+}
+
+export interface TimelineItem {
+  at: string;
+  headline: string;
+  /** Who: stacks, subscribers and PIDs, in one line. */
+  who: string | null;
+  detail: string | null;
+  fix: string | null;
+  tone: 'bad' | 'good' | 'neutral';
+}
+
+function whoLine(cause: string | null, subs: readonly { name: string; pid: number; stack: number | null; stackName: string | null }[]): string {
+  const who = subs.map((x) => (x.stack === null ? `${x.name} pid ${x.pid} (not Onload)` : `${x.name} st${x.stack} pid ${x.pid}`)).join(', ');
+  return cause ? `${cause}: ${who}` : who;
+}
+
+/**
+ * Events newest first. Joins that kept bypass are left out (they are what should happen), and
+ * events of one moment that differ only by group are told once, naming the groups.
+ */
+export function timelineModel(events: readonly LabEvent[]): TimelineItem[] {
+  const out: TimelineItem[] = [];
+  let last: { key: string; item: TimelineItem; groups: string[] } | null = null;
+  for (const e of events) {
+    if (isPathEvent(e)) {
+      if (e.kind === 'accelerated') continue;
+      const names = e.subscribers.map((x) => x.name).join(', ');
+      const key = `${Math.round(e.atMs)}|${e.kind}|${e.path}|${e.cause}|${names}`;
+      if (last && last.key === key) {
+        last.groups.push(e.group);
+        last.item.headline = headline(last.groups, e.path, e.cause, names);
+        continue;
+      }
+      const tone = e.kind === 'fallback' || e.kind === 'loss' ? 'bad' : e.kind === 'recovery' ? 'good' : 'neutral';
+      const item: TimelineItem = { at: formatMs(e.atMs), headline: headline([e.group], e.path, e.cause, names), who: whoLine(e.cause, e.subscribers), detail: e.message, fix: e.fix, tone };
+      out.push(item);
+      last = { key, item, groups: [e.group] };
+    } else {
+      out.push({ at: formatMs(e.atMs), headline: `${e.kind}${e.subscriber ? ` · ${e.subscriber}` : ''}`, who: null, detail: e.message, fix: null, tone: e.kind === 'exit' ? 'bad' : 'neutral' });
+      last = null;
+    }
+  }
+  return out.reverse();
+}
+
+function headline(groups: string[], path: string, cause: string | null, names: string): string {
+  const g = groups.length === 1 ? groups[0] : `${groups[0]} +${groups.length - 1}`;
+  if (path === 'none') return `${g} · ${names} left`;
+  void cause; // the cause leads the next line, with who it hit
+  return `${g} → ${path}`;
+}
+
+export interface HistogramRow {
+  label: string;
+  bypass: number;
+  kernel: number;
+}
+
+export interface LatencyPanelModel {
+  subscriber: string;
+  title: string;
+  paths: { path: 'bypass' | 'kernel'; summary: LatencySummary }[];
+  rows: HistogramRow[];
+  maxCount: number;
+  caption: string;
+  /** The caption in a few characters, for narrow panels. */
+  shortCaption: string;
+}
+
+/** Decade rows (fewer lines) or the engine's 1-2-5 buckets (more lines), by the room there is. */
+function bucketRows(fine: boolean, b: number[], k: number[]): HistogramRow[] {
+  const label = (ns: number) => (ns < 1e3 ? `${ns}ns` : ns < 1e6 ? `${ns / 1e3}µs` : ns < 1e9 ? `${ns / 1e6}ms` : `${ns / 1e9}s`);
+  if (fine) {
+    const rows = BUCKET_EDGES_NS.map((edge, i) => ({ label: `≤${label(edge)}`, bypass: b[i] ?? 0, kernel: k[i] ?? 0 }));
+    rows.push({ label: `>${label(BUCKET_EDGES_NS[BUCKET_EDGES_NS.length - 1])}`, bypass: b[BUCKET_EDGES_NS.length] ?? 0, kernel: k[BUCKET_EDGES_NS.length] ?? 0 });
+    return rows;
+  }
+  const decades = [1e3, 1e4, 1e5, 1e6, 1e7, 1e8];
+  const rows = [{ label: '<1µs', bypass: 0, kernel: 0 }, ...decades.slice(1).map((d) => ({ label: `<${label(d)}`, bypass: 0, kernel: 0 })), { label: '≥100ms', bypass: 0, kernel: 0 }];
+  BUCKET_EDGES_NS.forEach((edge, i) => {
+    const row = decades.findIndex((d) => edge <= d);
+    const r = rows[row < 0 ? rows.length - 1 : row];
+    r.bypass += b[i] ?? 0;
+    r.kernel += k[i] ?? 0;
+  });
+  rows[rows.length - 1].bypass += b[BUCKET_EDGES_NS.length] ?? 0;
+  rows[rows.length - 1].kernel += k[BUCKET_EDGES_NS.length] ?? 0;
+  return rows;
+}
+
+/** The rows that hold data, widened to at least `min` rows, within `max`. */
+export function windowRows(rows: HistogramRow[], min: number, max: number): HistogramRow[] {
+  let first = rows.findIndex((r) => r.bypass + r.kernel > 0);
+  let last = rows.length - 1 - [...rows].reverse().findIndex((r) => r.bypass + r.kernel > 0);
+  if (first < 0) return rows.slice(0, Math.min(max, rows.length));
+  while (last - first + 1 < min && (first > 0 || last < rows.length - 1)) {
+    if (first > 0) first--;
+    if (last - first + 1 < min && last < rows.length - 1) last++;
+  }
+  if (last - first + 1 > max) last = first + max - 1;
+  return rows.slice(first, last + 1);
+}
+
+function addSummaries(list: LatencySummary[]): LatencySummary {
+  const nonEmpty = list.filter((x) => x.count > 0);
+  if (nonEmpty.length === 0) return EMPTY_SUMMARY;
+  if (nonEmpty.length === 1) return nonEmpty[0];
+  // Several groups: counts and buckets add; percentiles of the busiest group stand for them
+  // (the engine keeps per-group histograms; the panel shows the group with most packets).
+  const busiest = nonEmpty.reduce((a, b) => (b.count > a.count ? b : a));
+  return { ...busiest, count: nonEmpty.reduce((n, x) => n + x.count, 0), max: Math.max(...nonEmpty.map((x) => x.max)), buckets: busiest.buckets.map((_, i) => nonEmpty.reduce((n, x) => n + (x.buckets[i] ?? 0), 0)) };
+}
+
+export function latencyPanelModel(s: LabSnapshot, index: number, ui: UiState, fine: boolean, maxRows = 40, fill = false): LatencyPanelModel | null {
+  const sub = s.subscribers[index];
+  if (!sub) return null;
+  const memberships = sub.memberships;
+  const pick = (path: 'bypass' | 'kernel') => addSummaries(memberships.map((m) => m.latency[path][ui.window][ui.clock]));
+  const bypass = pick('bypass');
+  const kernel = pick('kernel');
+  const stack = sub.stack === null ? (sub.onload ? 'kernel sockets' : 'not Onload') : `stack ${sub.stack}${sub.stackName ? ` (${sub.stackName})` : ''}`;
+  const state = sub.alive ? sub.waiting : sub.exit ?? 'stopped';
+  const rows = windowRows(bucketRows(fine, bypass.buckets, kernel.buckets), fill ? maxRows : Math.min(5, maxRows), maxRows);
+  return {
+    subscriber: sub.name,
+    title: `${sub.name} · pid ${sub.pid ?? '-'} · ${stack} · ${state}`,
+    paths: [{ path: 'bypass' as const, summary: bypass }, { path: 'kernel' as const, summary: kernel }],
+    rows,
+    maxCount: Math.max(1, ...rows.map((r) => Math.max(r.bypass, r.kernel))),
+    caption: `wire→app · ${ui.clock === 'scheduled' ? 'scheduled' : 'NIC send'} · ${ui.window === 'last' ? 'last interval' : 'whole run'}`,
+    shortCaption: `${ui.clock === 'scheduled' ? 'sched' : 'send'}·${ui.window === 'last' ? 'last' : 'run'}`,
+  };
+}
+
+export interface FeedModel {
+  rates: string;
+  accounting: string;
+  balanced: boolean;
+  gaps: string;
+}
+
+export function feedModel(s: LabSnapshot): FeedModel {
+  const t = s.totals;
+  const causes = Object.entries(t.droppedByCause).map(([c, n]) => `${c} ${fmtCount(n)}`).join(', ');
+  const gaps = s.subscribers.map((x) => `${x.name} ${x.memberships.reduce((n, m) => n + m.sequenceGaps, 0)}`).join(' ');
+  return {
+    rates: `feed ${fmtCount(s.nic.packetsPerSecond)} pkt/s · ${fmtCount(s.nic.messagesPerSecond)} msg/s · lag ${fmtLatency(s.nic.lagNs)}`,
+    accounting: `sent ${fmtCount(t.sent)} = bypass ${fmtCount(t.bypass)} + kernel ${fmtCount(t.kernel)} + dropped ${fmtCount(t.dropped)}${causes ? ` (${causes})` : ''}${t.inFlight > 0 ? ` + in flight ${fmtCount(t.inFlight)}` : ''}`,
+    balanced: t.balanced,
+    gaps: `gaps ${gaps}`,
+  };
+}
+
+export interface ComparisonItem {
+  name: string;
+  path: 'bypass' | 'kernel';
+  p50: string;
+  p99: string;
+}
+
+/** Every subscriber's latency by path on one line: the contrast at a glance. */
+export function comparisonModel(s: LabSnapshot, ui: UiState): ComparisonItem[] {
+  const out: ComparisonItem[] = [];
+  for (const sub of s.subscribers) {
+    for (const path of ['bypass', 'kernel'] as const) {
+      const l = addSummaries(sub.memberships.map((m) => m.latency[path][ui.window][ui.clock]));
+      if (l.count > 0) out.push({ name: sub.name, path, p50: fmtLatency(l.p50), p99: fmtLatency(l.p99) });
+    }
+  }
+  return out;
+}
+
+/** The subscriber to show beside the selected one: the next whose main path differs, else the next. */
+export function contrastIndex(s: LabSnapshot, selected: number): number {
+  const n = s.subscribers.length;
+  if (n < 2) return -1;
+  const main = (i: number) => {
+    const a = s.subscribers[i].memberships.reduce((acc, m) => ({ b: acc.b + m.account.delivered.bypass, k: acc.k + m.account.delivered.kernel }), { b: 0, k: 0 });
+    return a.b >= a.k ? 'bypass' : 'kernel';
+  };
+  for (let d = 1; d < n; d++) {
+    const i = (selected + d) % n;
+    if (main(i) !== main(selected)) return i;
+  }
+  return (selected + 1) % n;
+}

@@ -1,0 +1,135 @@
+/**
+ * The dashboard's views, drawn from a fixture snapshot (a real run of configs/default.yaml,
+ * its PIDs fixed) into a fake terminal: no lab runs here.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import type { LabSnapshot } from '../../src/experiment/snapshot.js';
+import { App } from '../../src/dashboard/App.js';
+import { themeFor } from '../../src/dashboard/theme.js';
+import { INITIAL_UI, stepSpeed, uiReducer, type UiState } from '../../src/dashboard/ui-state.js';
+import { contrastIndex, matrixModel, timelineModel } from '../../src/dashboard/view-model.js';
+import { ROOT } from '../helpers/shared.js';
+
+const fixture = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'default-snapshot.json'), 'utf8')) as LabSnapshot;
+const plain = themeFor({ NO_COLOR: '1' });
+// eslint-disable-next-line no-control-regex
+const strip = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+
+function frame(ui: Partial<UiState> = {}, width = 80, height = 24, snapshot: LabSnapshot = fixture): string[] {
+  const { lastFrame, unmount } = render(<App snapshot={snapshot} ui={{ ...INITIAL_UI, ...ui }} theme={plain} width={width} height={height} history={new Map([['quotes', [1000, 2000, 5000, 3000]]])} />);
+  const out = strip(lastFrame() ?? '').split('\n');
+  unmount();
+  return out;
+}
+
+describe('dashboard views (ink-testing-library, fixture snapshot)', () => {
+  it('fits 80×24 and says which config, NIC and recording are running', () => {
+    const lines = frame();
+    expect(lines.length).toBeLessThanOrEqual(24);
+    for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(80);
+    expect(lines[0]).toMatch(/^ mdlab {2}default\.yaml · NIC sfn6122f \(no multicast.* ▶ 1× 00:03\.0 \/ 00:04\.0$/);
+  });
+
+  it('the path matrix reads without colour: K and B letters, with the stack', () => {
+    const lines = frame().join('\n');
+    expect(lines).toMatch(/Paths :26400 +book1 +book2 +quotes/);
+    expect(lines).toMatch(/239\.100\.1\.1 +K st1 +K st2 +· /);
+    expect(lines).toMatch(/239\.100\.1\.3 +· +· +B st3/);
+    expect(lines).toMatch(/B bypass K kernel L lost/);
+  });
+
+  it('the fallback event shows its cause, the stacks and PIDs, and the fix', () => {
+    const text = frame().join('\n');
+    expect(text).toMatch(/\+0\.000s 239\.100\.1\.1:26400 \+1 → kernel/);
+    expect(text).toMatch(/mcast-conflict: book1 st1 pid 4312,/);
+    expect(text).toMatch(/book2 st2 pid 4313/);
+    expect(text).toMatch(/Fix: EF_NAME=feed on book1 and book2/);
+  });
+
+  it('the latency panel: percentiles per path and log-scaled bars, for the chosen clock and window', () => {
+    const lines = frame();
+    const text = lines.join('\n');
+    expect(text).toMatch(/book1 · pid 4312 · stack 1 · interrupt-driven · sched·last/);
+    expect(text).toMatch(/ kernel p50 +[\d.]+(µs|ms) +p90/);
+    expect(text).toMatch(/ bypass no packets/);
+    expect(lines.some((l) => /<100µs +█+/.test(l))).toBe(true);
+    expect(frame({ clock: 'sent', window: 'total' }).join('\n')).toMatch(/interrupt-driven · send·run/);
+    expect(frame({ clock: 'sent', window: 'total' }, 120, 30).join('\n')).toMatch(/wire→app · NIC send · whole run/);
+  });
+
+  it('the comparison line and the accounting totals', () => {
+    const text = frame().join('\n');
+    expect(text).toMatch(/p50\/p99 +book1 K [\d.]+(µs|ms)\/[\d.]+(µs|ms) +book2 K .* quotes B [\d.]+µs/);
+    expect(text).toMatch(/sent [\d.]+k = bypass [\d.]+k \+ kernel [\d.]+k \+ dropped/);
+    expect(text).toMatch(/space pause +\+\/- speed/);
+  });
+
+  it('at 160×48 shows two histograms side by side, the selected and one on the other path', () => {
+    const lines = frame({}, 160, 48);
+    expect(lines.length).toBeLessThanOrEqual(48);
+    expect(lines.some((l) => /book1 · pid 4312.*quotes · pid 4314/.test(l))).toBe(true);
+    expect(lines.join('\n')).toMatch(/stack 1 \(book1, pid 4312\) and stack 2 \(book2, pid 4313\) joined/);
+    expect(lines.some((l) => /≤50µs/.test(l))).toBe(true); // the engine's 1-2-5 buckets
+  });
+
+  it('the stacks view is the stackdump', () => {
+    const text = frame({ view: 'stacks' }).join('\n');
+    expect(text).toMatch(/#stack-id stack-name +pids/);
+    expect(text).toMatch(/^│ 1 +- +4312/m);
+    expect(text).toMatch(/book1 +pid 4312 +239\.100\.1\.1:26400 +KERNEL/);
+    expect(text).toMatch(/quotes +pid 4314 +239\.100\.1\.3:26400 +ACCELERATED/);
+  });
+
+  it('the subscribers view: one line each, with a sparkline of p99', () => {
+    const text = frame({ view: 'subscribers', subscriber: 2 }, 120, 30).join('\n');
+    expect(text).toMatch(/quotes +4314 .*[▁▂▃▄▅▆▇█]{4}/);
+  });
+
+  it('help lists the keys', () => {
+    expect(frame({ help: true }).join('\n')).toMatch(/k +kill the selected subscriber \(SIGKILL\)/);
+  });
+
+  it('NO_COLOR: no colour codes at all', () => {
+    const { lastFrame, unmount } = render(<App snapshot={fixture} ui={INITIAL_UI} theme={plain} width={80} height={24} history={new Map()} />);
+    expect(lastFrame()).not.toMatch(/\x1b\[3[0-9]m|\x1b\[9[0-9]m/);
+    unmount();
+  });
+
+  it('says it is starting before the first snapshot', () => {
+    const { lastFrame, unmount } = render(<App snapshot={null} ui={INITIAL_UI} theme={plain} width={80} height={24} history={new Map()} />);
+    expect(lastFrame()).toMatch(/starting the lab/);
+    unmount();
+  });
+});
+
+describe('dashboard state and view model', () => {
+  it('keys step through subscribers, views, clocks and windows', () => {
+    let s = INITIAL_UI;
+    s = uiReducer(s, { type: 'previous-subscriber', count: 3 });
+    expect(s.subscriber).toBe(2);
+    s = uiReducer(uiReducer(s, { type: 'next-view' }), { type: 'next-view' });
+    expect(s.view).toBe('subscribers');
+    expect(uiReducer(s, { type: 'toggle-clock' }).clock).toBe('sent');
+    expect(uiReducer(s, { type: 'toggle-window' }).window).toBe('total');
+  });
+
+  it('speed steps from 0.25× to 16× then top speed, and back', () => {
+    expect(stepSpeed(1, 1)).toBe(2);
+    expect(stepSpeed(16, 1)).toBe(0);
+    expect(stepSpeed(0, 1)).toBe(0);
+    expect(stepSpeed(0, -1)).toBe(16);
+    expect(stepSpeed(0.25, -1)).toBe(0.25);
+    expect(stepSpeed(3, 1)).toBe(4);
+  });
+
+  it('tells simultaneous per-group events once, newest first', () => {
+    const items = timelineModel(fixture.events);
+    expect(items).toHaveLength(1);
+    expect(items[0].headline).toBe('239.100.1.1:26400 +1 → kernel');
+    expect(matrixModel(fixture).port).toBe('26400');
+    expect(contrastIndex(fixture, 0)).toBe(2);
+  });
+});

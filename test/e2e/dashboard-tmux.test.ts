@@ -1,0 +1,66 @@
+/**
+ * The real dashboard in a real terminal (tmux), on the default config: the histograms fill, the
+ * fallback event appears with its cause, keys work, a resize re-lays it out, and q quits with no
+ * process and no segment left behind.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { listSegments, pidAlive } from '../../src/shm/segment.js';
+import { liveRegistries, readRegistry } from '../../src/onload/registry.js';
+import { sleep } from '../helpers/lab.js';
+import { MDLAB, ROOT } from '../helpers/shared.js';
+
+const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
+const SOCKET = `mdlab-test-${process.pid}`;
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+const screen = () => tmux('capture-pane', '-p', '-t', 'lab');
+
+async function waitFor(what: RegExp, ms = 20_000): Promise<string> {
+  const end = Date.now() + ms;
+  let last = '';
+  while (Date.now() < end) {
+    last = screen();
+    if (what.test(last)) return last;
+    await sleep(200);
+  }
+  throw new Error(`the screen never showed ${what}; it shows:\n${last}`);
+}
+
+afterAll(() => {
+  if (HAS_TMUX) spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+});
+
+describe.skipIf(!HAS_TMUX)(`the dashboard in tmux${HAS_TMUX ? '' : ' [skipped: tmux is not installed; .ci/run installs it]'}`, () => {
+  it('shows the trap as it happens, answers keys, adapts to a resize, and quits cleanly', async () => {
+    tmux('new-session', '-d', '-s', 'lab', '-x', '80', '-y', '24', '-c', ROOT, `${process.execPath} ${MDLAB} run configs/default.yaml; echo mdlab-exit=$?; sleep 120`);
+    // The histograms fill: percentiles with numbers, and bars.
+    let s = await waitFor(/kernel p50 +[\d.]+(µs|ms)[\s\S]*█/);
+    // The fallback event, its cause, the stacks and PIDs, and the fix.
+    s = await waitFor(/mcast-conflict: book1 st1 pid \d+/);
+    expect(s).toMatch(/Fix: EF_NAME=feed on book1 and book2/);
+    expect(s).toMatch(/239\.100\.1\.1 +K st1 +K st2/);
+    expect(s.split('\n')[0]).toMatch(/^ mdlab {2}default\.yaml · NIC sfn6122f/);
+    // The lab's controller: the live registry of configs/default.yaml (other tests run other configs).
+    const registry = liveRegistries().find((n) => readRegistry(n).config === 'configs/default.yaml');
+    expect(registry).toBeDefined();
+    const labPid = readRegistry(registry!).labPid;
+    expect(listSegments(labPid).length).toBeGreaterThan(0);
+
+    tmux('send-keys', '-t', 'lab', 'v');
+    await waitFor(/#stack-id stack-name +pids/);
+    tmux('send-keys', '-t', 'lab', 'v');
+    await waitFor(/subscriber +pid +bypass +kernel/);
+    tmux('send-keys', '-t', 'lab', 'v');
+    tmux('send-keys', '-t', 'lab', 'Right');
+    await waitFor(/book2 · pid \d+ · stack 2/);
+
+    tmux('resize-window', '-t', 'lab', '-x', '160', '-y', '48');
+    await waitFor(/Fallback events \(\d+\)/);
+    await waitFor(/book2 · pid \d+ · stack 2 .*quotes · pid \d+/);
+
+    tmux('send-keys', '-t', 'lab', 'q');
+    await waitFor(/mdlab-exit=0/, 30_000);
+    expect(pidAlive(labPid)).toBe(false);
+    expect(listSegments(labPid)).toEqual([]);
+  });
+});
