@@ -26,7 +26,11 @@ export function Timeline({ items, theme, width, height, detailed }: { items: Tim
           {` ${l.text}`}
         </Text>
       ))}
-      {lines.length > room ? <Text dimColor={theme.dim}>{` … ${items.length} events in all (v: views, wider terminal: more)`}</Text> : null}
+      {lines.length > room ? (
+        <Text dimColor={theme.dim} wrap="truncate">
+          {` … ${items.length} events in all`}
+        </Text>
+      ) : null}
     </Box>
   );
 }
