@@ -30,7 +30,17 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** A terminal that went away (hangup, a closed pipe) must not crash a run before its teardown. */
+function ignoreVanishedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  ignoreVanishedOutput();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

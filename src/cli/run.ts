@@ -69,6 +69,7 @@ export async function runHeadless(configFile: string, flags: RunFlags): Promise<
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   try {
     await lab.start();
     for (const w of lab.snapshot().warnings) process.stderr.write(`mdlab: warning: ${w}\n`);
@@ -83,6 +84,7 @@ export async function runHeadless(configFile: string, flags: RunFlags): Promise<
     progress.done();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
     await lab.teardown();
   }
 }
@@ -106,6 +108,8 @@ export function registerRun(program: Command): void {
       if (!config) throw new MdlabError('a config is needed: mdlab run CONFIG (for example configs/default.yaml)');
       // The dashboard needs a terminal; in a pipe or CI the same run goes headless.
       if (!flags.headless && process.stdout.isTTY && process.stdin.isTTY) {
+        // React's development build checks far more per render; the dashboard runs it as shipped.
+        process.env.NODE_ENV ??= 'production';
         const { runDashboard } = await import('../dashboard/run-dashboard.js');
         return runDashboard(loadConfig(config), {
           durationNs: flags.duration ? parseDuration(flags.duration, '--duration') : undefined,

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { MdlabError } from '../errors.js';
-import { liveRegistries, readRegistry, type RegistryDocument } from '../onload/registry.js';
+import { readLiveRegistries, type RegistryDocument } from '../onload/registry.js';
 import { act } from './action.js';
 import { table, writeJson } from './output.js';
 
@@ -14,9 +14,9 @@ interface StackdumpFlags {
 }
 
 function documents(lab?: string): RegistryDocument[] {
-  const names = liveRegistries().filter((n) => !lab || n.split('.')[1] === lab);
-  if (names.length === 0) throw new MdlabError(lab ? `no running lab with pid ${lab}` : 'no lab is running (start one with mdlab run)');
-  return names.map(readRegistry);
+  const docs = readLiveRegistries().filter((d) => !lab || String(d.labPid) === lab);
+  if (docs.length === 0) throw new MdlabError(lab ? `no running lab with pid ${lab}` : 'no lab is running (start one with mdlab run)');
+  return docs;
 }
 
 export function formatStacks(doc: RegistryDocument): string {

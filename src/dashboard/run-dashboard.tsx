@@ -129,7 +129,17 @@ export async function runDashboard(config: LabConfig, options: { durationNs?: nu
   const onSignal = () => {
     lab.stop();
   };
+  // The terminal went away: stop drawing (writes would fail) and end the run as q does.
+  let hungUp = false;
+  const onHangup = () => {
+    hungUp = true;
+    process.stdout.on('error', () => undefined);
+    app.unmount();
+    lab.stop();
+  };
+  // A closed terminal (SIGHUP) or a kill ends the run as q does: nothing is left behind.
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onHangup);
   let final: LabSnapshot | null = null;
   let error: unknown;
   try {
@@ -141,11 +151,12 @@ export async function runDashboard(config: LabConfig, options: { durationNs?: nu
   } finally {
     resolveFinished(final);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onHangup);
   }
   if (error) {
     app.unmount();
     throw error;
   }
-  await app.waitUntilExit();
+  if (!hungUp) await app.waitUntilExit();
   return final && final.totals.balanced && !final.error ? 0 : 1;
 }

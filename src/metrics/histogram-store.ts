@@ -1,11 +1,12 @@
 /**
- * The controller's histograms: intervals arrive from subscribers (encoded), are decoded once,
- * and kept as the last interval and the whole run, per (subscriber, group, path, clock).
- * Summaries carry percentiles and log-scaled bucket counts, so views draw without computing.
+ * The controller's latency data: per (subscriber, group, path, clock), the counts of the whole
+ * run and of the last interval, in HdrHistogram's buckets, straight from the subscribers' shared
+ * memory. Summaries (percentiles and log-scaled buckets) are computed in one pass over the
+ * counts and cached until new counts arrive; HdrHistogram objects are built only for result files.
  */
 import * as hdr from 'hdr-histogram-js';
-import { newHistogram, type Clock, type EncodedInterval, type RecordedPath } from './latency.js';
-import type { IntervalHistogram } from './shm-histogram.js';
+import type { Clock, EncodedInterval, RecordedPath } from './latency.js';
+import { COUNTS_LENGTH, countsToHistogram, HIGHEST_OF_INDEX, LOWEST_OF_INDEX, type IntervalCounts } from './shm-histogram.js';
 
 export interface LatencySummary {
   count: number;
@@ -26,51 +27,61 @@ export const BUCKET_EDGES_NS: readonly number[] = [250, 500, 1e3, 2e3, 5e3, 1e4,
 
 export const EMPTY_SUMMARY: LatencySummary = { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, p9999: 0, max: 0, min: 0, mean: 0, buckets: BUCKET_EDGES_NS.map(() => 0).concat(0) };
 
-export function summarize(h: hdr.Histogram): LatencySummary {
-  if (h.totalCount === 0) return EMPTY_SUMMARY;
-  const buckets = bucketCounts(h);
+const PERCENTILES = [50, 90, 99, 99.9, 99.99] as const;
+
+/**
+ * Percentiles (as HdrHistogram reports them: the top of the bucket), buckets, min, max, mean, in
+ * one pass over counts[from, to) (the range that can hold counts).
+ */
+export function summarizeCounts(counts: ArrayLike<number>, from = 0, to = counts.length): LatencySummary {
+  let total = 0;
+  let sum = 0;
+  let first = -1;
+  let last = -1;
+  const buckets = BUCKET_EDGES_NS.map(() => 0).concat(0);
+  let b = 0;
+  for (let i = from; i < to; i++) {
+    const c = counts[i];
+    if (c === 0) continue;
+    if (first < 0) first = i;
+    last = i;
+    total += c;
+    const low = LOWEST_OF_INDEX[i];
+    sum += c * ((low + HIGHEST_OF_INDEX[i]) / 2);
+    while (b < BUCKET_EDGES_NS.length && low > BUCKET_EDGES_NS[b]) b++;
+    buckets[b] += c;
+  }
+  if (total === 0) return EMPTY_SUMMARY;
+  const targets = PERCENTILES.map((p) => Math.max(1, Math.floor((p / 100) * total + 0.5)));
+  const values = PERCENTILES.map(() => 0);
+  let seen = 0;
+  let k = 0;
+  for (let i = first; i <= last && k < targets.length; i++) {
+    seen += counts[i];
+    while (k < targets.length && seen >= targets[k]) values[k++] = HIGHEST_OF_INDEX[i];
+  }
   return {
-    count: h.totalCount,
-    p50: h.getValueAtPercentile(50),
-    p90: h.getValueAtPercentile(90),
-    p99: h.getValueAtPercentile(99),
-    p999: h.getValueAtPercentile(99.9),
-    p9999: h.getValueAtPercentile(99.99),
-    max: h.maxValue,
-    min: h.minNonZeroValue,
-    mean: h.mean,
+    count: total,
+    p50: values[0],
+    p90: values[1],
+    p99: values[2],
+    p999: values[3],
+    p9999: values[4],
+    max: HIGHEST_OF_INDEX[last],
+    min: LOWEST_OF_INDEX[first],
+    mean: sum / total,
     buckets,
   };
 }
 
-interface IterableHistogram {
-  recordedValuesIterator: {
-    reset(): void;
-    hasNext(): boolean;
-    next(): { valueIteratedTo: number; countAtValueIteratedTo: number };
-  };
-}
-
-/** Counts per log-scaled bucket, in one pass over the recorded values (JS histograms). */
-function bucketCounts(h: hdr.Histogram): number[] {
-  const buckets = BUCKET_EDGES_NS.map(() => 0).concat(0);
-  const it = (h as unknown as IterableHistogram).recordedValuesIterator;
-  if (!it) return buckets;
-  it.reset();
-  let b = 0;
-  while (it.hasNext()) {
-    const v = it.next();
-    while (b < BUCKET_EDGES_NS.length && v.valueIteratedTo > BUCKET_EDGES_NS[b]) b++;
-    buckets[b] += v.countAtValueIteratedTo;
-  }
-  return buckets;
-}
-
 interface Series {
-  total: hdr.Histogram;
-  last: hdr.Histogram;
-  lastEndMs: number;
-  /** Intervals in arrival order, for .hlog writers (issue-level results). */
+  total: Float64Array;
+  last: Uint32Array;
+  /** Range of indexes that hold counts in total (last is within it). */
+  lo: number;
+  hi: number;
+  version: number;
+  cached: { version: number; total: LatencySummary; last: LatencySummary } | null;
   intervals: EncodedInterval[];
 }
 
@@ -85,36 +96,57 @@ export class HistogramStore {
     return `${subscriber}|${group}|${path}|${clock}`;
   }
 
-  /** The histograms of one membership's interval [startMs, endMs); series without one had no packets. */
-  add(subscriber: string, group: number, intervals: readonly IntervalHistogram[], startMs: number, endMs: number): void {
+  private get(k: SeriesKey): Series {
+    let s = this.series.get(k);
+    if (!s) {
+      s = { total: new Float64Array(COUNTS_LENGTH), last: new Uint32Array(COUNTS_LENGTH), lo: COUNTS_LENGTH, hi: 0, version: 0, cached: null, intervals: [] };
+      this.series.set(k, s);
+    }
+    return s;
+  }
+
+  /** One membership's interval [startMs, endMs); series without counts this time had no packets. */
+  add(subscriber: string, group: number, intervals: readonly IntervalCounts[], startMs: number, endMs: number): void {
     const fresh = new Set<SeriesKey>();
     for (const iv of intervals) {
       const k = HistogramStore.key(subscriber, group, iv.path, iv.clock);
-      let s = this.series.get(k);
-      if (!s) {
-        s = { total: newHistogram(false), last: newHistogram(false), lastEndMs: 0, intervals: [] };
-        this.series.set(k, s);
+      const s = this.get(k);
+      const d = iv.delta;
+      for (let i = 0; i < COUNTS_LENGTH; i++) {
+        if (d[i] === 0) continue;
+        s.total[i] += d[i];
+        if (i < s.lo) s.lo = i;
+        if (i >= s.hi) s.hi = i + 1;
       }
-      s.total.add(iv.histogram);
-      s.last.reset();
-      s.last.add(iv.histogram);
-      s.lastEndMs = endMs;
-      if (this.keepIntervals) s.intervals.push({ startMs, endMs, histogram: hdr.encodeIntoCompressedBase64(iv.histogram) });
+      s.last.set(d);
+      s.version++;
       fresh.add(k);
-      iv.histogram.destroy();
+      if (this.keepIntervals) {
+        const h = countsToHistogram(iv.delta);
+        s.intervals.push({ startMs, endMs, histogram: hdr.encodeIntoCompressedBase64(h) });
+        h.destroy();
+      }
     }
     const prefix = `${subscriber}|${group}|`;
-    for (const [k, s] of this.series) if (k.startsWith(prefix) && !fresh.has(k)) s.last.reset();
+    for (const [k, s] of this.series) {
+      if (k.startsWith(prefix) && !fresh.has(k) && s.last.some((x) => x !== 0)) {
+        s.last.fill(0);
+        s.version++;
+      }
+    }
   }
 
   summary(subscriber: string, group: number, path: RecordedPath, clock: Clock, window: 'total' | 'last'): LatencySummary {
     const s = this.series.get(HistogramStore.key(subscriber, group, path, clock));
-    return s ? summarize(window === 'total' ? s.total : s.last) : EMPTY_SUMMARY;
+    if (!s) return EMPTY_SUMMARY;
+    if (!s.cached || s.cached.version !== s.version) s.cached = { version: s.version, total: summarizeCounts(s.total, s.lo, s.hi), last: summarizeCounts(s.last, s.lo, s.hi) };
+    return window === 'total' ? s.cached.total : s.cached.last;
   }
 
-  /** The whole run's histogram (for percentiles across groups, and result files). */
+  /** The whole run's histogram as an HdrHistogram (for result files). */
   total(subscriber: string, group: number, path: RecordedPath, clock: Clock): hdr.Histogram | undefined {
-    return this.series.get(HistogramStore.key(subscriber, group, path, clock))?.total;
+    const s = this.series.get(HistogramStore.key(subscriber, group, path, clock));
+    return s ? countsToHistogram(s.total) : undefined;
   }
 
   intervals(subscriber: string, group: number, path: RecordedPath, clock: Clock): readonly EncodedInterval[] {

@@ -69,10 +69,27 @@ export class HistogramWriter {
   }
 }
 
-export interface IntervalHistogram {
+/** What arrived in one count array since the last read (the array is reused: copy what you keep). */
+export interface IntervalCounts {
   path: RecordedPath;
   clock: Clock;
-  histogram: hdr.Histogram;
+  delta: Uint32Array;
+}
+
+/** Lowest and highest value of every counts index, computed once (summaries read them per bucket). */
+export const LOWEST_OF_INDEX: Float64Array = Float64Array.from({ length: COUNTS_LENGTH }, (_, i) => valueFromIndex(i));
+export const HIGHEST_OF_INDEX: Float64Array = Float64Array.from({ length: COUNTS_LENGTH }, (_, i) => valueFromIndex(i) + 2 ** Math.max(0, (i >> 10) - 1) - 1);
+
+/** The highest value that falls in counts index `i` (what HdrHistogram reports for a percentile). */
+export function highestValueOfIndex(i: number): number {
+  return HIGHEST_OF_INDEX[i];
+}
+
+/** An hdr-histogram-js histogram (JS backend) holding these counts, for encoding and log files. */
+export function countsToHistogram(counts: ArrayLike<number>): hdr.Histogram {
+  const h = newHistogram(false);
+  for (let i = 0; i < counts.length; i++) if (counts[i] > 0) h.recordValueWithCount(valueFromIndex(i), counts[i]);
+  return h;
 }
 
 /** The controller's side: reads the counts and hands out what arrived since the last read. */
@@ -86,21 +103,25 @@ export class HistogramReader {
     this.counts = new Uint32Array(buf, HEADER, ARRAYS * COUNTS_LENGTH);
   }
 
-  /** Interval histograms (JS backend) for the arrays that changed. */
-  takeInterval(): IntervalHistogram[] {
-    const out: IntervalHistogram[] = [];
+  private readonly deltas = Array.from({ length: ARRAYS }, () => new Uint32Array(COUNTS_LENGTH));
+
+  /** The counts that arrived since the last call, for the arrays that changed. */
+  takeInterval(): IntervalCounts[] {
+    const out: IntervalCounts[] = [];
     for (let a = 0; a < ARRAYS; a++) {
-      let h: hdr.Histogram | undefined;
       const base = a * COUNTS_LENGTH;
+      const delta = this.deltas[a];
+      let any = false;
       for (let i = 0; i < COUNTS_LENGTH; i++) {
         const now = this.counts[base + i];
-        const delta = (now - this.previous[base + i]) >>> 0;
-        if (delta === 0) continue;
-        this.previous[base + i] = now;
-        h ??= newHistogram(false);
-        h.recordValueWithCount(valueFromIndex(i), delta);
+        const d = (now - this.previous[base + i]) >>> 0;
+        delta[i] = d;
+        if (d !== 0) {
+          any = true;
+          this.previous[base + i] = now;
+        }
       }
-      if (h) out.push({ path: ORDER[a][0], clock: ORDER[a][1], histogram: h });
+      if (any) out.push({ path: ORDER[a][0], clock: ORDER[a][1], delta });
     }
     return out;
   }

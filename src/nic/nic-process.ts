@@ -14,7 +14,7 @@ import type { FeedReader } from '../feed/feed-reader.js';
 import { openDoorbellSender, openMulticastSender } from '../kernel/loopback.js';
 import { TRAILER_BYTES, writeTrailer } from '../kernel/trailer.js';
 import { nowNs } from '../metrics/clock.js';
-import { setAffinity, sweepStaleSegments } from '../shm/segment.js';
+import { pidAlive, setAffinity, sweepStaleSegments } from '../shm/segment.js';
 import { MAX_MEMBERSHIPS, S_ARMED, S_DOORBELL, S_INTERRUPTS, SOCKET_ATTACHED, StackSegment } from '../onload/stack-layout.js';
 import { FrameTemplate, FRAME_HEADER_BYTES } from './frame-template.js';
 import {
@@ -334,7 +334,22 @@ process.on('message', (msg: ToNic | { type: 'speed'; speed: number } | { type: '
 });
 // The controller is our parent: when it goes, so do we (no orphan holds a stack mapped), and
 // if it died without cleaning up (SIGKILL), its segments go with us.
+// A hangup of the terminal reaches the whole process group: the controller handles it and tears
+// the lab down; children wait for it (or for the channel to close) rather than die unswept.
+process.on('SIGHUP', () => undefined);
+/** The controller's PID, taken now: once it has died, process.ppid names whoever adopted us. */
+const CONTROLLER = process.ppid;
 process.on('disconnect', () => {
-  sweepStaleSegments();
-  process.exit(0);
+  // The channel closes a moment before the controller is gone: wait for it, then sweep.
+  const parent = CONTROLLER;
+  const until = Date.now() + 2000;
+  const sweep = () => {
+    if (pidAlive(parent) && Date.now() < until) {
+      setTimeout(sweep, 20);
+      return;
+    }
+    sweepStaleSegments();
+    process.exit(0);
+  };
+  sweep();
 });

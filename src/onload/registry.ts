@@ -62,6 +62,7 @@ export function readRegistry(name: string): RegistryDocument {
   for (let attempt = 0; attempt < 1000; attempt++) {
     const before = Atomics.load(i32, 2);
     if ((before & 1) === 1) continue;
+    if (before === 0) throw new MdlabError(`registry ${name} is not written yet (the lab is starting)`);
     const text = bytes.toString('utf8', DATA, DATA + i32[3]);
     if (Atomics.load(i32, 2) === before) return JSON.parse(text) as RegistryDocument;
   }
@@ -71,4 +72,17 @@ export function readRegistry(name: string): RegistryDocument {
 /** Registries of running labs (their controller process alive). */
 export function liveRegistries(): string[] {
   return listSegments().filter((n) => n.endsWith('.registry') && pidAlive(Number(n.split('.')[1])));
+}
+
+/** The documents of running labs that have published one (a lab that is starting is skipped). */
+export function readLiveRegistries(): RegistryDocument[] {
+  const docs: RegistryDocument[] = [];
+  for (const name of liveRegistries()) {
+    try {
+      docs.push(readRegistry(name));
+    } catch {
+      // starting, or gone between the listing and the read
+    }
+  }
+  return docs;
 }

@@ -3,7 +3,7 @@
  * (native/shm.c, built by node-gyp during `npm install`). Every mdlab segment is named
  * `mdlab.<lab pid>.<what>`, so a lab's segments can be found, and stale ones swept.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { MdlabError } from '../errors.js';
 
@@ -64,12 +64,18 @@ export function listSegments(labPid?: number): string[] {
   }
 }
 
+/** Whether a process is running: a zombie (exited, not yet reaped) counts as gone. */
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 

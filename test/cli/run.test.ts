@@ -64,6 +64,22 @@ describe('mdlab run', () => {
   });
 });
 
+describe('a lab whose terminal hangs up (SIGHUP)', () => {
+  it('ends the run and leaves nothing behind', async () => {
+    const child = spawn(process.execPath, [MDLAB, 'run', 'configs/ef-name-trap.yaml', '--headless', '--duration', '30s'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (let i = 0; i < 100 && !listSegments(child.pid).some((n) => n.endsWith('.registry')); i++) await sleep(100);
+    await sleep(500);
+    // The terminal is gone: nothing can be written any more.
+    child.stdout.destroy();
+    child.stderr.destroy();
+    child.kill('SIGHUP');
+    await new Promise((resolve) => child.on('exit', resolve));
+    for (let i = 0; i < 50 && listSegments(child.pid).length > 0; i++) await sleep(100);
+    expect(listSegments(child.pid)).toEqual([]);
+    expect(leftovers().processes).toEqual([]);
+  });
+});
+
 describe('a lab whose controller is killed with SIGKILL', () => {
   it('leaves no child process and no segment behind', async () => {
     const child = spawn(process.execPath, [MDLAB, 'run', 'configs/ef-name-trap.yaml', '--headless', '--duration', '30s'], { cwd: ROOT, stdio: 'ignore' });

@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listSegments, pidAlive } from '../../src/shm/segment.js';
-import { liveRegistries, readRegistry } from '../../src/onload/registry.js';
+import { readLiveRegistries } from '../../src/onload/registry.js';
 import { sleep } from '../helpers/lab.js';
 import { MDLAB, ROOT } from '../helpers/shared.js';
 
@@ -41,9 +41,9 @@ describe.skipIf(!HAS_TMUX)(`the dashboard in tmux${HAS_TMUX ? '' : ' [skipped: t
     expect(s).toMatch(/239\.100\.1\.1 +K st1 +K st2/);
     expect(s.split('\n')[0]).toMatch(/^ mdlab {2}default\.yaml · NIC sfn6122f/);
     // The lab's controller: the live registry of configs/default.yaml (other tests run other configs).
-    const registry = liveRegistries().find((n) => readRegistry(n).config === 'configs/default.yaml');
-    expect(registry).toBeDefined();
-    const labPid = readRegistry(registry!).labPid;
+    const doc = readLiveRegistries().find((d) => d.config === 'configs/default.yaml');
+    expect(doc).toBeDefined();
+    const labPid = doc!.labPid;
     expect(listSegments(labPid).length).toBeGreaterThan(0);
 
     tmux('send-keys', '-t', 'lab', 'v');
