@@ -32,7 +32,8 @@ afterAll(() => {
 
 describe.skipIf(!HAS_TMUX)(`the dashboard in tmux${HAS_TMUX ? '' : ' [skipped: tmux is not installed; .ci/run installs it]'}`, () => {
   it('shows the trap as it happens, answers keys, adapts to a resize, and quits cleanly', async () => {
-    tmux('new-session', '-d', '-s', 'lab', '-x', '80', '-y', '24', '-c', ROOT, `${process.execPath} ${MDLAB} run configs/default.yaml; echo mdlab-exit=$?; sleep 120`);
+    // A user's terminal: CI is unset there (Ink draws only a final frame when it sees CI=true).
+    tmux('new-session', '-d', '-s', 'lab', '-x', '80', '-y', '24', '-c', ROOT, `env -u CI ${process.execPath} ${MDLAB} run configs/default.yaml; echo mdlab-exit=$?; sleep 120`);
     // The histograms fill: percentiles with numbers, and bars.
     let s = await waitFor(/kernel p50 +[\d.]+(µs|ms)[\s\S]*█/);
     // The fallback event, its cause, the stacks and PIDs, and the fix.
