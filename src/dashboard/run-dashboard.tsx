@@ -9,6 +9,7 @@ import type { LabConfig } from '../experiment/config.js';
 import { Lab } from '../experiment/lab.js';
 import type { LabSnapshot } from '../experiment/snapshot.js';
 import { MdlabError } from '../errors.js';
+import { formatReport } from '../experiment/report.js';
 import { App } from './App.js';
 import { themeFor } from './theme.js';
 import { INITIAL_UI, stepSpeed, uiReducer } from './ui-state.js';
@@ -118,8 +119,33 @@ function Dashboard({ lab, config, finished }: DashboardProps) {
   return <App snapshot={snapshot} ui={ui} theme={theme} width={width} height={height} history={history.current} />;
 }
 
-/** Runs the lab under the dashboard until the user quits. Returns the exit code. */
+const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
+const ALT_SCREEN_OFF = '\x1b[?1049l';
+
+/**
+ * Runs the lab under the dashboard until the user quits, on the terminal's alternate screen (the
+ * shell's screen comes back afterwards, with the run's report). Returns the exit code.
+ */
 export async function runDashboard(config: LabConfig, options: { durationNs?: number | null; speed?: number }): Promise<number> {
+  process.stdout.write(ALT_SCREEN_ON);
+  let altScreen = true;
+  const leaveAltScreen = () => {
+    if (altScreen) process.stdout.write(ALT_SCREEN_OFF);
+    altScreen = false;
+  };
+  process.once('exit', leaveAltScreen);
+  try {
+    const final = await dashboard(config, options);
+    leaveAltScreen();
+    if (final) process.stdout.write(formatReport(final));
+    return final && final.totals.balanced && !final.error ? 0 : 1;
+  } finally {
+    leaveAltScreen();
+    process.off('exit', leaveAltScreen);
+  }
+}
+
+async function dashboard(config: LabConfig, options: { durationNs?: number | null; speed?: number }): Promise<LabSnapshot | null> {
   // With no duration, the dashboard replays the recording in a loop until you quit.
   const loop = config.loop || (options.durationNs ?? config.durationNs) === null;
   const lab = new Lab(config, { ...options, loop });
@@ -158,5 +184,5 @@ export async function runDashboard(config: LabConfig, options: { durationNs?: nu
     throw error;
   }
   if (!hungUp) await app.waitUntilExit();
-  return final && final.totals.balanced && !final.error ? 0 : 1;
+  return final;
 }
