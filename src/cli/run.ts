@@ -1,8 +1,13 @@
-import { writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
-import { loadConfig } from '../experiment/config.js';
+import { loadConfig, readConfigFile, validateConfig, type LabConfig } from '../experiment/config.js';
+import { evaluate, formatVerdicts, type Verdict } from '../experiment/expectations.js';
+import { writeFileAtomic, writeResults } from '../experiment/results.js';
+import { describePoint, formatSweep, sweepRow, type SweepRow } from '../experiment/sweep-table.js';
+import { sweepPoints, type SweepPoint } from '../experiment/sweep.js';
 import { Lab } from '../experiment/lab.js';
 import { formatReport } from '../experiment/report.js';
 import type { LabSnapshot } from '../experiment/snapshot.js';
@@ -20,6 +25,7 @@ interface RunFlags {
   duration?: string;
   speed?: string;
   json?: string;
+  out?: string;
   quiet?: boolean;
 }
 
@@ -39,24 +45,25 @@ export function resultDocument(s: LabSnapshot): object {
   };
 }
 
-/** Writes a file so that it is either complete or absent: to NAME.partial, then renamed. */
-export function writeFileAtomic(path: string, text: string): void {
-  writeFileSync(`${path}.partial`, text);
-  renameSync(`${path}.partial`, path);
+
+interface RunOutcome {
+  snapshot: LabSnapshot;
+  verdicts: Verdict[];
+  interrupted: boolean;
 }
 
-export async function runHeadless(configFile: string, flags: RunFlags): Promise<number> {
-  const config = loadConfig(configFile);
+/** One run: start, report, results; Ctrl-C ends the replay and still reports (marked partial). */
+async function runOne(config: LabConfig, flags: RunFlags, point: Record<string, unknown> | undefined, out: string | undefined, label: string): Promise<RunOutcome> {
   const lab = new Lab(config, {
     durationNs: flags.duration ? parseDuration(flags.duration, '--duration') : undefined,
     speed: flags.speed ? parseSpeed(flags.speed) : undefined,
+    keepIntervals: out !== undefined,
   });
-  const progress = new Progress(`mdlab ${config.name}`, flags.quiet === true);
+  const progress = new Progress(label, flags.quiet === true);
   lab.subscribe((s) => {
     const total = s.config.durationMs;
     progress.update(`${(s.runMs / 1000).toFixed(1)} s · ${Math.round(s.nic.packetsPerSecond).toLocaleString('en-US')} pkt/s · ${s.events.length} events`, total ? Math.min(1, s.runMs / total) : undefined);
   });
-  // Ctrl-C once: end the replay and report; twice: stop at once. Either way nothing is left behind.
   let interrupted = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     interrupted++;
@@ -75,11 +82,11 @@ export async function runHeadless(configFile: string, flags: RunFlags): Promise<
     for (const w of lab.snapshot().warnings) process.stderr.write(`mdlab: warning: ${w}\n`);
     const final = await lab.finish();
     progress.done();
-    process.stdout.write(formatReport(final));
-    if (flags.json) writeFileAtomic(flags.json, `${JSON.stringify(resultDocument(final), null, 2)}\n`);
-    if (final.error) throw new MdlabError(final.error);
-    if (interrupted > 0) return 130;
-    return final.totals.balanced ? 0 : 1;
+    const verdicts = evaluate(config.expect, final, point);
+    if (out) {
+      writeResults(out, final, lab.latencySeries(), verdicts, { complete: interrupted === 0 && !final.error, host: hostFacts(), point, startedAtMs: lab.startedAtMs });
+    }
+    return { snapshot: final, verdicts, interrupted: interrupted > 0 };
   } finally {
     progress.done();
     process.off('SIGINT', onSignal);
@@ -87,6 +94,46 @@ export async function runHeadless(configFile: string, flags: RunFlags): Promise<
     process.off('SIGHUP', onSignal);
     await lab.teardown();
   }
+}
+
+function hostFacts(): Record<string, unknown> {
+  return { mdlab: pkg.version, node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', finishedAt: new Date().toISOString() };
+}
+
+export async function runHeadless(configFile: string, flags: RunFlags): Promise<number> {
+  const raw = readConfigFile(configFile);
+  const points = sweepPoints(raw, configFile);
+  if (points.length > 0) return runSweep(configFile, points, flags);
+  const config = validateConfig(raw, configFile);
+  const r = await runOne(config, flags, undefined, flags.out, `mdlab ${config.name}`);
+  process.stdout.write(formatReport(r.snapshot));
+  if (r.verdicts.length > 0) process.stdout.write(`\n${formatVerdicts(r.verdicts)}`);
+  if (flags.json) writeFileAtomic(flags.json, `${JSON.stringify(resultDocument(r.snapshot), null, 2)}\n`);
+  if (flags.out) process.stdout.write(`\nresults in ${flags.out}${r.interrupted ? ' (PARTIAL: the run was interrupted)' : ''}\n`);
+  if (r.snapshot.error) throw new MdlabError(r.snapshot.error);
+  if (r.interrupted) return 130;
+  return r.snapshot.totals.balanced && r.verdicts.every((v) => v.passed) ? 0 : 1;
+}
+
+/** Every point of a sweep, one after another; a result per point and a table across them. */
+async function runSweep(configFile: string, points: SweepPoint[], flags: RunFlags): Promise<number> {
+  const rows: SweepRow[] = [];
+  for (const p of points) {
+    const config = validateConfig(p.raw, configFile);
+    process.stderr.write(`mdlab: sweep point ${p.index + 1} of ${points.length}: ${describePoint(p.values)}\n`);
+    const r = await runOne(config, flags, p.values, flags.out ? join(flags.out, p.name) : undefined, `point ${p.index + 1}/${points.length}`);
+    rows.push(sweepRow(p, r.snapshot, r.verdicts));
+    if (r.interrupted) break;
+  }
+  const text = formatSweep(rows);
+  process.stdout.write(text);
+  if (flags.out) {
+    mkdirSync(flags.out, { recursive: true });
+    writeFileAtomic(join(flags.out, 'sweep.md'), `# mdlab sweep: ${configFile}\n\n\`\`\`\n${text}\`\`\`\n`);
+    writeFileAtomic(join(flags.out, 'sweep.json'), `${JSON.stringify({ ...hostFacts(), config: configFile, points: rows }, null, 2)}\n`);
+    process.stdout.write(`\nresults in ${flags.out}: one directory per point, sweep.md, sweep.json\n`);
+  }
+  return rows.every((r) => r.failed === 0 && r.balanced) && rows.length === points.length ? 0 : 1;
 }
 
 export function registerRun(program: Command): void {
@@ -98,6 +145,7 @@ export function registerRun(program: Command): void {
     .option('--duration <d>', 'stop the replay after this long (500ms, 10s, 2m)')
     .option('--speed <x>', 'replay speed: a multiple of the recorded pace, or "top"')
     .option('--json <file>', 'also write the full result as JSON')
+    .option('--out <dir>', 'write result files: summary.json, percentiles.csv, report.md, HdrHistogram .hlog logs (a sweep: one directory per point)')
     .option('--quiet', 'no progress line')
     .option('--describe', 'list every counter the report and the JSON carry, with what it means, and exit')
     .action(act(async (config: string | undefined, flags: RunFlags & { describe?: boolean }) => {

@@ -29,12 +29,44 @@ export interface LabConfig {
   subscribers: SubscriberSettings[];
   /** Every group any subscriber joins, in first-mention order (the NIC's group table). */
   groups: string[];
+  /** Names of subscribers that wait for a timed `start` event. */
+  deferred: string[];
+  events: TimedEvent[];
+  expect: Expectation[];
+}
+
+/** Something that happens at a time in the run (DESIGN §8: scripted experiments). */
+export type TimedEvent =
+  | { atNs: number; action: 'join' | 'leave'; subscriber: string; group: string }
+  | { atNs: number; action: 'kill' | 'start'; subscriber: string }
+  | { atNs: number; action: 'speed'; speed: number };
+
+/** One check on the run's outcome; see expectations.ts. */
+export interface Expectation {
+  /** Where in the config it was written, for messages: expect[2]. */
+  where: string;
+  /** Only for sweep points whose values match these (sweep key → value). */
+  when: Record<string, unknown> | null;
+  subscriber: string | null;
+  group: string | null;
+  path: 'bypass' | 'kernel' | 'lost' | null;
+  cause: string | null;
+  latency: { percentile: 'p50' | 'p90' | 'p99' | 'p999' | 'max'; belowNs: number; clock: 'scheduled' | 'sent'; via: 'bypass' | 'kernel' | null }[];
+  gaps: number | null;
+  drops: { min: number; max: number; cause: string | null } | null;
+  event: { kind: string | null; cause: string | null; group: string | null } | null;
+  balanced: boolean | null;
 }
 
 export const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_-]{0,23}$/;
-const TOP_KEYS = ['name', 'description', 'recording', 'speed', 'duration', 'loop', 'nic', 'subscribers'] as const;
+const TOP_KEYS = ['name', 'description', 'recording', 'speed', 'duration', 'loop', 'nic', 'subscribers', 'events', 'expect', 'sweep'] as const;
 const NIC_KEYS = ['model', 'filterTable'] as const;
-const SUB_KEYS = ['name', 'onload', 'groups', 'env', 'receive', 'work', 'delay', 'ring', 'rcvbuf', 'cpu'] as const;
+const SUB_KEYS = ['name', 'onload', 'groups', 'env', 'receive', 'work', 'delay', 'ring', 'rcvbuf', 'cpu', 'start'] as const;
+const EVENT_ACTIONS = ['join', 'leave', 'kill', 'start', 'speed'] as const;
+const EXPECT_KEYS = ['when', 'subscriber', 'group', 'path', 'cause', 'p50', 'p90', 'p99', 'p999', 'max', 'clock', 'via', 'gaps', 'drops', 'event', 'balanced'] as const;
+const DROP_CAUSES = ['ring-overrun', 'oflow-drop', 'non-onload-loss', 'process-exit'];
+const PATH_CAUSES = ['mcast-conflict', 'filter-table-full', 'non-onload-loss', 'not-accelerated', 'mcast-recv-off'];
+const EVENT_KINDS = ['accelerated', 'kernel', 'fallback', 'loss', 'recovery', 'left', 'exit', 'start', 'speed'];
 const ENV_KEYS = ['EF_NAME', 'EF_POLL_USEC', 'EF_INT_DRIVEN', 'EF_DONT_ACCELERATE', 'EF_MCAST_RECV'] as const;
 export const DEFAULT_RING = 4096;
 
@@ -167,6 +199,7 @@ export function validateConfig(raw: unknown, file: string): LabConfig {
   if (!Array.isArray(top.subscribers) || top.subscribers.length === 0) v.fail('subscribers', `expected a list of at least one subscriber, got ${show(top.subscribers)}`);
   const groups: string[] = [];
   const names = new Set<string>();
+  const deferred: string[] = [];
   const subscribers = top.subscribers.map((s, i) => {
     const p = `subscribers[${i}]`;
     const o = v.object(p, s, SUB_KEYS);
@@ -196,10 +229,97 @@ export function validateConfig(raw: unknown, file: string): LabConfig {
       cpu: o.cpu === undefined ? null : v.integer(`${p}.cpu`, o.cpu, 0, 1023),
     };
     if (!settings.onload && Object.keys(env).length > 0) v.fail(`${p}.env`, 'a subscriber with onload: false takes no EF_* settings');
+    if (o.start !== undefined && !v.boolean(`${p}.start`, o.start)) deferred.push(sname);
     return settings;
   });
   if (groups.length > MAX_GROUPS) v.fail('subscribers', `at most ${MAX_GROUPS} groups in one lab, got ${groups.length}`);
   const memberships = subscribers.reduce((n, s) => n + s.groups.length, 0);
   if (memberships > MAX_MEMBERSHIPS / 2) v.fail('subscribers', `at most ${MAX_MEMBERSHIPS / 2} group memberships in one lab, got ${memberships}`);
-  return { file, name, description, recording, speed, durationNs, loop, nic, filterTable, subscribers, groups };
+  const events = top.events === undefined ? [] : validateEvents(v, top.events, subscribers);
+  for (const d of deferred) {
+    if (!events.some((e) => e.action === 'start' && e.subscriber === d)) v.fail('events', `${d} has start: false, but no event starts it`);
+  }
+  const expect = top.expect === undefined ? [] : validateExpect(v, top.expect, subscribers, groups);
+  return { file, name, description, recording, speed, durationNs, loop, nic, filterTable, subscribers, groups, deferred, events, expect };
+}
+
+function validateEvents(v: Validator, raw: unknown, subscribers: SubscriberSettings[]): TimedEvent[] {
+  if (!Array.isArray(raw)) v.fail('events', `expected a list of timed events such as - {at: 2s, join: {subscriber: book2, group: 239.100.1.1:26400}}, got ${show(raw)}`);
+  const names = subscribers.map((s) => s.name);
+  const known = (path: string, name: unknown): string => {
+    const n = v.identifier(path, name);
+    if (!names.includes(n)) v.fail(path, `no subscriber named ${n}; the config has ${names.join(', ')}`);
+    return n;
+  };
+  return raw.map((e, i) => {
+    const p = `events[${i}]`;
+    const o = v.object(p, e, ['at', ...EVENT_ACTIONS]);
+    const atNs = v.duration(`${p}.at`, o.at);
+    const actions = EVENT_ACTIONS.filter((a) => o[a] !== undefined);
+    if (actions.length !== 1) v.fail(p, `expected exactly one of ${EVENT_ACTIONS.join(', ')}, got ${actions.length === 0 ? 'none' : actions.join(' and ')}`);
+    const action = actions[0];
+    if (action === 'kill' || action === 'start') return { atNs, action, subscriber: known(`${p}.${action}`, o[action]) };
+    if (action === 'speed') {
+      const x = o.speed;
+      if (x !== 'top' && !(typeof x === 'number' && x > 0 && x <= 10000)) v.fail(`${p}.speed`, `expected a multiple of the recorded pace or "top", got ${show(x)}`);
+      return { atNs, action, speed: x === 'top' ? 0 : (x as number) };
+    }
+    const j = v.object(`${p}.${action}`, o[action], ['subscriber', 'group']);
+    const subscriber = known(`${p}.${action}.subscriber`, j.subscriber);
+    const group = v.group(`${p}.${action}.group`, j.group);
+    return { atNs, action, subscriber, group };
+  });
+}
+
+function validateExpect(v: Validator, raw: unknown, subscribers: SubscriberSettings[], groups: string[]): Expectation[] {
+  if (!Array.isArray(raw)) v.fail('expect', `expected a list of expectations such as - {subscriber: book1, group: 239.100.1.1:26400, path: bypass}, got ${show(raw)}`);
+  const names = subscribers.map((s) => s.name);
+  return raw.map((e, i) => {
+    const p = `expect[${i}]`;
+    const o = v.object(p, e, EXPECT_KEYS);
+    const x: Expectation = { where: p, when: null, subscriber: null, group: null, path: null, cause: null, latency: [], gaps: null, drops: null, event: null, balanced: null };
+    if (o.when !== undefined) {
+      if (typeof o.when !== 'object' || o.when === null || Array.isArray(o.when)) v.fail(`${p}.when`, 'expected a mapping of sweep keys to values');
+      x.when = o.when as Record<string, unknown>;
+    }
+    if (o.subscriber !== undefined) {
+      x.subscriber = v.identifier(`${p}.subscriber`, o.subscriber);
+      if (!names.includes(x.subscriber)) v.fail(`${p}.subscriber`, `no subscriber named ${x.subscriber}; the config has ${names.join(', ')}`);
+    }
+    if (o.group !== undefined) {
+      x.group = v.group(`${p}.group`, o.group);
+      if (!groups.includes(x.group)) v.fail(`${p}.group`, `${x.group} is not a group any subscriber joins`);
+    }
+    if (o.path !== undefined) x.path = v.oneOf(`${p}.path`, o.path, ['bypass', 'kernel', 'lost'] as const);
+    if (o.cause !== undefined) x.cause = v.oneOf(`${p}.cause`, o.cause, PATH_CAUSES);
+    const clock = o.clock === undefined ? 'scheduled' : v.oneOf(`${p}.clock`, o.clock, ['scheduled', 'sent'] as const);
+    const via = o.via === undefined ? null : v.oneOf(`${p}.via`, o.via, ['bypass', 'kernel'] as const);
+    for (const pc of ['p50', 'p90', 'p99', 'p999', 'max'] as const) {
+      if (o[pc] !== undefined) x.latency.push({ percentile: pc, belowNs: v.duration(`${p}.${pc}`, o[pc]), clock, via });
+    }
+    if (o.gaps !== undefined) x.gaps = v.integer(`${p}.gaps`, o.gaps, 0, 1e12);
+    if (o.drops !== undefined) {
+      if (typeof o.drops === 'number') x.drops = { min: 0, max: v.integer(`${p}.drops`, o.drops, 0, 1e12), cause: null };
+      else {
+        const d = v.object(`${p}.drops`, o.drops, ['min', 'max', 'cause']);
+        x.drops = {
+          min: d.min === undefined ? 0 : v.integer(`${p}.drops.min`, d.min, 0, 1e12),
+          max: d.max === undefined ? Infinity : v.integer(`${p}.drops.max`, d.max, 0, 1e12),
+          cause: d.cause === undefined ? null : v.oneOf(`${p}.drops.cause`, d.cause, DROP_CAUSES),
+        };
+      }
+    }
+    if (o.event !== undefined) {
+      const ev = v.object(`${p}.event`, o.event, ['kind', 'cause', 'group']);
+      x.event = {
+        kind: ev.kind === undefined ? null : v.oneOf(`${p}.event.kind`, ev.kind, EVENT_KINDS),
+        cause: ev.cause === undefined ? null : v.oneOf(`${p}.event.cause`, ev.cause, PATH_CAUSES),
+        group: ev.group === undefined ? null : v.group(`${p}.event.group`, ev.group),
+      };
+    }
+    if (o.balanced !== undefined) x.balanced = v.boolean(`${p}.balanced`, o.balanced);
+    const checks = [x.path, x.cause, x.gaps, x.drops, x.event, x.balanced].filter((c) => c !== null).length + x.latency.length;
+    if (checks === 0) v.fail(p, 'expected at least one check: path, cause, p50/p90/p99/p999/max, gaps, drops, event or balanced');
+    return x;
+  });
 }

@@ -11,7 +11,7 @@ import { MdlabError } from '../errors.js';
 import { parseGroup } from '../feed/channels.js';
 import { HistogramStore, type LatencySummary } from '../metrics/histogram-store.js';
 import { nowNs } from '../metrics/clock.js';
-import type { Clock, RecordedPath } from '../metrics/latency.js';
+import type { Clock, EncodedInterval, RecordedPath } from '../metrics/latency.js';
 import { describeNic } from '../nic/models.js';
 import { MAX_STACKS, MEMBER_ACTIVE, MEMBER_ENDED, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_NONE } from '../nic/nic-layout.js';
 import type { FromNic, ToNic } from '../nic/nic-protocol.js';
@@ -25,7 +25,7 @@ import type { FromSubscriber, MembershipReport, SubscriberSnapshot, ToSubscriber
 import { spins, waitingName, type SubscriberSettings } from '../subscriber/settings.js';
 import { account, droppedTotal, type Account } from './accounting.js';
 import { forkChild, lastErrorLine } from './children.js';
-import type { LabConfig } from './config.js';
+import type { LabConfig, TimedEvent } from './config.js';
 import type { GroupView, LabEvent, LabSnapshot, LabState, LatencyByClock, MembershipSnapshot, ProcessEvent, StackView, SubscriberSnapshotView, Totals } from './snapshot.js';
 
 export interface LabOptions {
@@ -37,6 +37,8 @@ export interface LabOptions {
   snapshotMs?: number;
   /** Overrides the config's loop (the dashboard loops until you quit). */
   loop?: boolean;
+  /** Keep every latency interval (encoded) for HdrHistogram log files. */
+  keepIntervals?: boolean;
 }
 
 interface StackState {
@@ -119,11 +121,13 @@ export class Lab {
   private tornDown = false;
   private lengthNs: number | null = null;
   private lastLatencyReadMs = Date.now();
+  private startEpochMs = Date.now();
   private lastRate = { atNs: 0, packets: 0, messages: 0, pps: 0, mps: 0 };
   private readonly durationNs: number | null;
   private readonly speed: number;
   private readonly snapshotMs: number;
   private readonly loop: boolean;
+  private readonly eventTimers: NodeJS.Timeout[] = [];
   /** CPUs for processes that are not pinned: all but those pinned subscribers reserve (null: no plan). */
   private sharedCpus: number[] | null = null;
 
@@ -132,6 +136,7 @@ export class Lab {
     this.speed = options.speed ?? config.speed;
     this.snapshotMs = options.snapshotMs ?? 250;
     this.loop = options.loop ?? config.loop;
+    this.histograms.keepIntervals = options.keepIntervals ?? false;
     config.groups.forEach((g, i) => this.groupIndex.set(g, i));
   }
 
@@ -169,9 +174,10 @@ export class Lab {
       this.checkCores();
       this.planCpus();
       await this.startNic();
-      for (const s of this.config.subscribers) await this.startSubscriber(s);
+      for (const s of this.config.subscribers) if (!this.config.deferred.includes(s.name)) await this.startSubscriber(s);
       for (const sub of this.subscribers) for (const g of sub.settings.groups) await this.joinGroup(sub, g);
       this.go();
+      this.scheduleEvents();
     } catch (err) {
       await this.teardown();
       throw err;
@@ -410,11 +416,21 @@ export class Lab {
     ms.endedAccount = account(this.nicSeg!.member(ms.id), ms.report, 'final');
   }
 
+  /** Every latency series with its intervals, for result files. */
+  latencySeries(): { subscriber: string; group: string; path: RecordedPath; clock: Clock; intervals: readonly EncodedInterval[] }[] {
+    return this.histograms.list().map((x) => ({ ...x, group: this.config.groups[x.group], intervals: this.histograms.intervals(x.subscriber, x.group, x.path, x.clock) }));
+  }
+
+  /** Wall-clock time (ms since the epoch) at which the run started. */
+  get startedAtMs(): number {
+    return this.startEpochMs;
+  }
+
   /** Starts another subscriber while the lab runs, and joins its groups. */
   async addSubscriber(settings: SubscriberSettings): Promise<void> {
     if (this.subscribers.some((s) => s.settings.name === settings.name)) throw new MdlabError(`there is already a subscriber named ${settings.name}`);
     for (const g of settings.groups) if (!this.groupIndex.has(g)) throw new MdlabError(`${g} is not a group of this lab's config`);
-    const sub = await this.startSubscriber({ ...settings, cpu: null });
+    const sub = await this.startSubscriber({ ...settings, cpu: settings.cpu ?? null });
     this.processEvent('start', sub, `${settings.name} (pid ${sub.pid}) started${sub.stack ? ` in stack ${sub.stack.id}${sub.stack.name ? ` (${sub.stack.name})` : ''}` : ''}`);
     for (const g of settings.groups) await this.joinGroup(sub, g);
   }
@@ -473,10 +489,53 @@ export class Lab {
 
   private go(): void {
     this.startNs = nowNs() + START_DELAY_NS;
+    this.startEpochMs = Date.now() + START_DELAY_NS / 1e6;
+    this.lastLatencyReadMs = this.startEpochMs;
     const stopAtNs = this.durationNs === null ? null : this.startNs + this.durationNs;
     this.sendNic({ type: 'go', startNs: this.startNs, stopAtNs });
     this.state = 'running';
     this.snapshotTimer = setInterval(() => this.publish(), this.snapshotMs);
+  }
+
+  /** The config's timed events, at their times in the run; each is recorded with what it did. */
+  private scheduleEvents(): void {
+    for (const e of this.config.events) {
+      const delayMs = Math.max(0, (this.startNs + e.atNs - nowNs()) / 1e6);
+      const timer = setTimeout(() => void this.fire(e), delayMs);
+      this.eventTimers.push(timer);
+    }
+  }
+
+  private async fire(e: TimedEvent): Promise<void> {
+    if (!this.running) return;
+    const what =
+      e.action === 'speed' ? `replay speed ${e.speed === 0 ? 'top' : `${e.speed}×`}` : e.action === 'join' || e.action === 'leave' ? `${e.subscriber} ${e.action}s ${e.group}` : `${e.action} ${e.subscriber}`;
+    this.processEvent('action', null, `timed event at ${(e.atNs / 1e9).toFixed(3)} s: ${what}`);
+    try {
+      switch (e.action) {
+        case 'join':
+          await this.join(e.subscriber, e.group);
+          break;
+        case 'leave':
+          await this.leave(e.subscriber, e.group);
+          break;
+        case 'kill':
+          this.kill(e.subscriber);
+          break;
+        case 'start': {
+          const settings = this.config.subscribers.find((s) => s.name === e.subscriber)!;
+          const existing = this.subscribers.find((s) => s.settings.name === e.subscriber);
+          if (existing) throw new MdlabError(`${e.subscriber} is already running`);
+          await this.addSubscriber(settings);
+          break;
+        }
+        case 'speed':
+          this.setSpeed(e.speed);
+          break;
+      }
+    } catch (err) {
+      this.processEvent('warning', null, `timed event at ${(e.atNs / 1e9).toFixed(3)} s (${what}) failed: ${(err as Error).message}`);
+    }
   }
 
   setSpeed(speed: number): void {
@@ -515,6 +574,7 @@ export class Lab {
   async finish(): Promise<LabSnapshot> {
     try {
       await this.nicDone;
+      for (const t of this.eventTimers) clearTimeout(t);
       this.endNs = nowNs();
       this.state = 'draining';
       const finals = this.subscribers.filter((s) => s.alive).map((s) => {
@@ -719,6 +779,7 @@ export class Lab {
     if (this.tornDown) return;
     this.tornDown = true;
     clearInterval(this.snapshotTimer);
+    for (const t of this.eventTimers) clearTimeout(t);
     const exits: Promise<void>[] = [];
     for (const s of this.subscribers) {
       if (!s.alive) continue;

@@ -12,7 +12,7 @@ export type LabState = 'starting' | 'running' | 'paused' | 'draining' | 'done' |
 
 export interface ProcessEvent {
   atMs: number;
-  kind: 'exit' | 'start' | 'speed' | 'pause' | 'resume' | 'warning';
+  kind: 'exit' | 'start' | 'speed' | 'pause' | 'resume' | 'warning' | 'action';
   subscriber: string | null;
   pid: number | null;
   message: string;

@@ -123,7 +123,7 @@ export class HistogramStore {
       fresh.add(k);
       if (this.keepIntervals) {
         const h = countsToHistogram(iv.delta);
-        s.intervals.push({ startMs, endMs, histogram: hdr.encodeIntoCompressedBase64(h) });
+        s.intervals.push({ startMs, endMs, maxNs: h.maxValue, histogram: hdr.encodeIntoCompressedBase64(h) });
         h.destroy();
       }
     }
@@ -155,5 +155,13 @@ export class HistogramStore {
 
   keys(): SeriesKey[] {
     return [...this.series.keys()];
+  }
+
+  /** Every series, parsed back from its key. */
+  list(): { subscriber: string; group: number; path: RecordedPath; clock: Clock }[] {
+    return this.keys().map((k) => {
+      const [subscriber, group, path, clock] = k.split('|');
+      return { subscriber, group: Number(group), path: path as RecordedPath, clock: clock as Clock };
+    });
   }
 }

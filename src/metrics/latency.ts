@@ -18,6 +18,8 @@ export const HIGHEST_NS = 60e9;
 export interface EncodedInterval {
   startMs: number;
   endMs: number;
+  /** The interval's largest value, ns (for the log's Interval_Max column). */
+  maxNs: number;
   histogram: string;
 }
 

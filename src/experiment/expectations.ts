@@ -1,0 +1,100 @@
+/**
+ * Expectations: checks on a run's outcome, so an experiment is also a test (`mdlab run` exits
+ * non-zero and lists what failed). Pure: a final snapshot in, a verdict per check out.
+ */
+import { droppedTotal } from './accounting.js';
+import type { Expectation } from './config.js';
+import { isPathEvent, type LabSnapshot, type MembershipSnapshot } from './snapshot.js';
+import { formatUs } from './report.js';
+
+export interface Verdict {
+  where: string;
+  check: string;
+  passed: boolean;
+  actual: string;
+}
+
+/** Whether an expectation applies to this sweep point (`when` matches the point's values). */
+export function applies(x: Expectation, point: Record<string, unknown>): boolean {
+  if (!x.when) return true;
+  return Object.entries(x.when).every(([k, v]) => JSON.stringify(point[k] ?? null) === JSON.stringify(v ?? null));
+}
+
+function memberships(s: LabSnapshot, x: Expectation): { subscriber: string; m: MembershipSnapshot }[] {
+  const out: { subscriber: string; m: MembershipSnapshot }[] = [];
+  for (const sub of s.subscribers) {
+    if (x.subscriber && sub.name !== x.subscriber) continue;
+    // The latest membership per group (a rejoin starts a new one).
+    const byGroup = new Map<string, MembershipSnapshot>();
+    for (const m of sub.memberships) if (!x.group || m.group === x.group) byGroup.set(m.group, m);
+    for (const m of byGroup.values()) out.push({ subscriber: sub.name, m });
+  }
+  return out;
+}
+
+const label = (subscriber: string, m: MembershipSnapshot) => `${subscriber} ${m.group}`;
+
+export function evaluate(expectations: readonly Expectation[], s: LabSnapshot, point: Record<string, unknown> = {}): Verdict[] {
+  const out: Verdict[] = [];
+  for (const x of expectations) {
+    if (!applies(x, point)) continue;
+    const scope = `${x.subscriber ?? 'every subscriber'}${x.group ? ` on ${x.group}` : ''}`;
+    const ms = memberships(s, x);
+    const each = (check: string, test: (subscriber: string, m: MembershipSnapshot) => [boolean, string]) => {
+      if (ms.length === 0) {
+        out.push({ where: x.where, check: `${scope}: ${check}`, passed: false, actual: 'no such membership in the run' });
+        return;
+      }
+      const results = ms.map(({ subscriber, m }) => ({ who: label(subscriber, m), r: test(subscriber, m) }));
+      const failed = results.filter((r) => !r.r[0]);
+      out.push({
+        where: x.where,
+        check: `${scope}: ${check}`,
+        passed: failed.length === 0,
+        actual: (failed.length > 0 ? failed : results).map((r) => `${r.who}: ${r.r[1]}`).join('; '),
+      });
+    };
+    if (x.path) each(`path ${x.path}`, (_, m) => [m.path === x.path, m.path]);
+    if (x.cause) each(`cause ${x.cause}`, (_, m) => [m.cause === x.cause, m.cause ?? 'none']);
+    for (const l of x.latency) {
+      each(`${l.percentile} below ${formatUs(l.belowNs)} µs (${l.clock} clock${l.via ? `, ${l.via}` : ''})`, (_, m) => {
+        const paths = l.via ? [l.via] : (['bypass', 'kernel'] as const).filter((p) => m.latency[p].total[l.clock].count > 0);
+        if (paths.length === 0) return [false, 'no packets'];
+        const worst = Math.max(...paths.map((p) => m.latency[p].total[l.clock][l.percentile]));
+        return [worst > 0 && worst < l.belowNs, `${formatUs(worst)} µs`];
+      });
+    }
+    if (x.gaps !== null) each(`at most ${x.gaps} sequence gaps`, (_, m) => [m.sequenceGaps <= x.gaps!, String(m.sequenceGaps)]);
+    if (x.drops) {
+      const d = x.drops;
+      const range = d.max === Infinity ? `at least ${d.min}` : d.min > 0 ? `${d.min} to ${d.max}` : `at most ${d.max}`;
+      const counted = (m: MembershipSnapshot) => (d.cause ? m.account.dropped[d.cause as keyof typeof m.account.dropped] ?? 0 : droppedTotal(m.account));
+      // Drops are a total over the scope: a slow reader's loss may fall on any of its groups.
+      const total = ms.reduce((n, { m }) => n + counted(m), 0);
+      out.push({
+        where: x.where,
+        check: `${scope}: ${range} dropped${d.cause ? ` (${d.cause})` : ''}`,
+        passed: ms.length > 0 && total >= d.min && total <= d.max,
+        actual: ms.length === 0 ? 'no such membership in the run' : `${total} (${ms.map(({ subscriber, m }) => `${label(subscriber, m)} ${counted(m)}`).join(', ')})`,
+      });
+    }
+    if (x.event) {
+      const e = x.event;
+      const matches = s.events.filter((ev) => (e.kind === null || ev.kind === e.kind) && (e.cause === null || (isPathEvent(ev) && ev.cause === e.cause)) && (e.group === null || (isPathEvent(ev) && ev.group === e.group)) && (!x.subscriber || (isPathEvent(ev) ? ev.subscribers.some((y) => y.name === x.subscriber) : ev.subscriber === x.subscriber)));
+      const what = [e.kind, e.cause, e.group].filter(Boolean).join(' ');
+      out.push({ where: x.where, check: `an event ${what}${x.subscriber ? ` involving ${x.subscriber}` : ''}`, passed: matches.length > 0, actual: matches.length > 0 ? `at ${matches.map((m) => `${(m.atMs / 1000).toFixed(3)} s`).join(', ')}` : `none among ${s.events.length} events` });
+    }
+    if (x.balanced !== null) {
+      out.push({ where: x.where, check: `accounts ${x.balanced ? 'balance' : 'do not balance'}`, passed: s.totals.balanced === x.balanced, actual: s.totals.balanced ? 'balanced' : 'not balanced' });
+    }
+  }
+  return out;
+}
+
+export function formatVerdicts(v: readonly Verdict[]): string {
+  if (v.length === 0) return '';
+  const failed = v.filter((x) => !x.passed).length;
+  const lines = [`Expectations: ${v.length - failed} passed, ${failed} failed`];
+  for (const x of v) lines.push(`  ${x.passed ? 'ok  ' : 'FAIL'} ${x.where}: ${x.check} (${x.actual})`);
+  return `${lines.join('\n')}\n`;
+}

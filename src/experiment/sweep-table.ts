@@ -1,0 +1,49 @@
+/** The table across a sweep's points: each point's values, paths, latency, drops, expectations. */
+import { table } from '../cli/output.js';
+import { droppedTotal } from './accounting.js';
+import type { Verdict } from './expectations.js';
+import { formatUs } from './report.js';
+import type { LabSnapshot } from './snapshot.js';
+import type { SweepPoint } from './sweep.js';
+
+export interface SweepRow {
+  point: number;
+  values: Record<string, unknown>;
+  subscribers: { name: string; paths: string; p50Us: number; p99Us: number; dropped: number }[];
+  passed: number;
+  failed: number;
+  balanced: boolean;
+}
+
+export function describePoint(values: Record<string, unknown>): string {
+  return Object.entries(values).map(([k, v]) => `${k}=${v === '' || v === null ? '(none)' : String(v)}`).join(' ');
+}
+
+export function sweepRow(p: SweepPoint, s: LabSnapshot, verdicts: readonly Verdict[]): SweepRow {
+  return {
+    point: p.index + 1,
+    values: p.values,
+    subscribers: s.subscribers.map((sub) => {
+      const paths = [...new Set(sub.memberships.map((m) => m.path))].join('+');
+      // Headline latency: the scheduled clock, whole run, on the path with most packets.
+      const lat = sub.memberships.flatMap((m) => [m.latency.bypass.total.scheduled, m.latency.kernel.total.scheduled]).filter((l) => l.count > 0);
+      const main = lat.reduce((a, b) => (b.count > (a?.count ?? 0) ? b : a), lat[0]);
+      return { name: sub.name, paths, p50Us: (main?.p50 ?? 0) / 1e3, p99Us: (main?.p99 ?? 0) / 1e3, dropped: sub.memberships.reduce((n, m) => n + droppedTotal(m.account), 0) };
+    }),
+    passed: verdicts.filter((v) => v.passed).length,
+    failed: verdicts.filter((v) => !v.passed).length,
+    balanced: s.totals.balanced,
+  };
+}
+
+export function formatSweep(rows: readonly SweepRow[]): string {
+  const names = rows[0]?.subscribers.map((s) => s.name) ?? [];
+  const header = ['point', ...Object.keys(rows[0]?.values ?? {}), ...names.flatMap((n) => [`${n} path`, 'p50 µs', 'p99 µs', 'drops']), 'expect'];
+  const body = rows.map((r) => [
+    String(r.point),
+    ...Object.values(r.values).map((v) => (v === '' || v === null ? '(none)' : String(v))),
+    ...r.subscribers.flatMap((s) => [s.paths, formatUs(s.p50Us * 1e3), formatUs(s.p99Us * 1e3), String(s.dropped)]),
+    r.failed === 0 ? `${r.passed} ok` : `${r.failed} FAILED`,
+  ]);
+  return `Sweep: ${rows.length} points\n${table(body, header)}\n`;
+}
