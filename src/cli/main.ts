@@ -10,6 +10,7 @@ import { registerInspect } from './inspect.js';
 import { registerSynth } from './synth.js';
 import { registerRun } from './run.js';
 import { registerStackdump } from './stackdump.js';
+import { registerCompare } from './compare.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string };
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerSynth(program);
   registerInspect(program);
   registerStackdump(program);
+  registerCompare(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

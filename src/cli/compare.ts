@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { compareResults, loadResult, type Comparison } from '../experiment/compare.js';
+import { formatUs } from '../experiment/report.js';
+import { act } from './action.js';
+import { fmtInt, table, writeJson } from './output.js';
+
+const signed = (ns: number) => `${ns > 0 ? '+' : ns < 0 ? '-' : ''}${formatUs(Math.abs(ns)) === '-' ? '0' : formatUs(Math.abs(ns))}`;
+
+export function formatComparison(c: Comparison): string {
+  const out: string[] = [`A: ${c.a}`, `B: ${c.b}`, ''];
+  out.push('Paths');
+  out.push(table(c.paths.map((p) => [p.subscriber, p.group, p.a, p.b, p.a === p.b ? '' : 'CHANGED']), ['subscriber', 'group', 'A', 'B', '']));
+  out.push('');
+  out.push(`Latency, µs (${c.clock} clock, whole run): A → B, and B − A; "main" is the path that carried most packets on each side`);
+  out.push(table(c.latency.map((l) => [
+    l.subscriber, l.group, l.path,
+    l.a ? `${formatUs(l.a.p50)} → ${l.b ? formatUs(l.b.p50) : '-'}` : `- → ${l.b ? formatUs(l.b.p50) : '-'}`,
+    l.delta ? signed(l.delta.p50) : '-',
+    l.a ? `${formatUs(l.a.p99)} → ${l.b ? formatUs(l.b.p99) : '-'}` : `- → ${l.b ? formatUs(l.b.p99) : '-'}`,
+    l.delta ? signed(l.delta.p99) : '-',
+    l.delta ? signed(l.delta.max) : '-',
+  ]), ['subscriber', 'group', 'path', 'p50 A → B', 'Δ p50', 'p99 A → B', 'Δ p99', 'Δ max']));
+  out.push('');
+  out.push('Events (A, B)');
+  out.push(c.events.length === 0 ? '  none in either' : table(c.events.map((e) => [`${e.kind}${e.cause ? ` ${e.cause}` : ''}`, String(e.a), String(e.b)]), ['event', 'A', 'B']));
+  out.push('');
+  const t = (x: Comparison['totals']['a']) => `sent ${fmtInt(x.sent)} = bypass ${fmtInt(x.bypass)} + kernel ${fmtInt(x.kernel)} + dropped ${fmtInt(x.dropped)}`;
+  out.push(`Totals A: ${t(c.totals.a)}`);
+  out.push(`Totals B: ${t(c.totals.b)}`);
+  return `${out.join('\n')}\n`;
+}
+
+export function registerCompare(program: Command): void {
+  program
+    .command('compare')
+    .description('two results side by side: percentile deltas per subscriber and path, path changes, fallback differences')
+    .argument('<a>', 'a result directory (--out) or summary.json / --json file')
+    .argument('<b>', 'the other')
+    .option('--clock <clock>', 'scheduled (the headline) or sent', 'scheduled')
+    .option('--json', 'print as JSON')
+    .action(act(async (a: string, b: string, flags: { json?: boolean; clock: string }) => {
+      const clock = flags.clock === 'sent' ? 'sent' : 'scheduled';
+      const c = compareResults(a, loadResult(a), b, loadResult(b), clock);
+      if (flags.json) writeJson(c);
+      else process.stdout.write(formatComparison(c));
+      return 0;
+    }));
+}

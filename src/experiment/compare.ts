@@ -1,0 +1,94 @@
+/**
+ * `mdlab compare A B`: two results side by side (result directories or summary files): percentile
+ * deltas per subscriber, group and path, path changes, and the difference in fallback events.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { MdlabError } from '../errors.js';
+import type { LatencySummary } from '../metrics/histogram-store.js';
+import { isPathEvent, type LabSnapshot } from './snapshot.js';
+
+export interface ComparedLatency {
+  subscriber: string;
+  group: string;
+  /** 'main': whichever path carried most of the group's packets on each side. */
+  path: 'bypass' | 'kernel' | 'main';
+  a: Pick<LatencySummary, 'count' | 'p50' | 'p90' | 'p99' | 'p999' | 'max'> | null;
+  b: Pick<LatencySummary, 'count' | 'p50' | 'p90' | 'p99' | 'p999' | 'max'> | null;
+  /** b − a, ns (null where either side has no packets on that path). */
+  delta: { p50: number; p99: number; p999: number; max: number } | null;
+}
+
+export interface Comparison {
+  a: string;
+  b: string;
+  clock: 'scheduled' | 'sent';
+  latency: ComparedLatency[];
+  paths: { subscriber: string; group: string; a: string; b: string }[];
+  events: { kind: string; cause: string | null; a: number; b: number }[];
+  totals: { a: LabSnapshot['totals']; b: LabSnapshot['totals'] };
+}
+
+/** Reads a result: a summary.json, a directory holding one, or a --json result file. */
+export function loadResult(path: string): LabSnapshot {
+  if (!existsSync(path)) throw new MdlabError(`${path}: no such result file or directory`);
+  const file = statSync(path).isDirectory() ? join(path, 'summary.json') : path;
+  if (!existsSync(file)) throw new MdlabError(`${path}: no summary.json in this directory (a sweep keeps one per point directory)`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new MdlabError(`${file}: not a JSON result: ${(err as Error).message}`);
+  }
+  const s = doc as Partial<LabSnapshot>;
+  if (!s || !Array.isArray(s.subscribers) || !Array.isArray(s.events) || !s.totals) throw new MdlabError(`${file}: not an mdlab result (no subscribers, events and totals)`);
+  return s as LabSnapshot;
+}
+
+export function compareResults(aName: string, a: LabSnapshot, bName: string, b: LabSnapshot, clock: 'scheduled' | 'sent' = 'scheduled'): Comparison {
+  const keys = new Map<string, { subscriber: string; group: string }>();
+  for (const s of [a, b]) for (const sub of s.subscribers) for (const m of sub.memberships) keys.set(`${sub.name}|${m.group}`, { subscriber: sub.name, group: m.group });
+  const find = (s: LabSnapshot, sub: string, group: string) => {
+    const ms = s.subscribers.find((x) => x.name === sub)?.memberships.filter((m) => m.group === group) ?? [];
+    return ms[ms.length - 1];
+  };
+  const pick = (l: LatencySummary | undefined) => (l && l.count > 0 ? { count: l.count, p50: l.p50, p90: l.p90, p99: l.p99, p999: l.p999, max: l.max } : null);
+  const latency: ComparedLatency[] = [];
+  const paths: Comparison['paths'] = [];
+  for (const { subscriber, group } of keys.values()) {
+    const ma = find(a, subscriber, group);
+    const mb = find(b, subscriber, group);
+    paths.push({ subscriber, group, a: ma?.path ?? 'absent', b: mb?.path ?? 'absent' });
+    const main = (m: typeof ma) => {
+      if (!m) return null;
+      const b2 = m.latency.bypass.total[clock];
+      const k2 = m.latency.kernel.total[clock];
+      return pick(b2.count >= k2.count ? b2 : k2);
+    };
+    const xa = main(ma);
+    const xb = main(mb);
+    if (xa || xb) latency.push({ subscriber, group, path: 'main', a: xa, b: xb, delta: xa && xb ? { p50: xb.p50 - xa.p50, p99: xb.p99 - xa.p99, p999: xb.p999 - xa.p999, max: xb.max - xa.max } : null });
+    for (const path of ['bypass', 'kernel'] as const) {
+      const la = pick(ma?.latency[path].total[clock]);
+      const lb = pick(mb?.latency[path].total[clock]);
+      if (!la && !lb) continue;
+      latency.push({ subscriber, group, path, a: la, b: lb, delta: la && lb ? { p50: lb.p50 - la.p50, p99: lb.p99 - la.p99, p999: lb.p999 - la.p999, max: lb.max - la.max } : null });
+    }
+  }
+  const tally = (s: LabSnapshot) => {
+    const t = new Map<string, number>();
+    for (const e of s.events) {
+      if (isPathEvent(e) && e.kind === 'accelerated') continue;
+      const k = `${e.kind}|${isPathEvent(e) ? e.cause ?? '' : ''}`;
+      t.set(k, (t.get(k) ?? 0) + 1);
+    }
+    return t;
+  };
+  const ta = tally(a);
+  const tb = tally(b);
+  const events = [...new Set([...ta.keys(), ...tb.keys()])].sort().map((k) => {
+    const [kind, cause] = k.split('|');
+    return { kind, cause: cause || null, a: ta.get(k) ?? 0, b: tb.get(k) ?? 0 };
+  });
+  return { a: aName, b: bName, clock, latency, paths, events, totals: { a: a.totals, b: b.totals } };
+}
