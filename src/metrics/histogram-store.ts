@@ -52,7 +52,11 @@ export function summarizeCounts(counts: ArrayLike<number>, from = 0, to = counts
     buckets[b] += c;
   }
   if (total === 0) return EMPTY_SUMMARY;
-  const targets = PERCENTILES.map((p) => Math.max(1, Math.floor((p / 100) * total + 0.5)));
+  // HdrHistogram's rule: the count at a percentile rounds up (less one ulp of float error).
+  const targets = PERCENTILES.map((p) => {
+    const fp = (p / 100) * total;
+    return Math.max(1, Math.ceil(fp - ulp(fp)));
+  });
   const values = PERCENTILES.map(() => 0);
   let seen = 0;
   let k = 0;
@@ -72,6 +76,10 @@ export function summarizeCounts(counts: ArrayLike<number>, from = 0, to = counts
     mean: sum / total,
     buckets,
   };
+}
+
+function ulp(x: number): number {
+  return x === 0 ? Number.MIN_VALUE : 2 ** (Math.floor(Math.log2(Math.abs(x))) - 52);
 }
 
 interface Series {

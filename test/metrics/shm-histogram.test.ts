@@ -31,7 +31,19 @@ describe('histograms in shared memory', () => {
     const total = (d: Uint32Array) => d.reduce((n, x) => n + x, 0);
     expect(first.map((x) => [x.path, x.clock, total(x.delta)])).toEqual([['bypass', 'scheduled', 5000], ['bypass', 'sent', 5000]]);
     const s = summarizeCounts(first[0].delta);
-    expect([s.p50, s.p90, s.p99, s.p999, s.max]).toEqual([50, 90, 99, 99.9, 100].map((p) => direct.getValueAtPercentile(p)));
+    expect([s.p50, s.p90, s.p99, s.p999, s.p9999, s.max]).toEqual([50, 90, 99, 99.9, 99.99, 100].map((p) => direct.getValueAtPercentile(p)));
+    // The same rule on awkward counts, where rounding to nearest and rounding up part ways.
+    for (const n of [7, 13, 101, 999, 1001]) {
+      const h = newHistogram(false);
+      const w2 = new Uint32Array(COUNTS_LENGTH);
+      for (let i = 0; i < n; i++) {
+        const v = 1000 + i * 977;
+        h.recordValue(v);
+        w2[countsIndex(v)]++;
+      }
+      const t = summarizeCounts(w2);
+      expect([t.p50, t.p90, t.p99, t.p999], String(n)).toEqual([50, 90, 99, 99.9].map((p) => h.getValueAtPercentile(p)));
+    }
     expect(s.count).toBe(5000);
     w.record(1, 42, 41);
     const second = r.takeInterval();
