@@ -11,6 +11,7 @@ import { registerSynth } from './synth.js';
 import { registerRun } from './run.js';
 import { registerStackdump } from './stackdump.js';
 import { registerCompare } from './compare.js';
+import { registerReplayRecord } from './replay-record.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string };
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerStackdump(program);
   registerCompare(program);
+  registerReplayRecord(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
