@@ -30,11 +30,12 @@ describe('mdlab run', () => {
     expect(listSegments().filter((n) => !pidAlive(Number(n.split('.')[1])))).toEqual([]);
   });
 
-  it('Ctrl-C ends the run cleanly: a report, exit 130, no segment and no child left', async () => {
-    const child = spawn(process.execPath, [MDLAB, 'run', 'configs/ef-name-trap.yaml', '--headless', '--duration', '30s'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
+  it('Ctrl-C ends the run cleanly: a report, results marked partial, exit 130, no segment and no child left', async () => {
+    const out = tmp.file('interrupted');
+    const child = spawn(process.execPath, [MDLAB, 'run', 'configs/ef-name-trap.yaml', '--headless', '--duration', '30s', '--out', out], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
     let err = '';
-    child.stdout.on('data', (d) => (out += d));
+    child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (err += d));
     // Wait until the lab is up (its registry exists), then interrupt it.
     for (let i = 0; i < 100 && !listSegments(child.pid).some((n) => n.endsWith('.registry')); i++) await sleep(100);
@@ -44,7 +45,10 @@ describe('mdlab run', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(code, err).toBe(130);
     expect(err).toMatch(/SIGINT: ending the run/);
-    expect(out).toMatch(/Totals: sent/);
+    expect(stdout).toMatch(/Totals: sent/);
+    expect(stdout).toMatch(/PARTIAL: the run was interrupted/);
+    expect(JSON.parse(readFileSync(`${out}/summary.json`, 'utf8')).complete).toBe(false);
+    expect(readFileSync(`${out}/report.md`, 'utf8')).toMatch(/^# PARTIAL mdlab result/);
     expect(listSegments(child.pid)).toEqual([]);
     expect(leftovers().processes).toEqual([]);
   });
