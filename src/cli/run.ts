@@ -84,7 +84,7 @@ async function runOne(config: LabConfig, flags: RunFlags, point: Record<string, 
     progress.done();
     const verdicts = evaluate(config.expect, final, point);
     if (out) {
-      writeResults(out, final, lab.latencySeries(), verdicts, { complete: interrupted === 0 && !final.error, host: hostFacts(), point, startedAtMs: lab.startedAtMs });
+      writeResults(out, final, lab.latencySeries(), verdicts, { complete: interrupted === 0 && !final.error, host: hostFacts(), point, labConfig: config, startedAtMs: lab.startedAtMs });
     }
     return { snapshot: final, verdicts, interrupted: interrupted > 0 };
   } finally {

@@ -20,6 +20,8 @@ export interface ResultMeta {
   host: Record<string, unknown>;
   /** The sweep point's values, if this run is one point of a sweep. */
   point?: Record<string, unknown>;
+  /** The config as it ran (validated; for a sweep point, with the point's values set). */
+  labConfig?: unknown;
   startedAtMs: number;
 }
 
@@ -92,6 +94,6 @@ export function writeResults(dir: string, s: LabSnapshot, series: readonly Laten
   put('percentiles.csv', percentilesCsv(s));
   put('report.md', reportMarkdown(s, verdicts, meta));
   // summary.json last: its presence, complete, means the directory is a whole result.
-  put('summary.json', `${JSON.stringify({ complete: meta.complete, ...meta.host, point: meta.point ?? null, expectations: verdicts, ...s }, null, 2)}\n`);
+  put('summary.json', `${JSON.stringify({ complete: meta.complete, ...meta.host, point: meta.point ?? null, labConfig: meta.labConfig ?? null, expectations: verdicts, ...s }, (_k, v) => (v === Infinity ? null : v), 2)}\n`);
   return written;
 }

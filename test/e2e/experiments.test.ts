@@ -22,7 +22,10 @@ describe('configs/experiments', () => {
     expect(r.stdout).toMatch(/^4 +x2522 +feed +bypass .* ok$/m);
     expect(readdirSync(out).sort()).toEqual(['1-sfn6122f-none', '2-sfn6122f-feed', '3-x2522-none', '4-x2522-feed', 'sweep.json', 'sweep.md']);
     const summary = JSON.parse(readFileSync(join(out, '1-sfn6122f-none', 'summary.json'), 'utf8'));
-    expect(summary).toMatchObject({ complete: true, point: { 'nic.model': 'sfn6122f' } });
+    expect(summary).toMatchObject({ complete: true, point: { 'nic.model': 'sfn6122f' }, labConfig: { nic: { name: 'sfn6122f' } } });
+    expect(summary.labConfig.subscribers.map((x: { efName: string | null }) => x.efName)).toEqual([null, null]);
+    expect(summary).toHaveProperty('node', process.version);
+    expect(summary).toHaveProperty('cpus');
     expect(summary.expectations.every((v: { passed: boolean }) => v.passed)).toBe(true);
 
     // compare two points: the paths changed, and the fallbacks are gone.
