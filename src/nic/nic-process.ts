@@ -14,7 +14,8 @@ import type { FeedReader } from '../feed/feed-reader.js';
 import { openDoorbellSender, openMulticastSender } from '../kernel/loopback.js';
 import { TRAILER_BYTES, writeTrailer } from '../kernel/trailer.js';
 import { nowNs } from '../metrics/clock.js';
-import { pidAlive, setAffinity, sweepStaleSegments } from '../shm/segment.js';
+import { setAffinity } from '../shm/segment.js';
+import { followController } from '../experiment/follow-controller.js';
 import { MAX_MEMBERSHIPS, S_ARMED, S_DOORBELL, S_INTERRUPTS, SOCKET_ATTACHED, StackSegment } from '../onload/stack-layout.js';
 import { FrameTemplate, FRAME_HEADER_BYTES } from './frame-template.js';
 import {
@@ -332,24 +333,4 @@ process.on('message', (msg: ToNic | { type: 'speed'; speed: number } | { type: '
     nic?.control(msg);
   }
 });
-// The controller is our parent: when it goes, so do we (no orphan holds a stack mapped), and
-// if it died without cleaning up (SIGKILL), its segments go with us.
-// A hangup of the terminal reaches the whole process group: the controller handles it and tears
-// the lab down; children wait for it (or for the channel to close) rather than die unswept.
-process.on('SIGHUP', () => undefined);
-/** The controller's PID, taken now: once it has died, process.ppid names whoever adopted us. */
-const CONTROLLER = process.ppid;
-process.on('disconnect', () => {
-  // The channel closes a moment before the controller is gone: wait for it, then sweep.
-  const parent = CONTROLLER;
-  const until = Date.now() + 2000;
-  const sweep = () => {
-    if (pidAlive(parent) && Date.now() < until) {
-      setTimeout(sweep, 20);
-      return;
-    }
-    sweepStaleSegments();
-    process.exit(0);
-  };
-  sweep();
-});
+followController();
