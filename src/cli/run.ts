@@ -38,11 +38,7 @@ export function parseSpeed(text: string): number {
 
 /** The JSON result: the final snapshot with what produced it. */
 export function resultDocument(s: LabSnapshot): object {
-  return {
-    mdlab: pkg.version, node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', finishedAt: new Date().toISOString(),
-    ...s,
-    counters: COUNTERS,
-  };
+  return { ...hostFacts(), ...s, counters: COUNTERS };
 }
 
 

@@ -9,7 +9,7 @@ import { SKIP_DESCRIPTIONS } from './frame.js';
 import { formatItchTime } from './itch/codec.js';
 import type { FeedReader } from './feed-reader.js';
 import { LENGTH_BY_CODE, MESSAGE_BY_CODE } from './itch/layout.js';
-import { MOLD_COUNT_END_OF_SESSION, MOLD_COUNT_HEARTBEAT, MOLD_HEADER_LENGTH, moldSession } from './moldudp64.js';
+import { MOLD_COUNT_END_OF_SESSION, MOLD_COUNT_HEARTBEAT, MOLD_HEADER_LENGTH, moldSession, sameSession } from './moldudp64.js';
 import { readU64Number } from './bytes.js';
 import { SlidingPeak } from './sliding-peak.js';
 
@@ -163,8 +163,8 @@ export async function inspectFeed(reader: FeedReader, onProgress?: InspectProgre
 
       // Session (group + 10-byte session name).
       let s = last;
-      if (!s || s.dst !== p.dstAddr || s.port !== p.dstPort || !sameBytes(s.sessionBytes, bytes, off)) {
-        s = sessions.find((x) => x.dst === p.dstAddr && x.port === p.dstPort && sameBytes(x.sessionBytes, bytes, off));
+      if (!s || s.dst !== p.dstAddr || s.port !== p.dstPort || !sameSession(s.sessionBytes, 0, bytes, off)) {
+        s = sessions.find((x) => x.dst === p.dstAddr && x.port === p.dstPort && sameSession(x.sessionBytes, 0, bytes, off));
         if (!s) {
           const name = moldSession(bytes, off);
           s = {
@@ -285,9 +285,4 @@ export async function inspectFeed(reader: FeedReader, onProgress?: InspectProgre
     error,
     complete: error === null,
   };
-}
-
-function sameBytes(session: Uint8Array, bytes: Uint8Array, off: number): boolean {
-  for (let i = 0; i < 10; i++) if (session[i] !== bytes[off + i]) return false;
-  return true;
 }

@@ -4,6 +4,7 @@
  * handler). No lab, no trailer: the datagrams carry exactly the recorded payloads.
  */
 import type dgram from 'node:dgram';
+import { formatGroup } from '../feed/channels.js';
 import { openFeed } from '../feed/open-feed.js';
 import { nowNs, spinUntil } from '../metrics/clock.js';
 import { openMulticastSender } from './loopback.js';
@@ -27,6 +28,7 @@ export interface ReplaySummary {
 
 export async function replayRecording(path: string, o: ReplayOptions): Promise<ReplaySummary> {
   const senders = new Map<number, dgram.Socket>();
+  const names: string[] = [];
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   let packets = 0;
   let bytes = 0;
@@ -60,6 +62,7 @@ export async function replayRecording(path: string, o: ReplayOptions): Promise<R
           if (!s) {
             s = await openMulticastSender(p.dstAddr, p.dstPort);
             senders.set(key, s);
+            names.push(formatGroup(p.dstAddr, p.dstPort));
           }
           // A copy: the reader's buffer moves on before the kernel may have taken the bytes.
           s.send(Buffer.from(p.bytes.subarray(p.offset, p.offset + p.length)));
@@ -84,7 +87,7 @@ export async function replayRecording(path: string, o: ReplayOptions): Promise<R
   function finish(): ReplaySummary {
     return {
       packets, bytes, loops, seconds: (nowNs() - start) / 1e9,
-      groups: [...senders.keys()].map((k) => `${[(Math.floor(k / 65536) >>> 24) & 255, (Math.floor(k / 65536) >>> 16) & 255, (Math.floor(k / 65536) >>> 8) & 255, Math.floor(k / 65536) & 255].join('.')}:${k % 65536}`),
+      groups: names,
     };
   }
 }
