@@ -167,17 +167,17 @@ export class StackSegment {
   /** Claims a free socket entry for a reader; returns its index. */
   claimSocket(pid: number, group: number, membership: number, mode: number, doorbell: number): number {
     for (let s = 0; s < this.socketCapacity; s++) {
-      const base = this.socketBase(s) >> 2;
-      if (Atomics.compareExchange(this.i32, base, SOCKET_FREE, SOCKET_ATTACHED) === SOCKET_FREE) {
-        this.i32[base + 1] = pid;
-        this.i32[base + 2] = group;
-        this.i32[base + 6] = membership;
-        this.i32[base + 7] = mode;
-        this.i32[base + 5] = doorbell;
-        this.f64[(this.socketBase(s) + S_DELIVERED) >> 3] = 0;
-        this.f64[(this.socketBase(s) + S_OVERRUN) >> 3] = 0;
-        this.f64[(this.socketBase(s) + S_INTERRUPTS) >> 3] = 0;
-        Atomics.store(this.i32, base + 3, this.producerSeq());
+      const b = this.socketBase(s);
+      if (Atomics.compareExchange(this.i32, (b + S_STATE) >> 2, SOCKET_FREE, SOCKET_ATTACHED) === SOCKET_FREE) {
+        this.i32[(b + S_PID) >> 2] = pid;
+        this.i32[(b + S_GROUP) >> 2] = group;
+        this.i32[(b + S_MEMBERSHIP) >> 2] = membership;
+        this.i32[(b + S_MODE) >> 2] = mode;
+        this.i32[(b + S_DOORBELL) >> 2] = doorbell;
+        this.f64[(b + S_DELIVERED) >> 3] = 0;
+        this.f64[(b + S_OVERRUN) >> 3] = 0;
+        this.f64[(b + S_INTERRUPTS) >> 3] = 0;
+        Atomics.store(this.i32, (b + S_READ_SEQ) >> 2, this.producerSeq());
         return s;
       }
     }
@@ -185,9 +185,9 @@ export class StackSegment {
   }
 
   releaseSocket(socket: number): void {
-    const base = this.socketBase(socket) >> 2;
-    Atomics.store(this.i32, base + 4, 0);
-    Atomics.store(this.i32, base, SOCKET_FREE);
+    const b = this.socketBase(socket);
+    Atomics.store(this.i32, (b + S_ARMED) >> 2, 0);
+    Atomics.store(this.i32, (b + S_STATE) >> 2, SOCKET_FREE);
   }
 
   /** Snapshot of the sockets, for stackdump and the dashboard. */
