@@ -5,8 +5,11 @@
  *   create(name, size) -> ArrayBuffer   new segment, mode 0600, fails if it exists
  *   open(name)         -> ArrayBuffer   an existing segment, its whole size
  *   unlink(name)       -> boolean       removes the name (mappings stay valid)
- *   setAffinity(cpus)  -> undefined     pins the calling process to these CPUs (sched_setaffinity),
- *                                       as a trading host pins a spinning feed handler to its core
+ *   setAffinity(cpus)  -> undefined     pins every thread of the process to these CPUs
+ *                                       (sched_setaffinity per thread), as a trading host pins a
+ *                                       spinning feed handler to its core. Every thread: V8's GC and
+ *                                       compiler threads left on the old mask would run on a
+ *                                       spinner's reserved core.
  *
  * A mapping is unmapped when its ArrayBuffer is garbage collected. Names are checked
  * here as well as in JS: "/mdlab." followed by [A-Za-z0-9._-], at most 200 bytes.
@@ -18,6 +21,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sched.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -132,29 +139,58 @@ static napi_value unlink_segment(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static napi_value set_affinity(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+/* Reads a non-empty array of CPU numbers into `set`; false (with a JS exception) if it is not one. */
+static bool cpu_set_from(napi_env env, napi_value arr, cpu_set_t *set) {
   uint32_t n = 0;
   bool is_array = false;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1 || napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[0], &n) != napi_ok || n == 0) {
+  if (napi_is_array(env, arr, &is_array) != napi_ok || !is_array || napi_get_array_length(env, arr, &n) != napi_ok || n == 0) {
     napi_throw_type_error(env, "EINVAL", "expected a non-empty array of CPU numbers");
-    return NULL;
+    return false;
   }
-  cpu_set_t set;
-  CPU_ZERO(&set);
+  CPU_ZERO(set);
   for (uint32_t i = 0; i < n; i++) {
     napi_value v;
     int32_t cpu = -1;
-    napi_get_element(env, argv[0], i, &v);
+    napi_get_element(env, arr, i, &v);
     if (napi_get_value_int32(env, v, &cpu) != napi_ok || cpu < 0 || cpu >= CPU_SETSIZE) {
       napi_throw_range_error(env, "EINVAL", "CPU numbers must be whole numbers from 0");
-      return NULL;
+      return false;
     }
-    CPU_SET(cpu, &set);
+    CPU_SET(cpu, set);
   }
+  return true;
+}
+
+static napi_value set_affinity(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  cpu_set_t set;
+  if (argc < 1) {
+    napi_throw_type_error(env, "EINVAL", "expected a non-empty array of CPU numbers");
+    return NULL;
+  }
+  if (!cpu_set_from(env, argv[0], &set)) return NULL;
   if (sched_setaffinity(0, sizeof set, &set) != 0) return throw_errno(env, "cannot set CPU affinity", "", errno);
+  /* The process's other threads (V8's GC and compiler workers, libuv's pool) go with it: left
+   * on the old mask they ran on a spinner's reserved core; on another core they wait behind the
+   * NIC while a scavenge waits for them. A thread created later inherits its creator's mask; one
+   * that exits meanwhile (ESRCH) is no longer a concern. */
+  pid_t self = (pid_t)syscall(SYS_gettid);
+  DIR *tasks = opendir("/proc/self/task");
+  if (tasks == NULL) return NULL;
+  struct dirent *e;
+  while ((e = readdir(tasks)) != NULL) {
+    char *end = NULL;
+    long tid = strtol(e->d_name, &end, 10);
+    if (end == e->d_name || *end != '\0' || tid <= 0 || (pid_t)tid == self) continue;
+    if (sched_setaffinity((pid_t)tid, sizeof set, &set) != 0 && errno != ESRCH) {
+      int err = errno;
+      closedir(tasks);
+      return throw_errno(env, "cannot set CPU affinity of a thread", "", err);
+    }
+  }
+  closedir(tasks);
   return NULL;
 }
 

@@ -1,13 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { createRequire } from 'node:module';
-import { cpus } from 'node:os';
 import { loadConfig, readConfigFile, validateConfig, type LabConfig } from '../experiment/config.js';
 import { evaluate, formatVerdicts, type Verdict } from '../experiment/expectations.js';
 import { writeFileAtomic, writeResults } from '../experiment/results.js';
 import { describePoint, formatSweep, sweepRow, type SweepRow } from '../experiment/sweep-table.js';
 import { sweepPoints, type SweepPoint } from '../experiment/sweep.js';
+import { hostFacts } from '../experiment/host.js';
 import { Lab } from '../experiment/lab.js';
 import { formatReport } from '../experiment/report.js';
 import type { LabSnapshot } from '../experiment/snapshot.js';
@@ -16,9 +15,6 @@ import { parseDuration } from './duration.js';
 import { Progress } from './progress.js';
 import { MdlabError } from '../errors.js';
 import { COUNTERS, describeCounters } from '../metrics/counters.js';
-
-const require = createRequire(import.meta.url);
-const pkg = require('../../package.json') as { version: string };
 
 interface RunFlags {
   headless?: boolean;
@@ -90,10 +86,6 @@ async function runOne(config: LabConfig, flags: RunFlags, point: Record<string, 
     process.off('SIGHUP', onSignal);
     await lab.teardown();
   }
-}
-
-function hostFacts(): Record<string, unknown> {
-  return { mdlab: pkg.version, node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', finishedAt: new Date().toISOString() };
 }
 
 export async function runHeadless(configFile: string, flags: RunFlags): Promise<number> {

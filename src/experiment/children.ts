@@ -16,7 +16,7 @@ const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
 /** Forks a compiled module of mdlab with an IPC channel; its stderr is kept for error reports. */
-export function forkChild(module: 'nic/nic-process.js' | 'subscriber/subscriber-process.js'): { child: ChildProcess; stderr: () => string } {
+export function forkChild(module: 'nic/nic-process.js' | 'subscriber/subscriber-process.js' | 'bench/probe-child.js'): { child: ChildProcess; stderr: () => string } {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     // Whatever ends the lab process, no child outlives it.

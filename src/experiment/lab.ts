@@ -89,6 +89,12 @@ const START_DELAY_NS = 100e6;
 
 let instances = 0;
 
+function deliveredPerSecond(r: MembershipReport): number {
+  const span = r.lastDeliveryNs - r.firstDeliveryNs;
+  const n = r.receivedBypass + r.receivedKernel;
+  return span > 0 && n > 1 ? ((n - 1) * 1e9) / span : 0;
+}
+
 export class Lab {
   private readonly labPid = process.pid;
   /** Several labs may run in one process (tests, sweeps): each has its own segments and id. */
@@ -173,8 +179,12 @@ export class Lab {
       });
       this.checkCores();
       this.planCpus();
-      await this.startNic();
-      for (const s of this.config.subscribers) if (!this.config.deferred.includes(s.name)) await this.startSubscriber(s);
+      // Watchers see the lab being built (a dashboard draws its frame at once), then run.
+      this.snapshotTimer = setInterval(() => this.publish(), this.snapshotMs);
+      this.publish();
+      // The NIC and the subscribers start side by side: each is a Node process to boot.
+      const subscribers = this.config.subscribers.filter((s) => !this.config.deferred.includes(s.name));
+      await Promise.all([this.startNic(), ...subscribers.map((s) => this.startSubscriber(s))]);
       for (const sub of this.subscribers) for (const g of sub.settings.groups) await this.joinGroup(sub, g);
       this.go();
       this.scheduleEvents();
@@ -494,7 +504,6 @@ export class Lab {
     const stopAtNs = this.durationNs === null ? null : this.startNs + this.durationNs;
     this.sendNic({ type: 'go', startNs: this.startNs, stopAtNs });
     this.state = 'running';
-    this.snapshotTimer = setInterval(() => this.publish(), this.snapshotMs);
   }
 
   /** The config's timed events, at their times in the run; each is recorded with what it did. */
@@ -643,6 +652,7 @@ export class Lab {
       missingMessages: r?.missingMessages ?? 0,
       outOfOrder: r?.outOfOrder ?? 0,
       bytesCopied: r?.bytesCopied ?? 0,
+      deliveredPerSecond: r ? deliveredPerSecond(r) : 0,
       latency: {
         bypass: { last: this.latency(name, ms.group, 'bypass', 'last'), total: this.latency(name, ms.group, 'bypass', 'total') },
         kernel: { last: this.latency(name, ms.group, 'kernel', 'last'), total: this.latency(name, ms.group, 'kernel', 'total') },

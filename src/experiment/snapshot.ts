@@ -42,6 +42,8 @@ export interface MembershipSnapshot {
   outOfOrder: number;
   /** Payload bytes the receive path copied on the host (0 for zero-copy). */
   bytesCopied: number;
+  /** Packets delivered to the application per second, first to latest delivery (0 until two have arrived). */
+  deliveredPerSecond: number;
   /** Latency for this group, per path, for the last interval and the whole run. */
   latency: { bypass: { last: LatencyByClock; total: LatencyByClock }; kernel: { last: LatencyByClock; total: LatencyByClock } };
   active: boolean;

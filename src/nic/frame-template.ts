@@ -10,7 +10,7 @@ const SOURCE_MAC = [0x02, 0x6d, 0x64, 0x6c, 0x61, 0x62];
 
 export class FrameTemplate {
   readonly header = Buffer.alloc(FRAME_HEADER_BYTES);
-  private readonly view = new DataView(this.header.buffer, this.header.byteOffset, FRAME_HEADER_BYTES);
+  readonly view = new DataView(this.header.buffer, this.header.byteOffset, FRAME_HEADER_BYTES);
   private ipId = 0;
 
   constructor(readonly group: number, readonly port: number, srcAddr: number, srcPort: number) {

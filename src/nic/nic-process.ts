@@ -212,12 +212,13 @@ class Nic {
 
     const nStacks = st.stackCount[g];
     if (nStacks > 0) {
-      const header = this.templates[g].prepare(p.length);
+      const template = this.templates[g];
+      const header = template.prepare(p.length);
       for (let k = 0; k < nStacks; k++) {
         const slot: number = st.stackSlots[g * MAX_STACKS + k];
         const w: RingWriter | undefined = this.writers[slot];
         if (!w) continue;
-        if (!w.write(g, scheduledNs, sentNs, st.ringBitmaps[g * MAX_STACKS + slot], header, FRAME_HEADER_BYTES, p.bytes, p.offset, p.length)) {
+        if (!w.write(g, scheduledNs, sentNs, st.ringBitmaps[g * MAX_STACKS + slot], header, template.view, FRAME_HEADER_BYTES, p.bytes, p.view, p.offset, p.length)) {
           f[F_TOO_BIG] += 1;
           continue;
         }

@@ -7,6 +7,7 @@ import {
   H_PRODUCER, MAX_FRAME, SL_BEGIN, SL_BITMAP, SL_END, SL_FRAME, SL_GROUP, SL_GROUP_SEQ, SL_LENGTH, SL_SCHEDULED, SL_SENT,
   MAX_GROUPS, type StackSegment,
 } from '../onload/stack-layout.js';
+import { copyBytes } from '../shm/copy.js';
 
 const RX_PACKETS_F64 = 64 / 8;
 const RX_BYTES_F64 = 72 / 8;
@@ -24,7 +25,7 @@ export class RingWriter {
    * Writes one frame: `header[0, headerLen)` then `payload[off, off+len)`, with the group, its
    * times and the bitmap of the memberships it is delivered to. Returns false if it is too big.
    */
-  write(group: number, scheduledNs: number, sentNs: number, bitmap: Int32Array, header: Buffer, headerLen: number, payload: Buffer, off: number, len: number): boolean {
+  write(group: number, scheduledNs: number, sentNs: number, bitmap: Int32Array, header: Buffer, headerView: DataView, headerLen: number, payload: Buffer, payloadView: DataView, off: number, len: number): boolean {
     const frameLen = headerLen + len;
     if (frameLen > MAX_FRAME || group >= MAX_GROUPS) return false;
     const s = this.stack;
@@ -41,8 +42,8 @@ export class RingWriter {
     s.f64[(base + SL_SCHEDULED) >> 3] = scheduledNs;
     s.f64[(base + SL_SENT) >> 3] = sentNs;
     i32.set(bitmap, (base + SL_BITMAP) >> 2); // bitmap is exactly BITMAP_WORDS long
-    header.copy(s.bytes, base + SL_FRAME, 0, headerLen);
-    payload.copy(s.bytes, base + SL_FRAME + headerLen, off, off + len);
+    copyBytes(header, headerView, 0, s.bytes, v, base + SL_FRAME, headerLen);
+    copyBytes(payload, payloadView, off, s.bytes, v, base + SL_FRAME + headerLen, len);
     s.f64[RX_PACKETS_F64] += 1;
     s.f64[RX_BYTES_F64] += frameLen;
     Atomics.store(i32, (base + SL_END) >> 2, seq);

@@ -102,7 +102,7 @@ export function fourcc(s: string): number {
   return (s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24)) | 0;
 }
 
-/** Pins this process to the given CPUs (the addon's sched_setaffinity). */
+/** Pins every thread of this process (V8's helpers too) to the given CPUs (the addon's sched_setaffinity per thread). */
 export function setAffinity(cpus: number[]): void {
   load().setAffinity(cpus);
 }

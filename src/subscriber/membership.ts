@@ -34,6 +34,9 @@ export class Membership {
   /** Messages handled for this membership's group. */
   private messagesBefore = 0;
   messages = 0;
+  /** When the first and the latest packet reached the application (monotonic ns; 0: none yet): a throughput span. */
+  firstDeliveryNs = 0;
+  lastDeliveryNs = 0;
 
   constructor(
     readonly id: number,
@@ -90,6 +93,8 @@ export class Membership {
   private deliver(path: 0 | 1, bytes: Buffer, view: DataView, off: number, len: number, scheduledNs: number, sentNs: number): void {
     const now = nowNs();
     this.latency.record(path, now - scheduledNs, now - sentNs);
+    if (this.firstDeliveryNs === 0) this.firstDeliveryNs = now;
+    this.lastDeliveryNs = now;
     if (path === PATH_BYPASS) this.receivedBypass++;
     else this.receivedKernel++;
     this.messagesBefore = this.handler.messages;
@@ -114,6 +119,8 @@ export class Membership {
       outOfOrder: this.seq.outOfOrder,
       rewinds: this.seq.rewinds,
       bytesCopied: this.receive?.bytesCopied ?? 0,
+      firstDeliveryNs: this.firstDeliveryNs,
+      lastDeliveryNs: this.lastDeliveryNs,
     };
   }
 

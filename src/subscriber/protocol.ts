@@ -42,6 +42,9 @@ export interface MembershipReport {
   outOfOrder: number;
   rewinds: number;
   bytesCopied: number;
+  /** Monotonic ns of the first and latest delivery to the application (0: none). */
+  firstDeliveryNs: number;
+  lastDeliveryNs: number;
 }
 
 export interface SubscriberSnapshot {

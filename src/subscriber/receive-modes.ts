@@ -6,6 +6,7 @@
  */
 import { decodeFrame, LINKTYPE_ETHERNET, newDatagram } from '../feed/frame.js';
 import type { SlotSink } from '../onload/ring-reader.js';
+import { copyBytes } from '../shm/copy.js';
 import { SL_FRAME, SL_LENGTH, SL_SCHEDULED, SL_SENT, type StackSegment } from '../onload/stack-layout.js';
 
 export type ReceiveMode = 'copy' | 'zero-copy';
@@ -50,7 +51,7 @@ export class CopyReceive extends StackReceive {
     if (!this.ok) return;
     const d = this.dgram;
     this.length = Math.min(d.payloadLength, this.app.length);
-    s.bytes.copy(this.app, 0, d.payloadOffset, d.payloadOffset + this.length);
+    copyBytes(s.bytes, s.view, d.payloadOffset, this.app, this.appView, 0, this.length);
     this.bytesCopied += this.length;
   }
 

@@ -41,7 +41,11 @@ class Collect implements SlotSink {
 }
 
 const header = Buffer.alloc(42);
-const write = (w: RingWriter, n: number, members = bitmap(0), group = 0) => w.write(group, n * 10, n * 10 + 1, members, header, 42, Buffer.from([n]), 0, 1);
+const headerView = new DataView(header.buffer, header.byteOffset, 42);
+const write = (w: RingWriter, n: number, members = bitmap(0), group = 0) => {
+  const payload = Buffer.from([n]);
+  return w.write(group, n * 10, n * 10 + 1, members, header, headerView, 42, payload, new DataView(payload.buffer, payload.byteOffset, 1), 0, 1);
+};
 
 describe('stack RX ring (tiny rings, as the Disruptor tests them)', () => {
   it('delivers in order and wraps around', () => {

@@ -1,0 +1,155 @@
+/**
+ * The same work through mdlab: a real lab (NIC process, subscriber processes, shared-memory
+ * stacks, kernel multicast) built from a config, as `mdlab run` builds it, and read back from
+ * its final snapshot. Spinning subscribers are pinned to the last CPU, where the floors put
+ * their consumers; the lab keeps its NIC and the controller off that core.
+ */
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { droppedTotal } from '../experiment/accounting.js';
+import { validateConfig } from '../experiment/config.js';
+import { Lab } from '../experiment/lab.js';
+import type { LabSnapshot, MembershipSnapshot } from '../experiment/snapshot.js';
+import * as hdr from 'hdr-histogram-js';
+import type { LatencySummary } from '../metrics/histogram-store.js';
+import { newHistogram } from '../metrics/latency.js';
+import { BENCH_GROUP } from './bench-feed.js';
+
+interface Percentiles {
+  p50: number;
+  p99: number;
+  max: number;
+  count: number;
+}
+
+export interface LabLatency {
+  /** After the warm-up, from the NIC's actual send and from the scheduled wire time, ns. */
+  sent: Percentiles;
+  scheduled: Percentiles;
+  /** The whole run, warm-up included (what the lab's own report shows). */
+  wholeRun: { sent: Percentiles; scheduled: Percentiles };
+  dropped: number;
+  sentPackets: number;
+}
+
+export interface LabThroughput {
+  /** Packets per second delivered to each subscriber (first to last delivery). */
+  perSubscriber: number[];
+  delivered: number;
+  dropped: number;
+  sent: number;
+}
+
+const spinCpu = (): number | undefined => (cpus().length >= 2 ? cpus().length - 1 : undefined);
+
+function configFor(recording: string, subscribers: Record<string, unknown>[], nic = 'x2522'): ReturnType<typeof validateConfig> {
+  return validateConfig({ recording, nic: { model: nic }, subscribers }, join(process.cwd(), 'bench.yaml'));
+}
+
+function bypassSubscriber(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name, groups: [BENCH_GROUP], env: { EF_POLL_USEC: 100000 }, work: 'none', ...extra };
+}
+
+function only(s: LabSnapshot, name: string): MembershipSnapshot {
+  const m = s.subscribers.find((x) => x.name === name)?.memberships[0];
+  if (!m) throw new Error(`bench lab: ${name} has no membership`);
+  return m;
+}
+
+function pick(l: LatencySummary): Percentiles {
+  return { p50: l.p50, p99: l.p99, max: l.max, count: l.count };
+}
+
+/** The intervals from `warmupMs` after the first one with packets, summed (sockperf's warm-up, on the lab's own interval log). */
+function afterWarmup(lab: Lab, path: 'bypass' | 'kernel', clock: 'sent' | 'scheduled', warmupMs: number): Percentiles {
+  const all = lab.latencySeries().filter((x) => x.subscriber === 'bench' && x.path === path);
+  const intervals = all.find((x) => x.clock === clock)?.intervals ?? [];
+  // One start for both clocks, so that both count the same packets.
+  const from = Math.min(...all.map((x) => x.intervals[0]?.startMs ?? Infinity)) + warmupMs;
+  const sum = newHistogram(false);
+  for (const iv of intervals) {
+    if (iv.startMs < from) continue;
+    const h = hdr.decodeFromCompressedBase64(iv.histogram, 32, false);
+    sum.add(h);
+    h.destroy();
+  }
+  const r = { p50: sum.getValueAtPercentile(50), p99: sum.getValueAtPercentile(99), max: sum.maxValue, count: sum.totalCount };
+  sum.destroy();
+  return r;
+}
+
+function newLab(recording: string, subscribers: Record<string, unknown>[], speed: number, keepIntervals = false): Lab {
+  return new Lab(configFor(recording, subscribers), { speed, snapshotMs: 100, keepIntervals });
+}
+
+async function runLab(lab: Lab, watch?: (s: LabSnapshot) => void): Promise<LabSnapshot> {
+  if (watch) lab.subscribe(watch);
+  const s = await lab.run();
+  if (s.error) throw new Error(`bench lab failed: ${s.error}`);
+  return s;
+}
+
+/** Wire-to-application latency of one subscriber on the bypass path (spinning) or the kernel path. */
+export async function labLatency(recording: string, path: 'bypass' | 'kernel', warmupMs: number): Promise<LabLatency> {
+  const cpu = spinCpu();
+  const sub = path === 'bypass'
+    ? bypassSubscriber('bench', cpu === undefined ? {} : { cpu })
+    : { name: 'bench', onload: false, groups: [BENCH_GROUP], work: 'none', rcvbuf: 8 << 20, ...(cpu === undefined ? {} : { cpu }) };
+  const lab = newLab(recording, [sub], 1, true);
+  const s = await runLab(lab);
+  const m = only(s, 'bench');
+  const l = m.latency[path].total;
+  return {
+    sent: afterWarmup(lab, path, 'sent', warmupMs),
+    scheduled: afterWarmup(lab, path, 'scheduled', warmupMs),
+    wholeRun: { sent: pick(l.sent), scheduled: pick(l.scheduled) },
+    dropped: droppedTotal(m.account),
+    sentPackets: m.account.sent,
+  };
+}
+
+/** Top-speed replay: packets per second delivered to each of `n` subscribers (one shared stack when n > 1), or through the kernel. */
+export async function labThroughput(recording: string, n: number, path: 'bypass' | 'kernel'): Promise<LabThroughput> {
+  const cpu = spinCpu();
+  const subs = Array.from({ length: n }, (_, i) => {
+    const name = `s${i + 1}`;
+    if (path === 'kernel') return { name, onload: false, groups: [BENCH_GROUP], work: 'none', rcvbuf: 32 << 20 };
+    const env = n > 1 ? { EF_POLL_USEC: 100000, EF_NAME: 'bench' } : { EF_POLL_USEC: 100000 };
+    return bypassSubscriber(name, { env, ring: 65536, ...(n === 1 && cpu !== undefined ? { cpu } : {}) });
+  });
+  const s = await runLab(newLab(recording, subs, 0));
+  const ms = subs.map((x) => only(s, x.name as string));
+  return {
+    perSubscriber: ms.map((m) => m.deliveredPerSecond),
+    delivered: ms.reduce((a, m) => a + m.account.delivered.bypass + m.account.delivered.kernel, 0),
+    dropped: ms.reduce((a, m) => a + droppedTotal(m.account), 0),
+    sent: ms.reduce((a, m) => a + m.account.sent, 0),
+  };
+}
+
+/** Peak resident memory (VmHWM) of a process, bytes; 0 when it cannot be read. */
+export function peakRss(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Replays a (large) recording at top speed to one subscriber; the NIC's and the subscriber's peak RSS. */
+export async function labMemory(recording: string): Promise<{ nicBytes: number; subscriberBytes: number; packets: number; delivered: number }> {
+  let nicBytes = 0;
+  let subscriberBytes = 0;
+  const sample = (s: LabSnapshot): void => {
+    if (s.nic.pid) nicBytes = Math.max(nicBytes, peakRss(s.nic.pid));
+    const pid = s.subscribers[0]?.pid;
+    if (pid) subscriberBytes = Math.max(subscriberBytes, peakRss(pid));
+  };
+  const cpu = spinCpu();
+  // The synthetic day has many channels: the subscriber joins the first.
+  const s = await runLab(newLab(recording, [bypassSubscriber('bench', { ring: 65536, ...(cpu === undefined ? {} : { cpu }) })], 0), sample);
+  const m = only(s, 'bench');
+  return { nicBytes, subscriberBytes, packets: s.nic.packets, delivered: m.account.delivered.bypass + m.account.delivered.kernel };
+}

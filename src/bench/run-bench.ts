@@ -1,0 +1,149 @@
+/**
+ * `npm run bench`: each bare floor and the same work through mdlab, in one run, repeated, with
+ * the ratios. Floors run beside the lab's figures because this machine is shared and noisy: only
+ * ratios compare across runs. Profiles: full (the figures), quick (under a minute: does it still
+ * run?) and tiny (the test that keeps the bench from rotting).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hostFacts, type HostFacts } from '../experiment/host.js';
+import { writeEvenFeed } from './bench-feed.js';
+import { dgramLatency, dgramThroughput, ringThroughput, shmLatency } from './floors.js';
+import { labLatency, labMemory, labThroughput } from './lab-figures.js';
+import { decodeRate, firstFrame, recordCost } from './micro.js';
+import { sockperfOneWay, sockperfVersion } from './sockperf.js';
+import { figure, type Figure } from './stats.js';
+import { evaluateTargets, type Row } from './targets.js';
+
+export interface BenchProfile {
+  name: 'full' | 'quick' | 'tiny';
+  reps: number;
+  /** Paced latency runs: packets at `rate` per second, the first `warmupMs` left out. */
+  latencyPackets: number;
+  rate: number;
+  warmupMs: number;
+  /** Top-speed runs and bare ring: packets. */
+  topPackets: number;
+  dgramPackets: number;
+  sockperfSeconds: number;
+  /** The large synthetic recording for the memory figures: seconds of trading at 40 k msg/s (1 GB is about 200 s). */
+  bigSeconds: number;
+  recordSamples: number;
+  dashboardReps: number;
+}
+
+export const PROFILES: Readonly<Record<BenchProfile['name'], BenchProfile>> = {
+  full: { name: 'full', reps: 5, latencyPackets: 300_000, rate: 100_000, warmupMs: 500, topPackets: 2_000_000, dgramPackets: 300_000, sockperfSeconds: 5, bigSeconds: 210, recordSamples: 5_000_000, dashboardReps: 3 },
+  quick: { name: 'quick', reps: 2, latencyPackets: 100_000, rate: 100_000, warmupMs: 300, topPackets: 300_000, dgramPackets: 50_000, sockperfSeconds: 1, bigSeconds: 3, recordSamples: 1_000_000, dashboardReps: 1 },
+  tiny: { name: 'tiny', reps: 1, latencyPackets: 20_000, rate: 50_000, warmupMs: 100, topPackets: 20_000, dgramPackets: 5_000, sockperfSeconds: 1, bigSeconds: 1, recordSamples: 100_000, dashboardReps: 1 },
+};
+
+export interface BenchResults {
+  profile: BenchProfile;
+  host: HostFacts & { sockperf: string | null };
+  rows: Row[];
+  /** Everything measured, repetition by repetition. */
+  raw: Record<string, unknown>;
+  seconds: number;
+}
+
+export interface BenchOptions {
+  /** The package root (where bin/mdlab.js and configs/ are). */
+  root: string;
+  log: (line: string) => void;
+}
+
+async function repeat<T>(n: number, what: string, log: (l: string) => void, fn: () => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) {
+    log(`  ${what} (${i + 1}/${n})`);
+    out.push(await fn());
+  }
+  return out;
+}
+
+const µs = (ns: number): number => ns / 1e3;
+
+export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchResults> {
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'mdlab-bench-'));
+  const log = o.log;
+  const raw: Record<string, unknown> = {};
+  try {
+    const paced = join(dir, 'paced.pcap');
+    const top = join(dir, 'top.pcap');
+    writeEvenFeed(paced, p.latencyPackets, p.rate);
+    writeEvenFeed(top, p.topPackets, 1_000_000);
+    const intervalNs = 1e9 / p.rate;
+    const warmupNs = p.warmupMs * 1e6;
+
+    log('latency: bare shared memory, mdlab bypass');
+    const shm = await repeat(p.reps, 'bare shared-memory slot', log, () => shmLatency(p.latencyPackets, intervalNs, warmupNs));
+    const bypass = await repeat(p.reps, 'mdlab bypass, spinning', log, () => labLatency(paced, 'bypass', p.warmupMs));
+    log('latency: bare dgram, mdlab kernel path');
+    const dgram = await repeat(p.reps, 'bare dgram multicast', log, () => dgramLatency(p.latencyPackets, intervalNs, warmupNs));
+    const kernel = await repeat(p.reps, 'mdlab kernel path', log, () => labLatency(paced, 'kernel', p.warmupMs));
+    const sockperf = sockperfVersion();
+    const sp = sockperf ? await repeat(p.reps, `sockperf ${sockperf} ping-pong`, log, () => sockperfOneWay(p.sockperfSeconds, 10_000)) : [];
+    if (!sockperf) log('  sockperf is not installed: no native reference (apt-get install sockperf)');
+    Object.assign(raw, { shm, bypass, dgram, kernel, sockperf: sp });
+
+    log('throughput: bare ring, mdlab top speed');
+    const ring = await repeat(p.reps, 'bare shared-memory ring', log, () => ringThroughput(p.topPackets, 100));
+    const one = await repeat(p.reps, 'mdlab bypass, one subscriber', log, () => labThroughput(top, 1, 'bypass'));
+    const four = await repeat(p.reps, 'mdlab bypass, four subscribers on one stack', log, () => labThroughput(top, 4, 'bypass'));
+    const dgramRate = await repeat(p.reps, 'bare dgram receive', log, () => dgramThroughput(p.dgramPackets, 100));
+    const kernelRate = await repeat(p.reps, 'mdlab kernel path', log, () => labThroughput(paced, 1, 'kernel'));
+    Object.assign(raw, { ring, one, four, dgramRate, kernelRate });
+
+    log('decode and recording costs');
+    const decode = await repeat(p.reps, 'ITCH decode', log, () => decodeRate(top));
+    const record = await repeat(p.reps, 'latency record', log, () => recordCost(p.recordSamples));
+    Object.assign(raw, { decode, record });
+
+    log(`memory: a ${p.bigSeconds} s synthetic day, replayed at top speed`);
+    const big = join(dir, 'big.pcap');
+    const synth = spawnSync(process.execPath, [join(o.root, 'bin', 'mdlab.js'), 'synth', '--seed', '7', '--duration', `${p.bigSeconds}s`, '--rate', '40000', '--channels', '8', '--start', '09:30:00', '--out', big], { encoding: 'utf8' });
+    if (synth.status !== 0) throw new Error(`mdlab synth failed: ${synth.stderr.trim()}`);
+    const bigBytes = statSync(big).size;
+    log(`  ${(bigBytes / 1e9).toFixed(2)} GB written`);
+    const memory = await labMemory(big);
+    rmSync(big, { force: true });
+    Object.assign(raw, { memory: { ...memory, recordingBytes: bigBytes } });
+
+    log('dashboard: first frame');
+    const frames = await repeat(p.dashboardReps, 'mdlab run configs/default.yaml on a pty', log, () => firstFrame(join(o.root, 'bin', 'mdlab.js'), 'configs/default.yaml', o.root));
+    Object.assign(raw, { firstFrameSeconds: frames });
+
+    const f = (xs: number[]): Figure => figure(xs);
+    const rows = evaluateTargets({
+      bypassP50: { floor: f(shm.map((x) => µs(x.latency?.p50 ?? NaN))), mdlab: f(bypass.map((x) => µs(x.sent.p50))) },
+      bypassP99: { floor: f(shm.map((x) => µs(x.latency?.p99 ?? NaN))), mdlab: f(bypass.map((x) => µs(x.sent.p99))) },
+      bypassScheduledP99: f(bypass.map((x) => µs(x.scheduled.p99))),
+      kernelP50: { floor: f(dgram.map((x) => µs(x.latency?.p50 ?? NaN))), mdlab: f(kernel.map((x) => µs(x.sent.p50))) },
+      kernelP99: { floor: f(dgram.map((x) => µs(x.latency?.p99 ?? NaN))), mdlab: f(kernel.map((x) => µs(x.sent.p99))) },
+      sockperfP50: sockperf ? f(sp.map((x) => µs(x.p50))) : null,
+      ringOne: { floor: f(ring.map((x) => ((x.received ?? 0) * 1e9) / (x.elapsedNs ?? NaN))), mdlab: f(one.map((x) => x.perSubscriber[0])) },
+      fourEach: f(four.map((x) => Math.min(...x.perSubscriber))),
+      kernelRate: { floor: f(dgramRate.map((x) => ((x.received ?? 0) * 1e9) / (x.elapsedNs ?? NaN))), mdlab: f(kernelRate.map((x) => x.perSubscriber[0])) },
+      decode: f(decode.map((x) => x.messagesPerSecond)),
+      record: { floor: f(record.map((x) => x.hdrNs)), mdlab: f(record.map((x) => x.mdlabNs)) },
+      nicRss: memory.nicBytes / 2 ** 20,
+      subscriberRss: memory.subscriberBytes / 2 ** 20,
+      recordingGb: bigBytes / 1e9,
+      firstFrame: f(frames),
+      drops: {
+        bypass: bypass.reduce((a, x) => a + x.dropped, 0),
+        kernel: kernel.reduce((a, x) => a + x.dropped, 0),
+        one: one.reduce((a, x) => a + x.dropped, 0),
+        four: four.reduce((a, x) => a + x.dropped, 0),
+        kernelRate: kernelRate.reduce((a, x) => a + x.dropped, 0),
+      },
+    });
+    return { profile: p, host: { ...hostFacts(), sockperf }, rows, raw, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * sockperf, the native kernel reference: its multicast ping-pong on lo, whose percentiles are
+ * one-way (half the round trip). Only where sockperf is installed; the bench says so otherwise.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+
+const GROUP = '239.100.9.2';
+const PORT = 26498;
+const LO = ['--mc-rx-if', '127.0.0.1', '--mc-tx-if', '127.0.0.1', '--mc-loopback-enable'];
+
+export function sockperfVersion(): string | null {
+  const r = spawnSync('sockperf', ['--version'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return null;
+  return /version\s+(\S+)/.exec(r.stdout)?.[1] ?? 'unknown';
+}
+
+/** One-way p50/p99 (ns) of sockperf ping-pong for `seconds` at `mps` messages per second. */
+export async function sockperfOneWay(seconds: number, mps: number): Promise<{ p50: number; p99: number; observations: number }> {
+  const server = spawn('sockperf', ['sr', '-i', GROUP, '-p', String(PORT), ...LO], { stdio: 'ignore' });
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    const out = await new Promise<string>((resolve, reject) => {
+      const c = spawn('sockperf', ['pp', '-i', GROUP, '-p', String(PORT), ...LO, '-t', String(seconds), `--mps=${mps}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      c.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      c.stderr.on('data', (d: Buffer) => (text += d.toString()));
+      c.on('error', reject);
+      c.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`sockperf exited with ${code}: ${text.trim().split('\n').pop() ?? ''}`))));
+    });
+    const pct = (p: string): number => {
+      const m = new RegExp(`percentile ${p} =\\s*([0-9.]+)`).exec(out);
+      if (!m) throw new Error(`sockperf printed no ${p} percentile`);
+      return Number(m[1]) * 1e3;
+    };
+    const obs = /Total (\d+) observations/.exec(out);
+    return { p50: pct('50.000'), p99: pct('99.000'), observations: obs ? Number(obs[1]) : 0 };
+  } finally {
+    server.kill('SIGKILL');
+  }
+}

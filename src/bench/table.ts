@@ -1,0 +1,42 @@
+/** The bench's table on stdout: figure, floor, mdlab (median [min..max]), ratio, target, met. */
+import type { BenchResults } from './run-bench.js';
+import type { Figure } from './stats.js';
+
+function num(x: number, unit: string): string {
+  if (!Number.isFinite(x)) return '-';
+  if (unit === 'pkt/s' || unit === 'msg/s') return x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(0)} k`;
+  if (unit === 's') return x.toFixed(2);
+  if (x >= 1000) return Math.round(x).toLocaleString('en-US');
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+function cell(f: Figure | null, unit: string): string {
+  if (!f) return '';
+  if (f.runs.length <= 1 || f.min === f.max) return num(f.median, unit);
+  return `${num(f.median, unit)} [${num(f.min, unit)}..${num(f.max, unit)}]`;
+}
+
+export function formatBench(r: BenchResults): string {
+  const head = ['figure', 'unit', 'floor', 'mdlab', 'ratio', 'target', 'met'];
+  const body = r.rows.map((x) => [
+    x.what,
+    x.unit,
+    x.floor ? `${cell(x.floor, x.unit)} (${x.floorWhat})` : '',
+    cell(x.mdlab, x.unit),
+    x.ratio === null ? '' : `${x.ratio.toFixed(2)}×`,
+    x.target ?? '',
+    x.met === null ? '' : x.met ? 'met' : 'MISSED',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const h = r.host;
+  return [
+    `mdlab bench (${r.profile.name}: ${r.profile.reps} repetitions, median [min..max]) · ${h.cpuModel} × ${h.cpus} · Node ${h.node} · sockperf ${h.sockperf ?? 'not installed'}`,
+    `latency at ${(r.profile.rate / 1e3).toFixed(0)} k pkt/s paced, the first ${r.profile.warmupMs} ms of each run left out as warm-up (as sockperf does)`,
+    '',
+    line(head),
+    ...body.map(line),
+    '',
+    `${r.rows.filter((x) => x.met === true).length} of ${r.rows.filter((x) => x.met !== null).length} targets met · ${r.seconds.toFixed(0)} s`,
+  ].join('\n');
+}

@@ -1,0 +1,73 @@
+/**
+ * The bench's rows: each figure beside its floor, the ratio, and the issue's target for it,
+ * met or missed. Figures are medians of the repetitions, with their spread (min..max).
+ */
+import type { Figure } from './stats.js';
+
+export interface Row {
+  id: string;
+  what: string;
+  unit: string;
+  floor: Figure | null;
+  floorWhat: string | null;
+  mdlab: Figure;
+  /** mdlab / floor, of the medians. */
+  ratio: number | null;
+  target: string | null;
+  /** null: no target for this figure (shown for reference). */
+  met: boolean | null;
+}
+
+interface Pair {
+  floor: Figure;
+  mdlab: Figure;
+}
+
+export interface Measured {
+  bypassP50: Pair;
+  bypassP99: Pair;
+  bypassScheduledP99: Figure;
+  kernelP50: Pair;
+  kernelP99: Pair;
+  sockperfP50: Figure | null;
+  ringOne: Pair;
+  fourEach: Figure;
+  kernelRate: Pair;
+  decode: Figure;
+  record: Pair;
+  nicRss: number;
+  subscriberRss: number;
+  recordingGb: number;
+  firstFrame: Figure;
+  drops: Record<string, number>;
+}
+
+const single = (x: number): Figure => ({ median: x, min: x, max: x, runs: [x] });
+
+function row(id: string, what: string, unit: string, mdlab: Figure, floor: Figure | null, floorWhat: string | null, target: string | null, met: boolean | null): Row {
+  const ratio = floor && Number.isFinite(floor.median) && floor.median !== 0 ? mdlab.median / floor.median : null;
+  return { id, what, unit, floor, floorWhat, mdlab, ratio, target, met };
+}
+
+export function evaluateTargets(m: Measured): Row[] {
+  const r = (p: Pair): number => p.mdlab.median / p.floor.median;
+  const rows: Row[] = [
+    row('latency.bypass.p50', 'bypass wire-to-app p50 (spinning, from the NIC send)', 'µs', m.bypassP50.mdlab, m.bypassP50.floor, 'bare shm slot p50', '≤ 2× floor', r(m.bypassP50) <= 2),
+    row('latency.bypass.p99', 'bypass wire-to-app p99 (from the NIC send)', 'µs', m.bypassP99.mdlab, m.bypassP99.floor, 'bare shm slot p99', '≤ 10 µs', m.bypassP99.mdlab.median <= 10),
+    row('latency.bypass.p99.scheduled', 'bypass p99 from the scheduled wire time', 'µs', m.bypassScheduledP99, null, null, null, null),
+    row('latency.kernel.p50', 'kernel path p50 (from the NIC send)', 'µs', m.kernelP50.mdlab, m.kernelP50.floor, 'bare dgram p50', '≤ 1.1× floor', r(m.kernelP50) <= 1.1),
+    row('latency.kernel.p99', 'kernel path p99 (from the NIC send)', 'µs', m.kernelP99.mdlab, m.kernelP99.floor, 'bare dgram p99', null, null),
+  ];
+  if (m.sockperfP50) rows.push(row('latency.kernel.sockperf', 'kernel path p50 against sockperf one-way p50', 'µs', m.kernelP50.mdlab, m.sockperfP50, 'sockperf (native)', null, null));
+  rows.push(
+    row('throughput.bypass.one', 'top-speed bypass, one subscriber', 'pkt/s', m.ringOne.mdlab, m.ringOne.floor, 'bare shm ring', '≥ 30% of floor', r(m.ringOne) >= 0.3),
+    row('throughput.bypass.four', 'top-speed bypass, four subscribers on one stack (slowest)', 'pkt/s', m.fourEach, m.ringOne.floor, 'bare shm ring', '≥ 2 M each', m.fourEach.median >= 2e6),
+    row('throughput.kernel', 'kernel path receive (paced at the latency rate)', 'pkt/s', m.kernelRate.mdlab, m.kernelRate.floor, 'bare dgram receive', null, null),
+    row('decode', 'ITCH decode in a subscriber', 'msg/s', m.decode, null, null, null, null),
+    row('record', 'recording one packet\'s latency (two clocks)', 'ns', m.record.mdlab, m.record.floor, 'hdr-histogram-js ×2 (WASM)', null, null),
+    row('memory.nic', `NIC peak RSS replaying a ${m.recordingGb.toFixed(2)} GB recording`, 'MB', single(m.nicRss), null, null, '≤ 150 MB', m.nicRss <= 150),
+    row('memory.subscriber', 'subscriber peak RSS, same replay', 'MB', single(m.subscriberRss), null, null, '≤ 80 MB', m.subscriberRss <= 80),
+    row('dashboard.first-frame', 'start to first dashboard frame', 's', m.firstFrame, null, null, '≤ 1.5 s', m.firstFrame.median <= 1.5),
+  );
+  return rows;
+}

@@ -1,0 +1,37 @@
+// The bench is not part of npm test; this runs its code paths on tiny sizes (every floor, every
+// lab figure, the memory replay and the dashboard's first frame) so that it cannot rot.
+import { describe, expect, it } from 'vitest';
+import { PROFILES, runBench } from '../../src/bench/run-bench.js';
+import { formatBench } from '../../src/bench/table.js';
+import { ROOT } from '../helpers/shared.js';
+import { leftovers } from '../helpers/lab.js';
+
+describe('npm run bench (tiny profile)', () => {
+  it('measures every floor and every mdlab figure, with ratios and targets, and leaves nothing behind', async () => {
+    const lines: string[] = [];
+    const r = await runBench(PROFILES.tiny, { root: ROOT, log: (l) => lines.push(l) });
+    const ids = r.rows.map((x) => x.id);
+    expect(ids).toEqual(expect.arrayContaining([
+      'latency.bypass.p50', 'latency.bypass.p99', 'latency.kernel.p50', 'throughput.bypass.one', 'throughput.bypass.four',
+      'throughput.kernel', 'decode', 'record', 'memory.nic', 'memory.subscriber', 'dashboard.first-frame',
+    ]));
+    for (const row of r.rows) {
+      expect(Number.isFinite(row.mdlab.median), row.id).toBe(true);
+      expect(row.mdlab.median, row.id).toBeGreaterThan(0);
+      if (row.floor) expect(row.ratio, row.id).toBeGreaterThan(0);
+    }
+    // Targets are judged (met or missed), never left blank where the issue sets one.
+    expect(r.rows.filter((x) => x.target !== null).every((x) => typeof x.met === 'boolean')).toBe(true);
+    // The packets went through the lab: the bypass run received what the NIC sent, less its drops.
+    const bypass = (r.raw.bypass as { sentPackets: number; dropped: number; wholeRun: { sent: { count: number } } }[])[0];
+    expect(bypass.sentPackets).toBe(PROFILES.tiny.latencyPackets);
+    expect(bypass.wholeRun.sent.count + bypass.dropped).toBe(bypass.sentPackets);
+    expect(r.host.cpus).toBeGreaterThan(0);
+    const table = formatBench(r);
+    expect(table).toContain('bypass wire-to-app p50');
+    expect(table).toMatch(/\d+ of \d+ targets met/);
+    const left = leftovers();
+    expect(left.processes).toEqual([]);
+    expect(left.segments).toEqual([]);
+  }, 240_000);
+});
