@@ -114,7 +114,8 @@ export async function labThroughput(recording: string, n: number, path: 'bypass'
   const cpu = spinCpu();
   const subs = Array.from({ length: n }, (_, i) => {
     const name = `s${i + 1}`;
-    if (path === 'kernel') return { name, onload: false, groups: [BENCH_GROUP], work: 'none', rcvbuf: 32 << 20 };
+    // Pinned where the bare dgram receiver is pinned: the floor's footing.
+    if (path === 'kernel') return { name, onload: false, groups: [BENCH_GROUP], work: 'none', rcvbuf: 32 << 20, ...(n === 1 && cpu !== undefined ? { cpu } : {}) };
     const env = n > 1 ? { EF_POLL_USEC: 100000, EF_NAME: 'bench' } : { EF_POLL_USEC: 100000 };
     return bypassSubscriber(name, { env, ring: 65536, ...(n === 1 && cpu !== undefined ? { cpu } : {}) });
   });
@@ -128,28 +129,36 @@ export async function labThroughput(recording: string, n: number, path: 'bypass'
   };
 }
 
-/** Peak resident memory (VmHWM) of a process, bytes; 0 when it cannot be read. */
-export function peakRss(pid: number): number {
+/** Peak resident memory (VmHWM) of a process, and how much of its resident memory now is shared memory (RssShmem: the rings it maps), bytes; 0 when unreadable. */
+export function peakRss(pid: number): { peak: number; shmem: number } {
   try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+    return { peak: kb('VmHWM'), shmem: kb('RssShmem') };
   } catch {
-    return 0;
+    return { peak: 0, shmem: 0 };
   }
 }
 
 /** Replays a (large) recording at top speed to one subscriber; the NIC's and the subscriber's peak RSS. */
-export async function labMemory(recording: string): Promise<{ nicBytes: number; subscriberBytes: number; packets: number; delivered: number }> {
-  let nicBytes = 0;
-  let subscriberBytes = 0;
+export async function labMemory(recording: string): Promise<{ nicBytes: number; subscriberBytes: number; nicShmem: number; subscriberShmem: number; packets: number; delivered: number }> {
+  const r = { nicBytes: 0, subscriberBytes: 0, nicShmem: 0, subscriberShmem: 0 };
   const sample = (s: LabSnapshot): void => {
-    if (s.nic.pid) nicBytes = Math.max(nicBytes, peakRss(s.nic.pid));
+    if (s.nic.pid) {
+      const m = peakRss(s.nic.pid);
+      r.nicBytes = Math.max(r.nicBytes, m.peak);
+      r.nicShmem = Math.max(r.nicShmem, m.shmem);
+    }
     const pid = s.subscribers[0]?.pid;
-    if (pid) subscriberBytes = Math.max(subscriberBytes, peakRss(pid));
+    if (pid) {
+      const m = peakRss(pid);
+      r.subscriberBytes = Math.max(r.subscriberBytes, m.peak);
+      r.subscriberShmem = Math.max(r.subscriberShmem, m.shmem);
+    }
   };
   const cpu = spinCpu();
-  // The synthetic day has many channels: the subscriber joins the first.
-  const s = await runLab(newLab(recording, [bypassSubscriber('bench', { ring: 65536, ...(cpu === undefined ? {} : { cpu }) })], 0), sample);
+  // The default ring (4096 slots, 8 MB, mapped by both): the synthetic day joins its first channel.
+  const s = await runLab(newLab(recording, [bypassSubscriber('bench', cpu === undefined ? {} : { cpu })], 0), sample);
   const m = only(s, 'bench');
-  return { nicBytes, subscriberBytes, packets: s.nic.packets, delivered: m.account.delivered.bypass + m.account.delivered.kernel };
+  return { ...r, packets: s.nic.packets, delivered: m.account.delivered.bypass + m.account.delivered.kernel };
 }

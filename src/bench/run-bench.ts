@@ -132,6 +132,8 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
       record: { floor: f(record.map((x) => x.hdrNs)), mdlab: f(record.map((x) => x.mdlabNs)) },
       nicRss: memory.nicBytes / 2 ** 20,
       subscriberRss: memory.subscriberBytes / 2 ** 20,
+      nicShmem: memory.nicShmem / 2 ** 20,
+      subscriberShmem: memory.subscriberShmem / 2 ** 20,
       recordingGb: bigBytes / 1e9,
       firstFrame: f(frames),
       drops: {

@@ -7,6 +7,7 @@ import { writeFileAtomic, writeResults } from '../experiment/results.js';
 import { describePoint, formatSweep, sweepRow, type SweepRow } from '../experiment/sweep-table.js';
 import { sweepPoints, type SweepPoint } from '../experiment/sweep.js';
 import { hostFacts } from '../experiment/host.js';
+import { overheadRows } from '../experiment/overheads.js';
 import { Lab } from '../experiment/lab.js';
 import { formatReport } from '../experiment/report.js';
 import type { LabSnapshot } from '../experiment/snapshot.js';
@@ -34,7 +35,7 @@ export function parseSpeed(text: string): number {
 
 /** The JSON result: the final snapshot with what produced it. */
 export function resultDocument(s: LabSnapshot): object {
-  return { ...hostFacts(), ...s, counters: COUNTERS };
+  return { ...hostFacts(), ...s, overheads: overheadRows(s), counters: COUNTERS };
 }
 
 

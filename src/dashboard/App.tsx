@@ -8,6 +8,7 @@ import { FeedLine } from './components/FeedLine.js';
 import { Footer } from './components/Footer.js';
 import { Header } from './components/Header.js';
 import { HelpView } from './components/HelpView.js';
+import { OverheadsView } from './components/OverheadsView.js';
 import { LatencyPanel } from './components/LatencyPanel.js';
 import { PathMatrix } from './components/PathMatrix.js';
 import { StacksView } from './components/StacksView.js';
@@ -49,6 +50,7 @@ export function App({ snapshot: s, ui, theme, width, height, history }: AppProps
   let body;
   if (ui.help) body = <HelpView theme={theme} />;
   else if (ui.view === 'stacks') body = <StacksView snapshot={s} theme={theme} />;
+  else if (ui.view === 'overheads') body = <OverheadsView snapshot={s} theme={theme} />;
   else if (ui.view === 'subscribers') body = <SubscribersView snapshot={s} ui={ui} theme={theme} history={history} width={width} />;
   else {
     body = (

@@ -3,6 +3,7 @@
  * the engine never waits for the view), binds keys to the lab's actions, and on q (or Ctrl-C)
  * ends the run so that every process and segment is gone before it exits.
  */
+import { RECORDED_PATHS } from '../metrics/latency.js';
 import { render, useApp, useInput, useStdout } from 'ink';
 import { useEffect, useReducer, useRef, useState } from 'react';
 import type { LabConfig } from '../experiment/config.js';
@@ -49,7 +50,7 @@ function Dashboard({ lab, config, finished }: DashboardProps) {
     () =>
       lab.subscribe((s) => {
         for (const sub of s.subscribers) {
-          const lat = sub.memberships.flatMap((m) => [m.latency.bypass.last.scheduled, m.latency.kernel.last.scheduled]).filter((l) => l.count > 0);
+          const lat = sub.memberships.flatMap((m) => RECORDED_PATHS.map((p) => m.latency[p].last.scheduled)).filter((l) => l.count > 0);
           if (lat.length === 0) continue;
           const h = history.current.get(sub.name) ?? [];
           h.push(Math.max(...lat.map((l) => l.p99)));

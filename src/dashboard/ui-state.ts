@@ -4,8 +4,8 @@
  */
 import type { Clock } from '../metrics/latency.js';
 
-export type View = 'main' | 'stacks' | 'subscribers';
-export const VIEWS: readonly View[] = ['main', 'stacks', 'subscribers'];
+export type View = 'main' | 'stacks' | 'subscribers' | 'overheads';
+export const VIEWS: readonly View[] = ['main', 'stacks', 'subscribers', 'overheads'];
 
 export interface UiState {
   view: View;

@@ -2,9 +2,11 @@
  * From a snapshot and the UI state to what each part of the screen shows: the "connected"
  * layer between the engine's data and the components, which only draw what they are given.
  */
+import { pathLetter } from './theme.js';
+import { RECORDED_PATHS, type RecordedPath } from '../metrics/latency.js';
 import { basename } from 'node:path';
 import type { LatencySummary } from '../metrics/histogram-store.js';
-import { BUCKET_EDGES_NS, EMPTY_SUMMARY } from '../metrics/histogram-store.js';
+import { addSummaries, BUCKET_EDGES_NS, EMPTY_SUMMARY } from '../metrics/histogram-store.js';
 import { formatMs, formatUs } from '../experiment/report.js';
 import { isPathEvent, type LabEvent, type LabSnapshot, type MembershipSnapshot, type SubscriberSnapshotView } from '../experiment/snapshot.js';
 import type { UiState } from './ui-state.js';
@@ -82,7 +84,7 @@ export function matrixModel(s: LabSnapshot): MatrixModel {
       cells: s.subscribers.map((sub) => {
         const m = sub.memberships.find((x) => x.group === group && x.active);
         if (!m) return { path: 'none', letter: '·', stack: '' };
-        const letter = m.path === 'bypass' ? 'B' : m.path === 'kernel' ? 'K' : m.path === 'lost' ? 'L' : '·';
+        const letter = pathLetter(m.path);
         return { path: m.path, letter, stack: stackLabel(m, sub) };
       }),
     })),
@@ -149,7 +151,7 @@ export interface HistogramRow {
 export interface LatencyPanelModel {
   subscriber: string;
   title: string;
-  paths: { path: 'bypass' | 'kernel'; summary: LatencySummary }[];
+  paths: { path: RecordedPath; summary: LatencySummary }[];
   rows: HistogramRow[];
   maxCount: number;
   caption: string;
@@ -191,21 +193,11 @@ export function windowRows(rows: HistogramRow[], min: number, max: number): Hist
   return rows.slice(first, last + 1);
 }
 
-function addSummaries(list: LatencySummary[]): LatencySummary {
-  const nonEmpty = list.filter((x) => x.count > 0);
-  if (nonEmpty.length === 0) return EMPTY_SUMMARY;
-  if (nonEmpty.length === 1) return nonEmpty[0];
-  // Several groups: counts and buckets add; percentiles of the busiest group stand for them
-  // (the engine keeps per-group histograms; the panel shows the group with most packets).
-  const busiest = nonEmpty.reduce((a, b) => (b.count > a.count ? b : a));
-  return { ...busiest, count: nonEmpty.reduce((n, x) => n + x.count, 0), max: Math.max(...nonEmpty.map((x) => x.max)), buckets: busiest.buckets.map((_, i) => nonEmpty.reduce((n, x) => n + (x.buckets[i] ?? 0), 0)) };
-}
-
 export function latencyPanelModel(s: LabSnapshot, index: number, ui: UiState, fine: boolean, maxRows = 40, fill = false): LatencyPanelModel | null {
   const sub = s.subscribers[index];
   if (!sub) return null;
   const memberships = sub.memberships;
-  const pick = (path: 'bypass' | 'kernel') => addSummaries(memberships.map((m) => m.latency[path][ui.window][ui.clock]));
+  const pick = (path: RecordedPath) => addSummaries(memberships.map((m) => m.latency[path][ui.window][ui.clock]));
   const bypass = pick('bypass');
   const kernel = pick('kernel');
   const stack = sub.stack === null ? (sub.onload ? 'kernel sockets' : 'not Onload') : `stack ${sub.stack}${sub.stackName ? ` (${sub.stackName})` : ''}`;
@@ -243,7 +235,7 @@ export function feedModel(s: LabSnapshot): FeedModel {
 
 export interface ComparisonItem {
   name: string;
-  path: 'bypass' | 'kernel';
+  path: RecordedPath;
   p50: string;
   p99: string;
 }
@@ -252,7 +244,7 @@ export interface ComparisonItem {
 export function comparisonModel(s: LabSnapshot, ui: UiState): ComparisonItem[] {
   const out: ComparisonItem[] = [];
   for (const sub of s.subscribers) {
-    for (const path of ['bypass', 'kernel'] as const) {
+    for (const path of RECORDED_PATHS) {
       const l = addSummaries(sub.memberships.map((m) => m.latency[path][ui.window][ui.clock]));
       if (l.count > 0) out.push({ name: sub.name, path, p50: fmtLatency(l.p50), p99: fmtLatency(l.p99) });
     }
@@ -265,8 +257,9 @@ export function contrastIndex(s: LabSnapshot, selected: number): number {
   const n = s.subscribers.length;
   if (n < 2) return -1;
   const main = (i: number) => {
-    const a = s.subscribers[i].memberships.reduce((acc, m) => ({ b: acc.b + m.account.delivered.bypass, k: acc.k + m.account.delivered.kernel }), { b: 0, k: 0 });
-    return a.b >= a.k ? 'bypass' : 'kernel';
+    const d = s.subscribers[i].memberships.map((m) => m.account.delivered);
+    const count = (p: RecordedPath) => d.reduce((n, x) => n + x[p], 0);
+    return RECORDED_PATHS.reduce((best, p) => (count(p) > count(best) ? p : best), 'bypass' as RecordedPath);
   };
   for (let d = 1; d < n; d++) {
     const i = (selected + d) % n;

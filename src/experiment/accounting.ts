@@ -1,6 +1,6 @@
 /**
- * Nothing lost: for every subscriber and group, packets sent = delivered (bypass + kernel) +
- * dropped, each drop with its cause. The NIC counts what it sent to each membership and by
+ * Nothing lost: for every subscriber and group, packets sent = delivered (bypass + kernel +
+ * offload) + dropped, each drop with its cause. The NIC counts what it sent to each membership and by
  * which path; the subscriber counts what it received and the gaps it saw in each path's
  * sequence. Pure: the same inputs give the same account.
  */
@@ -21,26 +21,28 @@ export const DROP_DESCRIPTIONS: Readonly<Record<DropCause | 'in-flight', string>
 
 export interface Account {
   sent: number;
-  delivered: { bypass: number; kernel: number };
+  delivered: { bypass: number; kernel: number; offload: number };
   dropped: Partial<Record<DropCause, number>>;
   /** Drops the subscriber itself saw as sequence gaps, to set beside the totals. */
   detected: { ringOverrun: number; oflow: number };
   /** Not yet read (only while running; at the end this is attributed to a cause). */
   inFlight: number;
-  /** sent === bypass + kernel + dropped + inFlight, which must always hold. */
+  /** sent === bypass + kernel + offload + dropped + inFlight, which must always hold. */
   balanced: boolean;
 }
 
 export function account(nic: MemberCounters, report: MembershipReport | undefined, state: 'running' | 'final' | 'exited'): Account {
   const bypass = report?.receivedBypass ?? 0;
   const kernel = report?.receivedKernel ?? 0;
+  const offload = report?.receivedOffload ?? 0;
   const ringGaps = report?.ringDrops ?? 0;
-  const kernelGaps = report?.kernelDrops ?? 0;
+  // A socket queue that overflowed, in the kernel or on the offload NIC's socket: oflow-drop.
+  const kernelGaps = (report?.kernelDrops ?? 0) + (report?.offloadDrops ?? 0);
   const dropped: Partial<Record<DropCause, number>> = {};
   let inFlight = 0;
   if (nic.lost > 0) dropped['non-onload-loss'] = nic.lost;
   const ringLeft = Math.max(0, nic.viaBypass - bypass);
-  const kernelLeft = Math.max(0, nic.viaKernel - kernel);
+  const kernelLeft = Math.max(0, nic.viaKernel - kernel) + Math.max(0, nic.viaOffload - offload);
   if (state === 'running') {
     // Gaps seen are drops; the rest is still on its way.
     if (ringGaps > 0) dropped['ring-overrun'] = Math.min(ringGaps, ringLeft);
@@ -62,11 +64,11 @@ export function account(nic: MemberCounters, report: MembershipReport | undefine
   const droppedTotal = Object.values(dropped).reduce((n, x) => n + (x ?? 0), 0);
   return {
     sent: nic.sent,
-    delivered: { bypass, kernel },
+    delivered: { bypass, kernel, offload },
     dropped,
     detected: { ringOverrun: ringGaps, oflow: kernelGaps },
     inFlight,
-    balanced: nic.sent === bypass + kernel + droppedTotal + inFlight && bypass <= nic.viaBypass && kernel <= nic.viaKernel,
+    balanced: nic.sent === bypass + kernel + offload + droppedTotal + inFlight && bypass <= nic.viaBypass && kernel <= nic.viaKernel && offload <= nic.viaOffload,
   };
 }
 

@@ -2,6 +2,7 @@
  * `mdlab compare A B`: two results side by side (result directories or summary files): percentile
  * deltas per subscriber, group and path, path changes, and the difference in fallback events.
  */
+import { RECORDED_PATHS, type RecordedPath } from '../metrics/latency.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MdlabError } from '../errors.js';
@@ -12,7 +13,7 @@ export interface ComparedLatency {
   subscriber: string;
   group: string;
   /** 'main': whichever path carried most of the group's packets on each side. */
-  path: 'bypass' | 'kernel' | 'main';
+  path: RecordedPath | 'main';
   a: Pick<LatencySummary, 'count' | 'p50' | 'p90' | 'p99' | 'p999' | 'max'> | null;
   b: Pick<LatencySummary, 'count' | 'p50' | 'p90' | 'p99' | 'p999' | 'max'> | null;
   /** b − a, ns (null where either side has no packets on that path). */
@@ -61,14 +62,13 @@ export function compareResults(aName: string, a: LabSnapshot, bName: string, b: 
     paths.push({ subscriber, group, a: ma?.path ?? 'absent', b: mb?.path ?? 'absent' });
     const main = (m: typeof ma) => {
       if (!m) return null;
-      const b2 = m.latency.bypass.total[clock];
-      const k2 = m.latency.kernel.total[clock];
-      return pick(b2.count >= k2.count ? b2 : k2);
+      const all = RECORDED_PATHS.map((p) => m.latency[p].total[clock]);
+      return pick(all.reduce((x, y) => (y.count > x.count ? y : x)));
     };
     const xa = main(ma);
     const xb = main(mb);
     if (xa || xb) latency.push({ subscriber, group, path: 'main', a: xa, b: xb, delta: xa && xb ? { p50: xb.p50 - xa.p50, p99: xb.p99 - xa.p99, p999: xb.p999 - xa.p999, max: xb.max - xa.max } : null });
-    for (const path of ['bypass', 'kernel'] as const) {
+    for (const path of RECORDED_PATHS) {
       const la = pick(ma?.latency[path].total[clock]);
       const lb = pick(mb?.latency[path].total[clock]);
       if (!la && !lb) continue;

@@ -10,9 +10,11 @@ import { parseDuration } from '../cli/duration.js';
 import { MdlabError } from '../errors.js';
 import { parseGroup } from '../feed/channels.js';
 import { NIC_MODELS, type NicModel } from '../nic/models.js';
+import { PATHS, type Path } from '../onload/fallback.js';
+import { RECORDED_PATHS, type RecordedPath } from '../metrics/latency.js';
 import { MAX_GROUPS, MAX_MEMBERSHIPS } from '../onload/stack-layout.js';
 import { WORKS, type Work } from '../subscriber/feed-handler.js';
-import { RECEIVE_MODES, type ReceiveMode } from '../subscriber/receive-modes.js';
+import { RECEIVE_ALIASES, RECEIVE_MODES, type ReceiveMode } from '../subscriber/receive-modes.js';
 import type { SubscriberSettings } from '../subscriber/settings.js';
 
 export interface LabConfig {
@@ -49,13 +51,17 @@ export interface Expectation {
   when: Record<string, unknown> | null;
   subscriber: string | null;
   group: string | null;
-  path: 'bypass' | 'kernel' | 'lost' | null;
+  path: Path | null;
   cause: string | null;
-  latency: { percentile: 'p50' | 'p90' | 'p99' | 'p999' | 'max'; belowNs: number; clock: 'scheduled' | 'sent'; via: 'bypass' | 'kernel' | null }[];
+  latency: { percentile: 'p50' | 'p90' | 'p99' | 'p999' | 'max'; belowNs: number; clock: 'scheduled' | 'sent'; via: RecordedPath | null }[];
   gaps: number | null;
   drops: { min: number; max: number; cause: string | null } | null;
   event: { kind: string | null; cause: string | null; group: string | null } | null;
   balanced: boolean | null;
+  /** At most this many payload bytes copied on the host per packet. */
+  copied: number | null;
+  /** The subscriber's voluntary context switches per packet exceed each of these subscribers'. */
+  switchesAbove: string[] | null;
 }
 
 export const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_-]{0,23}$/;
@@ -63,10 +69,10 @@ const TOP_KEYS = ['name', 'description', 'recording', 'speed', 'duration', 'loop
 const NIC_KEYS = ['model', 'filterTable'] as const;
 const SUB_KEYS = ['name', 'onload', 'groups', 'env', 'receive', 'work', 'delay', 'ring', 'rcvbuf', 'cpu', 'start'] as const;
 const EVENT_ACTIONS = ['join', 'leave', 'kill', 'start', 'speed'] as const;
-const EXPECT_KEYS = ['when', 'subscriber', 'group', 'path', 'cause', 'p50', 'p90', 'p99', 'p999', 'max', 'clock', 'via', 'gaps', 'drops', 'event', 'balanced'] as const;
+const EXPECT_KEYS = ['when', 'subscriber', 'group', 'path', 'cause', 'p50', 'p90', 'p99', 'p999', 'max', 'clock', 'via', 'gaps', 'drops', 'event', 'balanced', 'copied', 'switchesAbove'] as const;
 const DROP_CAUSES = ['ring-overrun', 'oflow-drop', 'non-onload-loss', 'process-exit'];
 const PATH_CAUSES = ['mcast-conflict', 'filter-table-full', 'non-onload-loss', 'not-accelerated', 'mcast-recv-off'];
-const EVENT_KINDS = ['accelerated', 'kernel', 'fallback', 'loss', 'recovery', 'left', 'exit', 'start', 'speed'];
+const EVENT_KINDS = ['accelerated', 'offloaded', 'kernel', 'fallback', 'loss', 'recovery', 'left', 'exit', 'start', 'speed'];
 const ENV_KEYS = ['EF_NAME', 'EF_POLL_USEC', 'EF_INT_DRIVEN', 'EF_DONT_ACCELERATE', 'EF_MCAST_RECV'] as const;
 export const DEFAULT_RING = 4096;
 
@@ -212,23 +218,24 @@ export function validateConfig(raw: unknown, file: string): LabConfig {
     for (const g of sgroups) if (!groups.includes(g)) groups.push(g);
     const ring = o.ring === undefined ? DEFAULT_RING : v.integer(`${p}.ring`, o.ring, 4, 1 << 20, ' of slots');
     if ((ring & (ring - 1)) !== 0) v.fail(`${p}.ring`, `expected a power of two, got ${ring}`);
+    const receive = receiveMode(v, p, o, env, nic);
     const settings: SubscriberSettings = {
       name: sname,
-      onload: o.onload === undefined ? true : v.boolean(`${p}.onload`, o.onload),
+      onload: receive !== 'kernel',
       efName: env.EF_NAME === undefined || env.EF_NAME === '' ? null : v.identifier(`${p}.env.EF_NAME`, env.EF_NAME),
       pollUsec: env.EF_POLL_USEC === undefined ? 0 : v.integer(`${p}.env.EF_POLL_USEC`, env.EF_POLL_USEC, 0, 1e9, ' of microseconds'),
       intDriven: env.EF_INT_DRIVEN === undefined ? false : v.flag(`${p}.env.EF_INT_DRIVEN`, env.EF_INT_DRIVEN),
       dontAccelerate: env.EF_DONT_ACCELERATE === undefined ? false : v.flag(`${p}.env.EF_DONT_ACCELERATE`, env.EF_DONT_ACCELERATE),
       mcastRecv: env.EF_MCAST_RECV === undefined ? true : v.flag(`${p}.env.EF_MCAST_RECV`, env.EF_MCAST_RECV),
       groups: sgroups,
-      receive: o.receive === undefined ? 'copy' : v.oneOf<ReceiveMode>(`${p}.receive`, o.receive, RECEIVE_MODES),
+      receive,
       work: o.work === undefined ? 'decode' : v.oneOf<Work>(`${p}.work`, o.work, WORKS),
       delayNs: o.delay === undefined ? 0 : v.duration(`${p}.delay`, o.delay),
       ring,
       rcvbuf: o.rcvbuf === undefined ? undefined : v.integer(`${p}.rcvbuf`, o.rcvbuf, 1024, 1 << 30, ' of bytes'),
       cpu: o.cpu === undefined ? null : v.integer(`${p}.cpu`, o.cpu, 0, 1023),
     };
-    if (!settings.onload && Object.keys(env).length > 0) v.fail(`${p}.env`, 'a subscriber with onload: false takes no EF_* settings');
+    if (!settings.onload && Object.keys(env).length > 0) v.fail(`${p}.env`, 'a subscriber with onload: false (receive: kernel) takes no EF_* settings');
     if (o.start !== undefined && !v.boolean(`${p}.start`, o.start)) deferred.push(sname);
     return settings;
   });
@@ -241,6 +248,21 @@ export function validateConfig(raw: unknown, file: string): LabConfig {
   }
   const expect = top.expect === undefined ? [] : validateExpect(v, top.expect, subscribers, groups);
   return { file, name, description, recording, speed, durationNs, loop, nic, filterTable, subscribers, groups, deferred, events, expect };
+}
+
+/**
+ * The receive mode (DESIGN §10), and whether the process runs under Onload: `receive: kernel` is
+ * a process not using Onload (as `onload: false` says); every other mode is Onload's or the NIC's.
+ */
+function receiveMode(v: Validator, p: string, o: Obj, env: Obj, nic: NicModel): ReceiveMode {
+  const raw = typeof o.receive === 'string' ? RECEIVE_ALIASES[o.receive] ?? o.receive : o.receive;
+  const onload = o.onload === undefined ? null : v.boolean(`${p}.onload`, o.onload);
+  const mode = raw === undefined ? (onload === false ? 'kernel' : 'onload') : v.oneOf<ReceiveMode>(`${p}.receive`, raw, RECEIVE_MODES);
+  if (onload === false && mode !== 'kernel') v.fail(`${p}.receive`, `a process not using Onload (onload: false) receives through kernel sockets: receive: kernel, not ${mode}`);
+  if (onload === true && mode === 'kernel') v.fail(`${p}.onload`, 'receive: kernel is a process not using Onload: leave out onload: true');
+  if (mode === 'offload' && !nic.offload) v.fail(`${p}.receive`, `receive: offload needs a socket-offload NIC (nic.model: inic); ${nic.name} has none`);
+  if (mode === 'ef_vi' && env.EF_NAME !== undefined) v.fail(`${p}.env.EF_NAME`, 'an ef_vi application has a virtual interface of its own: EF_NAME (Onload stack sharing) does not apply');
+  return mode;
 }
 
 function validateEvents(v: Validator, raw: unknown, subscribers: SubscriberSettings[]): TimedEvent[] {
@@ -277,7 +299,7 @@ function validateExpect(v: Validator, raw: unknown, subscribers: SubscriberSetti
   return raw.map((e, i) => {
     const p = `expect[${i}]`;
     const o = v.object(p, e, EXPECT_KEYS);
-    const x: Expectation = { where: p, when: null, subscriber: null, group: null, path: null, cause: null, latency: [], gaps: null, drops: null, event: null, balanced: null };
+    const x: Expectation = { where: p, when: null, subscriber: null, group: null, path: null, cause: null, latency: [], gaps: null, drops: null, event: null, balanced: null, copied: null, switchesAbove: null };
     if (o.when !== undefined) {
       if (typeof o.when !== 'object' || o.when === null || Array.isArray(o.when)) v.fail(`${p}.when`, 'expected a mapping of sweep keys to values');
       x.when = o.when as Record<string, unknown>;
@@ -290,10 +312,10 @@ function validateExpect(v: Validator, raw: unknown, subscribers: SubscriberSetti
       x.group = v.group(`${p}.group`, o.group);
       if (!groups.includes(x.group)) v.fail(`${p}.group`, `${x.group} is not a group any subscriber joins`);
     }
-    if (o.path !== undefined) x.path = v.oneOf(`${p}.path`, o.path, ['bypass', 'kernel', 'lost'] as const);
+    if (o.path !== undefined) x.path = v.oneOf(`${p}.path`, o.path, PATHS);
     if (o.cause !== undefined) x.cause = v.oneOf(`${p}.cause`, o.cause, PATH_CAUSES);
     const clock = o.clock === undefined ? 'scheduled' : v.oneOf(`${p}.clock`, o.clock, ['scheduled', 'sent'] as const);
-    const via = o.via === undefined ? null : v.oneOf(`${p}.via`, o.via, ['bypass', 'kernel'] as const);
+    const via = o.via === undefined ? null : v.oneOf(`${p}.via`, o.via, RECORDED_PATHS);
     for (const pc of ['p50', 'p90', 'p99', 'p999', 'max'] as const) {
       if (o[pc] !== undefined) x.latency.push({ percentile: pc, belowNs: v.duration(`${p}.${pc}`, o[pc]), clock, via });
     }
@@ -318,8 +340,18 @@ function validateExpect(v: Validator, raw: unknown, subscribers: SubscriberSetti
       };
     }
     if (o.balanced !== undefined) x.balanced = v.boolean(`${p}.balanced`, o.balanced);
-    const checks = [x.path, x.cause, x.gaps, x.drops, x.event, x.balanced].filter((c) => c !== null).length + x.latency.length;
-    if (checks === 0) v.fail(p, 'expected at least one check: path, cause, p50/p90/p99/p999/max, gaps, drops, event or balanced');
+    if (o.copied !== undefined) x.copied = v.integer(`${p}.copied`, o.copied, 0, 1e9, ' of bytes per packet');
+    if (o.switchesAbove !== undefined) {
+      if (!x.subscriber) v.fail(`${p}.switchesAbove`, 'compares one subscriber with others: give subscriber too');
+      if (!Array.isArray(o.switchesAbove) || o.switchesAbove.length === 0) v.fail(`${p}.switchesAbove`, `expected a list of subscribers such as [onload, ef_vi], got ${show(o.switchesAbove)}`);
+      x.switchesAbove = o.switchesAbove.map((n, j) => {
+        const name = v.identifier(`${p}.switchesAbove[${j}]`, n);
+        if (!names.includes(name)) v.fail(`${p}.switchesAbove[${j}]`, `no subscriber named ${name}; the config has ${names.join(', ')}`);
+        return name;
+      });
+    }
+    const checks = [x.path, x.cause, x.gaps, x.drops, x.event, x.balanced, x.copied, x.switchesAbove].filter((c) => c !== null).length + x.latency.length;
+    if (checks === 0) v.fail(p, 'expected at least one check: path, cause, p50/p90/p99/p999/max, gaps, drops, event, balanced, copied or switchesAbove');
     return x;
   });
 }

@@ -2,6 +2,7 @@
  * Expectations: checks on a run's outcome, so an experiment is also a test (`mdlab run` exits
  * non-zero and lists what failed). Pure: a final snapshot in, a verdict per check out.
  */
+import { RECORDED_PATHS } from '../metrics/latency.js';
 import { droppedTotal } from './accounting.js';
 import type { Expectation } from './config.js';
 import { isPathEvent, type LabSnapshot, type MembershipSnapshot } from './snapshot.js';
@@ -58,7 +59,7 @@ export function evaluate(expectations: readonly Expectation[], s: LabSnapshot, p
     if (x.cause) each(`cause ${x.cause}`, (_, m) => [m.cause === x.cause, m.cause ?? 'none']);
     for (const l of x.latency) {
       each(`${l.percentile} below ${formatUs(l.belowNs)} µs (${l.clock} clock${l.via ? `, ${l.via}` : ''})`, (_, m) => {
-        const paths = l.via ? [l.via] : (['bypass', 'kernel'] as const).filter((p) => m.latency[p].total[l.clock].count > 0);
+        const paths = l.via ? [l.via] : RECORDED_PATHS.filter((p) => m.latency[p].total[l.clock].count > 0);
         if (paths.length === 0) return [false, 'no packets'];
         const worst = Math.max(...paths.map((p) => m.latency[p].total[l.clock][l.percentile]));
         return [worst > 0 && worst < l.belowNs, `${formatUs(worst)} µs`];
@@ -83,6 +84,31 @@ export function evaluate(expectations: readonly Expectation[], s: LabSnapshot, p
       const matches = s.events.filter((ev) => (e.kind === null || ev.kind === e.kind) && (e.cause === null || (isPathEvent(ev) && ev.cause === e.cause)) && (e.group === null || (isPathEvent(ev) && ev.group === e.group)) && (!x.subscriber || (isPathEvent(ev) ? ev.subscribers.some((y) => y.name === x.subscriber) : ev.subscriber === x.subscriber)));
       const what = [e.kind, e.cause, e.group].filter(Boolean).join(' ');
       out.push({ where: x.where, check: `an event ${what}${x.subscriber ? ` involving ${x.subscriber}` : ''}`, passed: matches.length > 0, actual: matches.length > 0 ? `at ${matches.map((m) => `${(m.atMs / 1000).toFixed(3)} s`).join(', ')}` : `none among ${s.events.length} events` });
+    }
+    if (x.copied !== null) {
+      const max = x.copied;
+      each(`at most ${max} payload bytes copied on the host per packet`, (_, m) => {
+        const packets = m.account.delivered.bypass + m.account.delivered.kernel + m.account.delivered.offload;
+        if (packets === 0) return [false, 'no packets'];
+        const per = m.bytesCopied / packets;
+        return [per <= max, `${per.toFixed(1)} bytes per packet`];
+      });
+    }
+    if (x.switchesAbove && x.subscriber) {
+      const rate = (name: string): number | null => {
+        const sub = s.subscribers.find((y) => y.name === name);
+        const packets = sub?.memberships.reduce((n, m) => n + m.account.delivered.bypass + m.account.delivered.kernel + m.account.delivered.offload, 0) ?? 0;
+        return sub?.sinceFirstPacket && packets > 0 ? sub.sinceFirstPacket.voluntary / packets : null;
+      };
+      const mine = rate(x.subscriber);
+      const others = x.switchesAbove.map((n) => ({ n, r: rate(n) }));
+      const show = (r: number | null) => (r === null ? 'no packets' : `${(r * 1000).toFixed(1)}/1k pkt`);
+      out.push({
+        where: x.where,
+        check: `${x.subscriber}: more voluntary context switches per packet than ${others.map((o) => o.n).join(', ')}`,
+        passed: mine !== null && others.every((o) => o.r !== null && mine > o.r),
+        actual: [`${x.subscriber} ${show(mine)}`, ...others.map((o) => `${o.n} ${show(o.r)}`)].join(', '),
+      });
     }
     if (x.balanced !== null) {
       out.push({ where: x.where, check: `accounts ${x.balanced ? 'balance' : 'do not balance'}`, passed: s.totals.balanced === x.balanced, actual: s.totals.balanced ? 'balanced' : 'not balanced' });

@@ -13,7 +13,7 @@ import { HistogramStore, type LatencySummary } from '../metrics/histogram-store.
 import { nowNs } from '../metrics/clock.js';
 import type { Clock, EncodedInterval, RecordedPath } from '../metrics/latency.js';
 import { describeNic } from '../nic/models.js';
-import { MAX_STACKS, MEMBER_ACTIVE, MEMBER_ENDED, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_NONE } from '../nic/nic-layout.js';
+import { MAX_STACKS, MEMBER_ACTIVE, MEMBER_ENDED, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_NONE, PATH_OFFLOAD } from '../nic/nic-layout.js';
 import type { FromNic, ToNic } from '../nic/nic-protocol.js';
 import { decide, EMPTY_STEERING, type KernelReason, type Member, type Path, type Steering } from '../onload/fallback.js';
 import { pathEvents } from '../onload/path-events.js';
@@ -23,6 +23,7 @@ import { listSegments, segmentName, setAffinity, sweepStaleSegments, unlinkSegme
 import { HistogramReader } from '../metrics/shm-histogram.js';
 import type { FromSubscriber, MembershipReport, SubscriberSnapshot, ToSubscriber } from '../subscriber/protocol.js';
 import { spins, waitingName, type SubscriberSettings } from '../subscriber/settings.js';
+import { readsRing } from '../subscriber/receive-modes.js';
 import { account, droppedTotal, type Account } from './accounting.js';
 import { forkChild, lastErrorLine } from './children.js';
 import type { LabConfig, TimedEvent } from './config.js';
@@ -89,9 +90,12 @@ const START_DELAY_NS = 100e6;
 
 let instances = 0;
 
+/** The path codes the NIC's steering table uses. */
+const NIC_PATH_CODES: Readonly<Record<Path, number>> = { bypass: PATH_BYPASS, kernel: PATH_KERNEL, offload: PATH_OFFLOAD, lost: PATH_LOST };
+
 function deliveredPerSecond(r: MembershipReport): number {
   const span = r.lastDeliveryNs - r.firstDeliveryNs;
-  const n = r.receivedBypass + r.receivedKernel;
+  const n = r.receivedBypass + r.receivedKernel + r.receivedOffload;
   return span > 0 && n > 1 ? ((n - 1) * 1e9) / span : 0;
 }
 
@@ -270,10 +274,13 @@ export class Lab {
     if (child && child.connected) child.send(msg);
   }
 
-  /** The stack a subscriber's sockets live in: by EF_NAME (shared), or its own. None outside Onload. */
+  /**
+   * The stack a subscriber's sockets live in: by EF_NAME (shared), or its own; an ef_vi
+   * application's virtual interface (a ring of its own). None outside Onload, or when offloaded.
+   */
   private stackFor(s: SubscriberSettings, pid: number): StackState | null {
-    if (!s.onload || s.dontAccelerate) return null;
-    const key = s.efName ?? `#anon-${s.name}`;
+    if (!s.onload || s.dontAccelerate || !readsRing(s.receive)) return null;
+    const key = s.receive === 'ef_vi' ? `#vi-${s.name}` : s.efName ?? `#anon-${s.name}`;
     let st = this.stacks.get(key);
     if (!st) {
       const id = this.stacks.size + 1;
@@ -376,7 +383,7 @@ export class Lab {
     this.sendSub(sub, { type: 'join', membership: id, group: g, groupName: group, addr, port, stack: readsRing ? { segment: sub.stack!.segment, id: sub.stack!.id } : null, histogram });
     const r = await withTimeout(joined, STARTUP_TIMEOUT_MS, `${sub.settings.name} did not join ${group}`);
     if (r.type === 'error') throw new MdlabError(`${sub.settings.name} could not join ${group}: ${r.message}`);
-    const member: Member = { id, subscriber: sub.settings.name, pid: sub.pid, group, stack: sub.stack?.id ?? null, stackName: sub.stack?.name ?? null, kernelReason: reason };
+    const member: Member = { id, subscriber: sub.settings.name, pid: sub.pid, group, stack: sub.stack?.id ?? null, stackName: sub.stack?.name ?? null, kernelReason: reason, offload: sub.settings.receive === 'offload' };
     const ms: MembershipState = { id, group: g, groupName: group, member, active: true, report: undefined, finalReport: false, endedAccount: null, latency: new HistogramReader(histogram) };
     sub.memberships.set(id, ms);
     this.allMemberships.set(id, ms);
@@ -399,7 +406,7 @@ export class Lab {
     });
     const rows = [...this.allMemberships.values()].map((ms) => {
       const d = after.decisions.get(ms.id);
-      const path = !ms.active || !d ? PATH_NONE : d.path === 'bypass' ? PATH_BYPASS : d.path === 'kernel' ? PATH_KERNEL : PATH_LOST;
+      const path = !ms.active || !d ? PATH_NONE : NIC_PATH_CODES[d.path];
       return { index: ms.id, group: ms.group, path, stackSlot: ms.member.stack === null ? 0 : slots.get(ms.member.stack) ?? 0, subscriber: 0, state: ms.active ? MEMBER_ACTIVE : MEMBER_ENDED };
     });
     this.nicSeg!.publishSteering(groups, rows);
@@ -653,9 +660,11 @@ export class Lab {
       outOfOrder: r?.outOfOrder ?? 0,
       bytesCopied: r?.bytesCopied ?? 0,
       deliveredPerSecond: r ? deliveredPerSecond(r) : 0,
+      parsing: { stack: r?.stackParsed ?? 0, application: r?.appParsed ?? 0, applicationRejected: r?.appRejected ?? 0, offloadReads: r?.offloadReads ?? 0 },
       latency: {
         bypass: { last: this.latency(name, ms.group, 'bypass', 'last'), total: this.latency(name, ms.group, 'bypass', 'total') },
         kernel: { last: this.latency(name, ms.group, 'kernel', 'last'), total: this.latency(name, ms.group, 'kernel', 'total') },
+        offload: { last: this.latency(name, ms.group, 'offload', 'last'), total: this.latency(name, ms.group, 'offload', 'total') },
       },
       active: ms.active,
     };
@@ -694,6 +703,7 @@ export class Lab {
         memberships: [...s.memberships.values()].map((ms) => this.membershipView(s, ms)),
         contextSwitches: { voluntary: l?.voluntaryContextSwitches ?? 0, involuntary: l?.involuntaryContextSwitches ?? 0 },
         cpuUs: (l?.cpuUserUs ?? 0) + (l?.cpuSystemUs ?? 0),
+        sinceFirstPacket: l?.sinceFirstPacket ?? null,
         interrupts: l?.interruptsReceived ?? 0,
         orders: l?.orders ?? 0,
       };
@@ -731,13 +741,14 @@ export class Lab {
       const c = this.nicSeg!.groupCounters(i);
       return { group: g, packets: c.packets, kernelSends: c.kernelSends, ringWrites: c.ringWrites, stacks: gs?.stacks ?? [], kernel: gs?.kernel ?? false, conflict: gs?.conflict ?? false };
     });
-    const totals: Totals = { sent: 0, bypass: 0, kernel: 0, dropped: 0, inFlight: 0, droppedByCause: {}, balanced: true };
+    const totals: Totals = { sent: 0, bypass: 0, kernel: 0, offload: 0, dropped: 0, inFlight: 0, droppedByCause: {}, balanced: true };
     for (const s of subscribers) {
       for (const m of s.memberships) {
         const a = m.account;
         totals.sent += a.sent;
         totals.bypass += a.delivered.bypass;
         totals.kernel += a.delivered.kernel;
+        totals.offload += a.delivered.offload;
         totals.dropped += droppedTotal(a);
         totals.inFlight += a.inFlight;
         totals.balanced &&= a.balanced;

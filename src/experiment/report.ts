@@ -1,6 +1,8 @@
 /**
  * The headless report: a final snapshot as text. Pure; the JSON result is the snapshot itself.
  */
+import { RECORDED_PATHS } from '../metrics/latency.js';
+import { overheadRows, type OverheadRow } from './overheads.js';
 import { basename } from 'node:path';
 import { fmtInt, table } from '../cli/output.js';
 import type { LatencySummary } from '../metrics/histogram-store.js';
@@ -53,24 +55,25 @@ export function formatReport(s: LabSnapshot): string {
 
   out.push('Paths and accounting (packets)');
   const rows: (string | number)[][] = [];
+  const offloads = s.subscribers.some((x) => x.receive === 'offload');
   for (const sub of s.subscribers) {
     for (const m of sub.memberships) {
       const a = m.account;
       const causes = Object.entries(a.dropped).map(([c, n]) => `${c} ${fmtInt(n ?? 0)}`).join(', ');
       rows.push([
         sub.name, m.group, m.active ? m.path : `${m.path} (left)`, m.cause ?? '-', a.sent, a.delivered.bypass, a.delivered.kernel,
-        droppedTotal(a), causes || '-', m.sequenceGaps, a.balanced ? 'yes' : 'NO',
+        ...(offloads ? [a.delivered.offload] : []), droppedTotal(a), causes || '-', m.sequenceGaps, a.balanced ? 'yes' : 'NO',
       ]);
     }
   }
-  out.push(table(rows, ['subscriber', 'group', 'path', 'cause', 'sent', 'bypass', 'kernel', 'dropped', 'by cause', 'seq gaps', 'balanced']));
+  out.push(table(rows, ['subscriber', 'group', 'path', 'cause', 'sent', 'bypass', 'kernel', ...(offloads ? ['offload'] : []), 'dropped', 'by cause', 'seq gaps', 'balanced']));
   out.push('');
 
   out.push('Latency, wire to application, µs: from the scheduled wire time | from the NIC\'s actual send');
   const lrows: string[][] = [];
   for (const sub of s.subscribers) {
     for (const m of sub.memberships) {
-      for (const path of ['bypass', 'kernel'] as const) {
+      for (const path of RECORDED_PATHS) {
         const t = m.latency[path].total;
         if (t.scheduled.count === 0) continue;
         lrows.push([sub.name, m.group, path, fmtInt(t.scheduled.count), ...lat(t.scheduled), '|', ...lat(t.sent)]);
@@ -86,8 +89,25 @@ export function formatReport(s: LabSnapshot): string {
     x.waiting, x.receive, x.work, x.contextSwitches.voluntary, x.contextSwitches.involuntary, fmtInt(x.cpuUs / 1000), x.interrupts,
   ]), ['subscriber', 'pid', 'process', 'stack', 'waiting', 'receive', 'work', 'vol ctxsw', 'invol ctxsw', 'cpu ms', 'interrupts']));
   out.push('');
+  out.push(formatOverheads(overheadRows(s)));
+  out.push('');
   const t = s.totals;
   const causes = Object.entries(t.droppedByCause).map(([c, n]) => `${c} ${fmtInt(n)}`).join(', ');
-  out.push(`Totals: sent ${fmtInt(t.sent)} = bypass ${fmtInt(t.bypass)} + kernel ${fmtInt(t.kernel)} + dropped ${fmtInt(t.dropped)}${causes ? ` (${causes})` : ''}${t.inFlight > 0 ? ` + in flight ${fmtInt(t.inFlight)}` : ''}: ${t.balanced ? 'balanced' : 'NOT BALANCED'}`);
+  const offload = t.offload > 0 ? ` + offload ${fmtInt(t.offload)}` : '';
+  out.push(`Totals: sent ${fmtInt(t.sent)} = bypass ${fmtInt(t.bypass)} + kernel ${fmtInt(t.kernel)}${offload} + dropped ${fmtInt(t.dropped)}${causes ? ` (${causes})` : ''}${t.inFlight > 0 ? ` + in flight ${fmtInt(t.inFlight)}` : ''}: ${t.balanced ? 'balanced' : 'NOT BALANCED'}`);
   return `${out.join('\n')}\n`;
+}
+
+/** The three overheads, one row per subscriber (DESIGN §10): by construction, then measured. */
+export function formatOverheads(rows: readonly OverheadRow[]): string {
+  const n = (x: number | null, d = 1) => (x === null ? '-' : x.toFixed(d));
+  const body = rows.map((r) => [
+    r.subscriber, r.mode, r.path, r.copies, r.protocol, n(r.bytesCopiedPerPacket, 0),
+    r.contextSwitchesPer1k ? `${n(r.contextSwitchesPer1k.voluntary)} + ${n(r.contextSwitchesPer1k.involuntary)}` : '-',
+    n(r.cpuUsPerPacket, 2), r.p50 === null ? '-' : formatUs(r.p50), r.p99 === null ? '-' : formatUs(r.p99),
+  ]);
+  return [
+    'Overheads by receive mode: copies and protocol processing by construction; the rest measured since each subscriber\'s first packet (latency from the NIC\'s send, µs)',
+    table(body, ['subscriber', 'mode', 'path', 'copies on the host', 'protocol processing', 'bytes copied/pkt', 'ctxsw/1k pkt (vol + invol)', 'cpu µs/pkt', 'p50', 'p99']),
+  ].join('\n');
 }

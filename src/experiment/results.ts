@@ -7,7 +7,8 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Clock, EncodedInterval, RecordedPath } from '../metrics/latency.js';
+import { overheadRows } from './overheads.js';
+import { RECORDED_PATHS, type Clock, type EncodedInterval, type RecordedPath } from '../metrics/latency.js';
 import type { Verdict } from './expectations.js';
 import { formatVerdicts } from './expectations.js';
 import { formatReport } from './report.js';
@@ -42,7 +43,7 @@ export function percentilesCsv(s: LabSnapshot): string {
   const rows = ['subscriber,group,path,clock,count,p50_ns,p90_ns,p99_ns,p99_9_ns,p99_99_ns,max_ns'];
   for (const sub of s.subscribers) {
     for (const m of sub.memberships) {
-      for (const path of ['bypass', 'kernel'] as const) {
+      for (const path of RECORDED_PATHS) {
         for (const clock of ['scheduled', 'sent'] as const) {
           const l = m.latency[path].total[clock];
           if (l.count === 0) continue;
@@ -94,6 +95,6 @@ export function writeResults(dir: string, s: LabSnapshot, series: readonly Laten
   put('percentiles.csv', percentilesCsv(s));
   put('report.md', reportMarkdown(s, verdicts, meta));
   // summary.json last: its presence, complete, means the directory is a whole result.
-  put('summary.json', `${JSON.stringify({ complete: meta.complete, ...meta.host, point: meta.point ?? null, labConfig: meta.labConfig ?? null, expectations: verdicts, ...s }, (_k, v) => (v === Infinity ? null : v), 2)}\n`);
+  put('summary.json', `${JSON.stringify({ complete: meta.complete, ...meta.host, point: meta.point ?? null, labConfig: meta.labConfig ?? null, expectations: verdicts, ...s, overheads: overheadRows(s) }, (_k, v) => (v === Infinity ? null : v), 2)}\n`);
   return written;
 }

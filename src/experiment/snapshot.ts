@@ -5,6 +5,7 @@
 import type { Cause, Path } from '../onload/fallback.js';
 import type { PathEvent } from '../onload/path-events.js';
 import type { LatencySummary } from '../metrics/histogram-store.js';
+import type { RecordedPath } from '../metrics/latency.js';
 import type { NicStatus } from '../nic/nic-layout.js';
 import type { Account } from './accounting.js';
 
@@ -42,10 +43,12 @@ export interface MembershipSnapshot {
   outOfOrder: number;
   /** Payload bytes the receive path copied on the host (0 for zero-copy). */
   bytesCopied: number;
+  /** Who parsed the frames: the stack library in the process, or the application (ef_vi); reads on an offloaded socket. */
+  parsing: { stack: number; application: number; applicationRejected: number; offloadReads: number };
   /** Packets delivered to the application per second, first to latest delivery (0 until two have arrived). */
   deliveredPerSecond: number;
   /** Latency for this group, per path, for the last interval and the whole run. */
-  latency: { bypass: { last: LatencyByClock; total: LatencyByClock }; kernel: { last: LatencyByClock; total: LatencyByClock } };
+  latency: Record<RecordedPath, { last: LatencyByClock; total: LatencyByClock }>;
   active: boolean;
 }
 
@@ -65,6 +68,8 @@ export interface SubscriberSnapshotView {
   memberships: MembershipSnapshot[];
   contextSwitches: { voluntary: number; involuntary: number };
   cpuUs: number;
+  /** Context switches and CPU time since its first packet (null before): the receive path's own cost. */
+  sinceFirstPacket: { voluntary: number; involuntary: number; cpuUs: number } | null;
   interrupts: number;
   orders: number;
 }
@@ -97,6 +102,7 @@ export interface Totals {
   sent: number;
   bypass: number;
   kernel: number;
+  offload: number;
   dropped: number;
   inFlight: number;
   droppedByCause: Record<string, number>;

@@ -1,4 +1,5 @@
 /** The table across a sweep's points: each point's values, paths, latency, drops, expectations. */
+import { RECORDED_PATHS } from '../metrics/latency.js';
 import { table } from '../cli/output.js';
 import { droppedTotal } from './accounting.js';
 import type { Verdict } from './expectations.js';
@@ -26,7 +27,7 @@ export function sweepRow(p: SweepPoint, s: LabSnapshot, verdicts: readonly Verdi
     subscribers: s.subscribers.map((sub) => {
       const paths = [...new Set(sub.memberships.map((m) => m.path))].join('+');
       // Headline latency: the scheduled clock, whole run, on the path with most packets.
-      const lat = sub.memberships.flatMap((m) => [m.latency.bypass.total.scheduled, m.latency.kernel.total.scheduled]).filter((l) => l.count > 0);
+      const lat = sub.memberships.flatMap((m) => RECORDED_PATHS.map((p) => m.latency[p].total.scheduled)).filter((l) => l.count > 0);
       const main = lat.reduce((a, b) => (b.count > (a?.count ?? 0) ? b : a), lat[0]);
       return { name: sub.name, paths, p50Us: (main?.p50 ?? 0) / 1e3, p99Us: (main?.p99 ?? 0) / 1e3, dropped: sub.memberships.reduce((n, m) => n + droppedTotal(m.account), 0) };
     }),

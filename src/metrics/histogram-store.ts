@@ -173,3 +173,13 @@ export class HistogramStore {
     });
   }
 }
+
+/** Several groups' summaries as one: counts and buckets add; percentiles of the busiest group stand for them. */
+export function addSummaries(list: LatencySummary[]): LatencySummary {
+  const nonEmpty = list.filter((x) => x.count > 0);
+  if (nonEmpty.length === 0) return EMPTY_SUMMARY;
+  if (nonEmpty.length === 1) return nonEmpty[0];
+  // The engine keeps per-group histograms; a view shows the group with most packets.
+  const busiest = nonEmpty.reduce((a, b) => (b.count > a.count ? b : a));
+  return { ...busiest, count: nonEmpty.reduce((n, x) => n + x.count, 0), max: Math.max(...nonEmpty.map((x) => x.max)), buckets: busiest.buckets.map((_, i) => nonEmpty.reduce((n, x) => n + (x.buckets[i] ?? 0), 0)) };
+}

@@ -7,8 +7,8 @@
 import * as hdr from 'hdr-histogram-js';
 
 export type Clock = 'scheduled' | 'sent';
-export type RecordedPath = 'bypass' | 'kernel';
-export const RECORDED_PATHS: readonly RecordedPath[] = ['bypass', 'kernel'];
+export type RecordedPath = 'bypass' | 'kernel' | 'offload';
+export const RECORDED_PATHS: readonly RecordedPath[] = ['bypass', 'kernel', 'offload'];
 export const CLOCKS: readonly Clock[] = ['scheduled', 'sent'];
 
 export const LOWEST_NS = 1;

@@ -13,13 +13,13 @@ import { checkHeader, createSegment, fourcc, openSegment } from '../shm/segment.
 import { newHistogram, type Clock, type RecordedPath } from './latency.js';
 
 export const HIST_MAGIC = fourcc('MDHG');
-export const HIST_LAYOUT_VERSION = 1;
+export const HIST_LAYOUT_VERSION = 2;
 const HALF = 1024; // sub-bucket half count: 2048 sub-buckets give 3 significant digits
 const BUCKETS = 26; // enough for values up to 2^36 ns (68 s)
 export const COUNTS_LENGTH = (BUCKETS + 1) * HALF;
 export const MAX_VALUE_NS = 60e9;
 const HEADER = 64;
-const ARRAYS = 4;
+const ARRAYS = 6;
 const SIZE = HEADER + ARRAYS * COUNTS_LENGTH * 4;
 
 /** The counts index of a value (ns), as HdrHistogram computes it. */
@@ -45,7 +45,7 @@ export function valueFromIndex(i: number): number {
   return sub * 2 ** bucket;
 }
 
-const ORDER: readonly [RecordedPath, Clock][] = [['bypass', 'scheduled'], ['bypass', 'sent'], ['kernel', 'scheduled'], ['kernel', 'sent']];
+const ORDER: readonly [RecordedPath, Clock][] = [['bypass', 'scheduled'], ['bypass', 'sent'], ['kernel', 'scheduled'], ['kernel', 'sent'], ['offload', 'scheduled'], ['offload', 'sent']];
 
 /** The subscriber's side: two counts per packet, nothing else. */
 export class HistogramWriter {
@@ -61,8 +61,8 @@ export class HistogramWriter {
     this.counts = new Uint32Array(buf, HEADER, ARRAYS * COUNTS_LENGTH);
   }
 
-  /** path 0 = bypass, 1 = kernel. */
-  record(path: 0 | 1, fromScheduledNs: number, fromSentNs: number): void {
+  /** path 0 = bypass, 1 = kernel, 2 = offload. */
+  record(path: 0 | 1 | 2, fromScheduledNs: number, fromSentNs: number): void {
     const base = path * 2 * COUNTS_LENGTH;
     this.counts[base + countsIndex(fromScheduledNs)]++;
     this.counts[base + COUNTS_LENGTH + countsIndex(fromSentNs)]++;

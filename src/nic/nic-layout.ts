@@ -18,7 +18,7 @@
  *           16 first member (index into member lists)  20 member count
  *           24 packets (f64)  32 kernel sends (f64)  40 ring writes (f64)
  *   member   0 state (0 free, 1 active, 2 ended)  4 path (0 none, 1 bypass, 2 kernel, 3 lost)  8 stack slot
- *           12 group  16 subscriber index   24 sent (f64)  32 via bypass  40 via kernel  48 lost
+ *           12 group  16 subscriber index   24 sent (f64)  32 via bypass  40 via kernel  48 lost  56 via offload
  *   stack    0 state (0 free, 1 live)  4 stack id  8..63 segment name (ASCII)
  */
 import { checkHeader, createSegment, fourcc, openSegment } from '../shm/segment.js';
@@ -65,6 +65,7 @@ export const PATH_NONE = 0;
 export const PATH_BYPASS = 1;
 export const PATH_KERNEL = 2;
 export const PATH_LOST = 3;
+export const PATH_OFFLOAD = 4;
 export const MEMBER_FREE = 0;
 export const MEMBER_ACTIVE = 1;
 export const MEMBER_ENDED = 2;
@@ -76,6 +77,7 @@ export interface MemberCounters {
   viaBypass: number;
   viaKernel: number;
   lost: number;
+  viaOffload: number;
 }
 
 export interface NicStatus {
@@ -199,6 +201,7 @@ export class NicSegment {
       viaBypass: this.f64[this.memberF64(m, 32)],
       viaKernel: this.f64[this.memberF64(m, 40)],
       lost: this.f64[this.memberF64(m, 48)],
+      viaOffload: this.f64[this.memberF64(m, 56)],
     };
   }
 

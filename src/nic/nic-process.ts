@@ -20,9 +20,10 @@ import { MAX_MEMBERSHIPS, S_ARMED, S_DOORBELL, S_INTERRUPTS, SOCKET_ATTACHED, St
 import { FrameTemplate, FRAME_HEADER_BYTES } from './frame-template.js';
 import {
   F_BYTES, F_KERNEL_SENDS, F_LAG, F_LENGTH, F_LOOPS, F_MESSAGES, F_PACKETS, F_POSITION, F_RING_WRITES, F_SPEED, F_START, F_TOO_BIG,
-  F_UNJOINED, F_WORST_LAG, MAX_STACKS, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, W_DONE, W_PAUSED,
+  F_UNJOINED, F_WORST_LAG, MAX_STACKS, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_OFFLOAD, W_DONE, W_PAUSED,
 } from './nic-layout.js';
 import type { FromNic, NicStart, ToNic } from './nic-protocol.js';
+import { OffloadPort } from './offload-port.js';
 import { Pacer } from './pacer.js';
 import { RingWriter } from './ring-writer.js';
 import { SteeringCache } from './steering-cache.js';
@@ -46,6 +47,10 @@ class Nic {
   private readonly writers: (RingWriter | undefined)[] = new Array(MAX_STACKS).fill(undefined);
   private readonly doorbells = new Map<number, dgram.Socket>();
   private readonly steering = new SteeringCache();
+  /** Offloaded sockets (NIC model inic), by membership. */
+  private readonly offloadPorts: (OffloadPort | undefined)[] = new Array(MAX_MEMBERSHIPS).fill(undefined);
+  /** Steering is also re-read between packets, so that sockets are ready before traffic. */
+  private readonly steeringTimer: NodeJS.Timeout;
   private readonly kernelBuffers = Array.from({ length: KERNEL_BUFFERS }, () => Buffer.alloc(2048));
   private kernelBuffer = 0;
   private readonly kernelSeq: Int32Array;
@@ -69,6 +74,26 @@ class Nic {
     this.templates = start.groups.map((g) => new FrameTemplate(g.addr, g.port, 0xc612000a, 26400));
     this.kernelSeq = new Int32Array(start.groups.length);
     this.seg.f64[F_SPEED] = start.speed;
+    this.steeringTimer = setInterval(() => this.refreshSteering(), 10);
+  }
+
+  private refreshSteering(): void {
+    if (!this.steering.refresh(this.seg)) return;
+    this.openStacks();
+    this.openOffloadPorts();
+  }
+
+  /** Connects to newly offloaded sockets; lets go of those no longer offloaded. */
+  private openOffloadPorts(): void {
+    const wanted = this.steering.offloaded;
+    for (let m = 0; m < MAX_MEMBERSHIPS; m++) {
+      const port = this.offloadPorts[m];
+      if (wanted.has(m) && !port) this.offloadPorts[m] = new OffloadPort(this.start.lab, m);
+      else if (!wanted.has(m) && port) {
+        port.close();
+        this.offloadPorts[m] = undefined;
+      }
+    }
   }
 
   async open(): Promise<number | null> {
@@ -205,7 +230,7 @@ class Nic {
       return;
     }
     const seg = this.seg;
-    if (this.steering.refresh(seg)) this.openStacks();
+    this.refreshSteering();
     const st = this.steering;
     seg.f64[seg.groupF64(g, 24)] += 1;
     const sentNs = nowNs();
@@ -249,6 +274,10 @@ class Nic {
       if (path === PATH_BYPASS) f[seg.memberF64(m, 32)] += 1;
       else if (path === PATH_KERNEL) f[seg.memberF64(m, 40)] += 1;
       else if (path === PATH_LOST) f[seg.memberF64(m, 48)] += 1;
+      else if (path === PATH_OFFLOAD) {
+        f[seg.memberF64(m, 56)] += 1;
+        this.offloadPorts[m]?.send(g, scheduledNs, sentNs, p.bytes, p.view, p.offset, p.length);
+      }
     }
   }
 
@@ -287,11 +316,13 @@ class Nic {
     this.finished = true;
     this.reader?.close();
     Atomics.store(this.seg.i32, W_DONE, 1);
+    clearInterval(this.steeringTimer);
     send({ type: 'done', reason });
     // Let queued kernel sends and doorbells flush before the sockets close.
     setTimeout(() => {
       for (const s of this.senders) s.close();
       for (const d of this.doorbells.values()) d.close();
+      for (const o of this.offloadPorts) o?.close();
     }, 50);
   }
 

@@ -3,7 +3,7 @@
  * new version (seqlock), so the per-packet path reads plain typed arrays.
  */
 import { BITMAP_WORDS, MAX_GROUPS, MAX_MEMBERSHIPS } from '../onload/stack-layout.js';
-import { LISTS_OFFSET, MAX_STACKS, MEMBER_ACTIVE, PATH_BYPASS, PATH_KERNEL, PATH_LOST, W_VERSION, type NicSegment } from './nic-layout.js';
+import { LISTS_OFFSET, MAX_STACKS, MEMBER_ACTIVE, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_OFFLOAD, W_VERSION, type NicSegment } from './nic-layout.js';
 
 export class SteeringCache {
   version = -1;
@@ -20,6 +20,8 @@ export class SteeringCache {
   readonly memberPath = new Int32Array(MAX_MEMBERSHIPS);
   /** Stack slots that appeared in this version (the NIC opens their segments). */
   readonly usedStacks = new Set<number>();
+  /** Memberships offloaded to the NIC in this version (the NIC connects to their sockets). */
+  readonly offloaded = new Set<number>();
 
   /** Re-reads the table if the controller published a new one; true if it changed. */
   refresh(seg: NicSegment): boolean {
@@ -40,6 +42,7 @@ export class SteeringCache {
   private read(seg: NicSegment): void {
     const i32 = seg.i32;
     this.usedStacks.clear();
+    this.offloaded.clear();
     for (const b of this.ringBitmaps) b.fill(0);
     for (const b of this.kernelBitmaps) b.fill(0);
     for (let g = 0; g < MAX_GROUPS; g++) {
@@ -66,10 +69,11 @@ export class SteeringCache {
         const bit = 1 << (m & 31);
         if (path === PATH_BYPASS) this.ringBitmaps[g * MAX_STACKS + i32[seg.memberWord(m, 8)]][word] |= bit;
         else if (path === PATH_KERNEL) this.kernelBitmaps[g][word] |= bit;
+        else if (path === PATH_OFFLOAD) this.offloaded.add(m);
       }
       this.memberCount[g] = k;
     }
   }
 }
 
-export { PATH_BYPASS, PATH_KERNEL, PATH_LOST };
+export { PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_OFFLOAD };

@@ -14,15 +14,18 @@
  * - a socket that is not Onload's (another process, or one of the above) joined to a group
  *   whose traffic the NIC steers to a stack receives nothing ("Multicast-Receive-to-Onload-or-
  *   Kernel-Stack"): `non-onload-loss`. With replication the kernel gets its own copy.
+ * - a socket offloaded to the NIC (receive: offload, NIC model inic: DESIGN §10) is terminated
+ *   on the NIC itself, which hands it payloads through the socket layer: path `offload`. It
+ *   takes no host filter and needs no kernel copy.
  */
 import type { NicModel } from '../nic/models.js';
 
-export type Path = 'bypass' | 'kernel' | 'lost';
+export type Path = 'bypass' | 'kernel' | 'offload' | 'lost';
 export type Cause = 'mcast-conflict' | 'filter-table-full' | 'non-onload-loss' | 'not-accelerated' | 'mcast-recv-off';
 /** Why a socket is not accelerated by Onload at all (null: it is an Onload socket). */
 export type KernelReason = 'not-onload' | 'not-accelerated' | 'mcast-recv-off' | null;
 
-export const PATHS: readonly Path[] = ['bypass', 'kernel', 'lost'];
+export const PATHS: readonly Path[] = ['bypass', 'kernel', 'offload', 'lost'];
 
 export interface Member {
   /** Membership index: stable for the life of one join. */
@@ -34,6 +37,8 @@ export interface Member {
   stack: number | null;
   stackName: string | null;
   kernelReason: KernelReason;
+  /** The socket is offloaded to the NIC (receive: offload). */
+  offload?: boolean;
 }
 
 export interface Filter {
@@ -73,7 +78,12 @@ const key = (f: Filter) => `${f.stack}@${f.group}`;
  */
 export function decide(nic: NicModel, filterTable: number, members: readonly Member[], previous: readonly Filter[]): Steering {
   const byGroup = new Map<string, Member[]>();
+  const decisions = new Map<number, Decision>();
   for (const m of members) {
+    if (m.offload && nic.offload) {
+      decisions.set(m.id, { path: 'offload', cause: null });
+      continue;
+    }
     const list = byGroup.get(m.group);
     if (list) list.push(m);
     else byGroup.set(m.group, [m]);
@@ -107,7 +117,6 @@ export function decide(nic: NicModel, filterTable: number, members: readonly Mem
     }
   }
 
-  const decisions = new Map<number, Decision>();
   const groups = new Map<string, GroupSteering>();
   for (const [group, list] of byGroup) {
     const stacks = filters.filter((f) => f.group === group).map((f) => f.stack);

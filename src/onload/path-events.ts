@@ -5,7 +5,7 @@
 import type { NicModel } from '../nic/models.js';
 import type { Cause, Member, Path, Steering } from './fallback.js';
 
-export type EventKind = 'accelerated' | 'kernel' | 'fallback' | 'loss' | 'recovery' | 'left';
+export type EventKind = 'accelerated' | 'offloaded' | 'kernel' | 'fallback' | 'loss' | 'recovery' | 'left';
 
 export interface EventSubscriber {
   name: string;
@@ -36,6 +36,7 @@ export const CAUSE_DESCRIPTIONS: Readonly<Record<Cause, string>> = {
 };
 
 function who(m: Member): string {
+  if (m.offload) return `${m.subscriber} (pid ${m.pid}, offloaded socket)`;
   return m.stack === null ? `${m.subscriber} (pid ${m.pid}, not Onload)` : `${m.subscriber} (pid ${m.pid}, stack ${m.stack}${m.stackName ? ` ${m.stackName}` : ''})`;
 }
 
@@ -53,6 +54,7 @@ function kindOf(from: Path | 'none', to: Path | 'none', cause: Cause | null): Ev
   if (to === 'none') return 'left';
   if (to === 'lost') return 'loss';
   if (to === 'bypass') return from === 'none' ? 'accelerated' : 'recovery';
+  if (to === 'offload') return 'offloaded';
   // to kernel
   if (cause === null) return from === 'lost' ? 'recovery' : 'kernel';
   return from === 'none' || from === 'bypass' ? 'fallback' : from === 'lost' ? 'recovery' : 'fallback';
@@ -72,7 +74,7 @@ export function pathEvents(ctx: EventContext, before: Steering, after: Steering,
   const buckets = new Map<string, { group: string; from: Path | 'none'; to: Path | 'none'; cause: Cause | null; members: Member[] }>();
   // One event per group, destination and cause: members arriving from different paths are told
   // together (the one that had bypass, and the one whose join took it away, fall back as one).
-  const weight: Record<Path | 'none', number> = { bypass: 3, kernel: 2, lost: 1, none: 0 };
+  const weight: Record<Path | 'none', number> = { bypass: 4, offload: 3, kernel: 2, lost: 1, none: 0 };
   const add = (m: Member, from: Path | 'none', to: Path | 'none', cause: Cause | null) => {
     const k = to === 'none' ? `${m.group}|${from}|none` : `${m.group}|${to}|${cause}`;
     const b = buckets.get(k);
@@ -110,7 +112,7 @@ export function pathEvents(ctx: EventContext, before: Steering, after: Steering,
     });
   }
   // Fallbacks and losses first: they are what a reader must see.
-  const rank: Record<EventKind, number> = { fallback: 0, loss: 1, recovery: 2, left: 3, accelerated: 4, kernel: 5 };
+  const rank: Record<EventKind, number> = { fallback: 0, loss: 1, recovery: 2, left: 3, accelerated: 4, offloaded: 4, kernel: 5 };
   return events.sort((a, b) => rank[a.kind] - rank[b.kind] || a.group.localeCompare(b.group));
 }
 
@@ -159,5 +161,6 @@ function explain(
     const why = from === 'none' ? 'hardware filter installed' : 'its filter is restored';
     return { message: `${list(changed.map(who))} on ${group}: ${why}, reading by kernel bypass`, fix: null };
   }
+  if (to === 'offload') return { message: `${list(changed.map(who))} on ${group}: the ${nic} terminates the socket and hands it payloads through the socket layer`, fix: null };
   return { message: `${list(changed.map(who))} on ${group}: reading through the kernel`, fix: null };
 }

@@ -13,16 +13,25 @@ import { RingReader } from '../onload/ring-reader.js';
 import type { StackSegment } from '../onload/stack-layout.js';
 import { FeedHandler, SequenceTracker } from './feed-handler.js';
 import type { MembershipReport } from './protocol.js';
-import { makeReceive, type Delivery, type ReceiveMode } from './receive-modes.js';
+import { offloadSocketPath } from '../kernel/offload-record.js';
+import { OffloadReceive } from './offload-receive.js';
+import { EfViReceive, makeRingReceive, readsRing, type Delivery, type ReceiveMode, type RingReceive } from './receive-modes.js';
 
 const PATH_BYPASS = 0;
 const PATH_KERNEL = 1;
+const PATH_OFFLOAD = 2;
+
+/** The receive mode a ring socket records in the stack's socket table (stackdump shows it). */
+const RING_MODE_CODES: Readonly<Record<ReceiveMode, number>> = { onload: 0, 'onload-zc': 1, ef_vi: 2, kernel: 3, offload: 4 };
 
 export class Membership {
   kernel: dgram.Socket | null = null;
   reader: RingReader | null = null;
   stackSocket: number | null = null;
-  private receive: ReturnType<typeof makeReceive> | null = null;
+  private receive: RingReceive | null = null;
+  offload: OffloadReceive | null = null;
+  /** Payload bytes copied on the host for kernel-path datagrams: the kernel's copy into its socket buffer, and read()'s copy out. */
+  private kernelBytesCopied = 0;
   readonly seq = new SequenceTracker();
   receivedBypass = 0;
   receivedKernel = 0;
@@ -38,6 +47,9 @@ export class Membership {
   firstDeliveryNs = 0;
   lastDeliveryNs = 0;
 
+  /** Called once, at this socket's first delivery (the subscriber's baseline for per-packet costs). */
+  onFirst: (() => void) | null = null;
+
   constructor(
     readonly id: number,
     readonly group: number,
@@ -47,18 +59,31 @@ export class Membership {
     private readonly handler: FeedHandler,
   ) {}
 
-  /** Opens the kernel socket (joined on 127.0.0.1) and, for an Onload socket, claims a place in the ring. */
+  /**
+   * Opens the socket as its receive mode has it: a kernel socket joined on 127.0.0.1 (every mode
+   * but offload: an Onload socket has one, and an ef_vi application keeps one for the IGMP join),
+   * a place in the stack's or VI's ring, or the offloaded socket the NIC writes payloads to.
+   */
   async open(addr: number, port: number, stack: StackSegment | null, mode: ReceiveMode, doorbellPort: number, rcvbuf: number | undefined): Promise<void> {
-    this.kernel = await openMulticastReceiver(addr, port, rcvbuf);
-    this.kernel.on('message', this.onKernel);
-    if (stack) {
-      this.stackSocket = stack.claimSocket(process.pid, this.group, this.id, mode === 'zero-copy' ? 1 : 0, doorbellPort);
+    if (mode !== 'offload') {
+      this.kernel = await openMulticastReceiver(addr, port, rcvbuf);
+      this.kernel.on('message', this.onKernel);
+    }
+    if (stack && readsRing(mode)) {
+      this.stackSocket = stack.claimSocket(process.pid, this.group, this.id, RING_MODE_CODES[mode], doorbellPort);
       this.reader = new RingReader(stack, this.stackSocket, this.id);
       const bypass: Delivery = {
         deliver: (bytes, view, off, len, scheduledNs, sentNs) => this.deliver(PATH_BYPASS, bytes, view, off, len, scheduledNs, sentNs),
         malformed: () => this.malformed++,
       };
-      this.receive = makeReceive(mode, bypass);
+      this.receive = makeRingReceive(mode, bypass, addr, port);
+    }
+    if (mode === 'offload') {
+      this.offload = new OffloadReceive({
+        deliver: (bytes, view, off, len, scheduledNs, sentNs) => this.deliver(PATH_OFFLOAD, bytes, view, off, len, scheduledNs, sentNs),
+        malformed: () => this.malformed++,
+      });
+      await this.offload.listen(offloadSocketPath(this.lab, this.id));
     }
   }
 
@@ -87,16 +112,20 @@ export class Membership {
       if (gap > 0) this.kernelDrops += gap;
     }
     this.lastKernelSeq = seq;
+    this.kernelBytesCopied += 2 * at;
     this.deliver(PATH_KERNEL, buf, new DataView(buf.buffer, buf.byteOffset, buf.length), 0, at, buf.readDoubleLE(at + 16), buf.readDoubleLE(at + 24));
   };
 
-  private deliver(path: 0 | 1, bytes: Buffer, view: DataView, off: number, len: number, scheduledNs: number, sentNs: number): void {
+  private deliver(path: 0 | 1 | 2, bytes: Buffer, view: DataView, off: number, len: number, scheduledNs: number, sentNs: number): void {
     const now = nowNs();
     this.latency.record(path, now - scheduledNs, now - sentNs);
-    if (this.firstDeliveryNs === 0) this.firstDeliveryNs = now;
+    if (this.firstDeliveryNs === 0) {
+      this.firstDeliveryNs = now;
+      this.onFirst?.();
+    }
     this.lastDeliveryNs = now;
     if (path === PATH_BYPASS) this.receivedBypass++;
-    else this.receivedKernel++;
+    else if (path === PATH_KERNEL) this.receivedKernel++;
     this.messagesBefore = this.handler.messages;
     this.handler.onPayload(bytes, view, off, len, this.seq);
     this.messages += this.handler.messages - this.messagesBefore;
@@ -108,6 +137,8 @@ export class Membership {
       group: this.group,
       receivedBypass: this.receivedBypass,
       receivedKernel: this.receivedKernel,
+      receivedOffload: this.offload?.received ?? 0,
+      offloadDrops: this.offload?.gaps ?? 0,
       ringDrops: this.reader?.groupDrops ?? 0,
       kernelDrops: this.kernelDrops,
       kernelCopiesIgnored: this.kernelCopiesIgnored,
@@ -118,7 +149,11 @@ export class Membership {
       missingMessages: this.seq.missingMessages,
       outOfOrder: this.seq.outOfOrder,
       rewinds: this.seq.rewinds,
-      bytesCopied: this.receive?.bytesCopied ?? 0,
+      bytesCopied: (this.receive?.bytesCopied ?? 0) + (this.offload?.bytesCopied ?? 0) + this.kernelBytesCopied,
+      stackParsed: this.receive?.stackParsed ?? 0,
+      appParsed: this.receive?.appParsed ?? 0,
+      appRejected: this.receive instanceof EfViReceive ? this.receive.rejected : 0,
+      offloadReads: this.offload?.reads ?? 0,
       firstDeliveryNs: this.firstDeliveryNs,
       lastDeliveryNs: this.lastDeliveryNs,
     };
@@ -127,6 +162,7 @@ export class Membership {
   close(stack: StackSegment | null): void {
     this.kernel?.close();
     this.kernel = null;
+    this.offload?.close();
     if (stack && this.stackSocket !== null) stack.releaseSocket(this.stackSocket);
     this.reader = null;
   }

@@ -27,6 +27,10 @@ export interface MembershipReport {
   group: number;
   receivedBypass: number;
   receivedKernel: number;
+  /** Payloads from the offload NIC's socket (receive: offload). */
+  receivedOffload: number;
+  /** Gaps in the offload records' sequence: records the NIC could not queue on the socket (oflow-drop). */
+  offloadDrops: number;
   /** Gaps in the per-group ring sequence: packets the NIC lapped this reader on (ring-overrun). */
   ringDrops: number;
   /** Gaps in the kernel copies' sequence: datagrams the kernel dropped (oflow-drop). */
@@ -41,7 +45,15 @@ export interface MembershipReport {
   missingMessages: number;
   outOfOrder: number;
   rewinds: number;
+  /** Payload bytes copied on the host: by the stack's recv (onload), the socket layer (offload) or the kernel (2 per datagram). */
   bytesCopied: number;
+  /** Frames parsed by the stack library in the process, and by the application itself (ef_vi). */
+  stackParsed: number;
+  appParsed: number;
+  /** Frames the ef_vi application parsed and dropped as not its own. */
+  appRejected: number;
+  /** Reads (system calls that returned data) on the offloaded socket. */
+  offloadReads: number;
   /** Monotonic ns of the first and latest delivery to the application (0: none). */
   firstDeliveryNs: number;
   lastDeliveryNs: number;
@@ -57,6 +69,8 @@ export interface SubscriberSnapshot {
   involuntaryContextSwitches: number;
   cpuUserUs: number;
   cpuSystemUs: number;
+  /** The same accounting since the first packet arrived (null before): the receive path's own cost. */
+  sinceFirstPacket: { voluntary: number; involuntary: number; cpuUs: number } | null;
   interruptsReceived: number;
   spinning: boolean;
   blocked: boolean;

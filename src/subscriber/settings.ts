@@ -1,10 +1,10 @@
 /** A subscriber's settings, as the config gives them (Onload's EF_* environment plus mdlab's own). */
-import type { ReceiveMode } from './receive-modes.js';
+import { readsRing, type ReceiveMode } from './receive-modes.js';
 import type { Work } from './feed-handler.js';
 
 export interface SubscriberSettings {
   name: string;
-  /** false: a process not using Onload (plain kernel sockets). */
+  /** false: a process not using Onload (plain kernel sockets: receive kernel). */
   onload: boolean;
   /** EF_NAME: processes with the same name share one stack; null: a stack of its own. */
   efName: string | null;
@@ -31,11 +31,12 @@ export interface SubscriberSettings {
 
 /** Whether the subscriber spins (EF_POLL_USEC > 0 and not EF_INT_DRIVEN) on its Onload sockets. */
 export function spins(s: SubscriberSettings): boolean {
-  return s.onload && !s.dontAccelerate && !s.intDriven && s.pollUsec > 0;
+  return s.onload && readsRing(s.receive) && !s.dontAccelerate && !s.intDriven && s.pollUsec > 0;
 }
 
 export function waitingName(s: SubscriberSettings): string {
   if (!s.onload) return 'kernel sockets';
+  if (s.receive === 'offload') return 'socket (offloaded to the NIC)';
   if (s.dontAccelerate) return 'kernel (EF_DONT_ACCELERATE)';
   return spins(s) ? `spinning (EF_POLL_USEC=${s.pollUsec})` : 'interrupt-driven';
 }

@@ -45,6 +45,13 @@ class Subscriber {
   private interrupts = 0;
   private ticking = false;
   private snapshotTimer: NodeJS.Timeout | undefined;
+  /** Process accounting at the first packet: per-packet costs are counted from there, not from start-up. */
+  private baseline: { voluntary: number; involuntary: number; cpuUs: number } | null = null;
+  private readonly onFirstPacket = (): void => {
+    if (this.baseline) return;
+    const ru = process.resourceUsage();
+    this.baseline = { voluntary: ru.voluntaryContextSwitches, involuntary: ru.involuntaryContextSwitches, cpuUs: ru.userCPUTime + ru.systemCPUTime };
+  };
 
   constructor(readonly index: number, readonly settings: SubscriberSettings, nicSegment: string, private readonly snapshotMs: number, private readonly lab: number) {
     this.handler = new FeedHandler(settings.work, settings.delayNs);
@@ -67,6 +74,7 @@ class Subscriber {
       this.stacks.set(req.stack.segment, stack);
     }
     const m = new Membership(req.membership, req.group, req.groupName, this.lab, new HistogramWriter(req.histogram, req.membership, req.group), this.handler);
+    m.onFirst = this.onFirstPacket;
     await m.open(req.addr, req.port, stack, this.settings.receive, this.doorbell.port, this.settings.rcvbuf);
     this.memberships.set(req.membership, m);
     this.polled = [...this.memberships.values()];
@@ -82,9 +90,9 @@ class Subscriber {
       this.pollAll();
       const r = m.report();
       const nic = this.nic.member(m.id);
-      const seen = r.receivedBypass + r.ringDrops + r.receivedKernel + r.kernelDrops;
+      const seen = r.receivedBypass + r.ringDrops + r.receivedKernel + r.kernelDrops + r.receivedOffload + r.offloadDrops;
       const ended = nic.state === MEMBER_ENDED || Atomics.load(this.nic.i32, W_DONE) === 1;
-      if (ended && r.receivedBypass + r.ringDrops >= nic.viaBypass && r.receivedKernel + r.kernelDrops >= nic.viaKernel) return;
+      if (ended && r.receivedBypass + r.ringDrops >= nic.viaBypass && r.receivedKernel + r.kernelDrops >= nic.viaKernel && r.receivedOffload + r.offloadDrops >= nic.viaOffload) return;
       if (seen !== last) {
         last = seen;
         lastProgress = Date.now();
@@ -190,6 +198,11 @@ class Subscriber {
       involuntaryContextSwitches: ru.involuntaryContextSwitches,
       cpuUserUs: ru.userCPUTime,
       cpuSystemUs: ru.systemCPUTime,
+      sinceFirstPacket: this.baseline && {
+        voluntary: ru.voluntaryContextSwitches - this.baseline.voluntary,
+        involuntary: ru.involuntaryContextSwitches - this.baseline.involuntary,
+        cpuUs: ru.userCPUTime + ru.systemCPUTime - this.baseline.cpuUs,
+      },
       interruptsReceived: this.interrupts,
       spinning: this.spinning && !this.blocked,
       blocked: this.blocked,

@@ -83,6 +83,14 @@ describe('dashboard views (ink-testing-library, fixture snapshot)', () => {
     expect(text).toMatch(/quotes +pid 4314 +239\.100\.1\.3:26400 +ACCELERATED/);
   });
 
+  it('the overheads view: copies and protocol processing by construction, then what was measured', () => {
+    const text = frame({ view: 'overheads' }, 160, 30).join('\n');
+    expect(text).toMatch(/Overheads · copies, protocol processing, context switches/);
+    // book1 is an Onload socket trapped on the kernel path: its packets pay the kernel's costs.
+    expect(text).toMatch(/book1 +onload +kernel +kernel buffer, then application +host kernel +│/);
+    expect(text).toMatch(/quotes +onload +bypass +payload into the application +stack library in the process +│/);
+  });
+
   it('the subscribers view: one line each, with a sparkline of p99', () => {
     const text = frame({ view: 'subscribers', subscriber: 2 }, 120, 30).join('\n');
     expect(text).toMatch(/quotes +4314 .*[▁▂▃▄▅▆▇█]{4}/);

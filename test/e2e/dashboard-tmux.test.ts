@@ -52,6 +52,8 @@ describe.skipIf(!HAS_TMUX)(`the dashboard in tmux${HAS_TMUX ? '' : ' [skipped: t
     tmux('send-keys', '-t', 'lab', 'v');
     await waitFor(/subscriber +pid +bypass +kernel/);
     tmux('send-keys', '-t', 'lab', 'v');
+    await waitFor(/book1 +onload +kernel +kernel buffer, then application/);
+    tmux('send-keys', '-t', 'lab', 'v');
     tmux('send-keys', '-t', 'lab', 'Right');
     await waitFor(/book2 · pid \d+ · stack 2/);
 

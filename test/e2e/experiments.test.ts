@@ -38,6 +38,20 @@ describe('configs/experiments', () => {
     expect(text).toMatch(/book1 +239\.100\.1\.1:26400 +kernel +bypass +CHANGED/);
   });
 
+  it('the receive-mode sweep: each mode beside kernel sockets; zero-copy copies nothing, kernel sockets switch most (DESIGN §10)', () => {
+    const out = join(tmp.dir, 'paths');
+    const r = mdlab(['run', 'configs/experiments/paths-sweep.yaml', '--out', out, '--duration', '1500ms'], {}, 120_000);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^1 +offload +kernel .* offload .* 3 ok$/m);
+    expect(r.stdout).toMatch(/^3 +onload-zc +kernel .* bypass .* 5 ok$/m);
+    expect(r.stdout).toMatch(/^4 +ef_vi +kernel .* bypass .* 5 ok$/m);
+    const summary = JSON.parse(readFileSync(join(out, '3-onload-zc', 'summary.json'), 'utf8'));
+    const checks = summary.expectations.map((v: { check: string; passed: boolean }) => [v.check, v.passed]);
+    expect(checks).toContainEqual(['probe: at most 0 payload bytes copied on the host per packet', true]);
+    expect(checks).toContainEqual(['reference: more voluntary context switches per packet than probe', true]);
+    expect(summary.overheads.map((o: { mode: string }) => o.mode)).toEqual(['kernel', 'onload-zc']);
+  });
+
   it('the join/leave timeline: fallback at 2 s, recovery at 5 s; its .hlog files decode to the summary\'s percentiles', () => {
     const out = join(tmp.dir, 'timeline');
     const r = mdlab(['run', 'configs/experiments/join-leave-timeline.yaml', '--out', out], {}, 120_000);

@@ -25,7 +25,7 @@ function expectExact(s: Awaited<ReturnType<Lab['run']>>): void {
       const dropped = Object.values(a.dropped).reduce((n, x) => n + (x ?? 0), 0);
       expect(a.balanced, `${sub.name} ${m.group}`).toBe(true);
       expect(a.inFlight).toBe(0);
-      expect(a.sent).toBe(a.delivered.bypass + a.delivered.kernel + dropped);
+      expect(a.sent).toBe(a.delivered.bypass + a.delivered.kernel + a.delivered.offload + dropped);
       expect(a.sent).toBeGreaterThan(0);
     }
   }
@@ -86,7 +86,7 @@ describe('the lab, end to end', () => {
     const lost = membership(s, 'risk', G1);
     expect([lost.path, lost.cause]).toEqual(['lost', 'non-onload-loss']);
     expect(lost.account.dropped['non-onload-loss']).toBe(lost.account.sent);
-    expect(lost.account.delivered).toEqual({ bypass: 0, kernel: 0 });
+    expect(lost.account.delivered).toEqual({ bypass: 0, kernel: 0, offload: 0 });
     expect(membership(s, 'risk', G3).path).toBe('kernel');
     expect(s.events.some((e) => isPathEvent(e) && e.kind === 'loss' && e.cause === 'non-onload-loss')).toBe(true);
   });

@@ -57,7 +57,7 @@ describe('expectations (a fixture snapshot of the default lab: book1 and book2 t
 
   it('bad expectations and events are config errors naming the key', () => {
     expect(() => expectations([{ subscriber: 'nobody', path: 'bypass' }])).toThrow(/expect\[0\]\.subscriber: no subscriber named nobody/);
-    expect(() => expectations([{ path: 'sideways' }])).toThrow(/expect\[0\]\.path: expected one of bypass, kernel, lost/);
+    expect(() => expectations([{ path: 'sideways' }])).toThrow(/expect\[0\]\.path: expected one of bypass, kernel, offload, lost/);
     expect(() => expectations([{ subscriber: 'book1' }])).toThrow(/expect\[0\]: expected at least one check/);
     expect(() => validateConfig({ ...base, events: [{ at: '2s', jump: 'book1' }] }, file)).toThrow(/events\[0\]\.jump: unknown key/);
     expect(() => validateConfig({ ...base, events: [{ at: '2s', kill: 'book1', start: 'book2' }] }, file)).toThrow(/events\[0\]: expected exactly one of join, leave, kill, start, speed, got kill and start/);

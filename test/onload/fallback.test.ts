@@ -17,6 +17,21 @@ const siena = NIC_MODELS.sfn6122f;
 const x2522 = NIC_MODELS.x2522;
 
 describe('fallback rules (DESIGN §2)', () => {
+  it('a socket offloaded to a socket-offload NIC takes path offload: no host filter, no kernel copy (DESIGN §10, the Intel iNIC / TOE design)', () => {
+    const inic = NIC_MODELS.inic;
+    const off = { ...member('off', G1, null, null), offload: true };
+    const ring = member('zc', G1, 1);
+    const kern = member('kern', G1, null);
+    const s = decide(inic, 4096, [off, ring, kern], []);
+    expect(paths(s, [off, ring, kern])).toEqual([['off', 'offload', null], ['zc', 'bypass', null], ['kern', 'kernel', null]]);
+    expect(s.filters).toEqual([{ group: G1, stack: 1 }]);
+    // Alone, the offloaded socket needs nothing from the host: no filter, no kernel copy.
+    const alone = decide(inic, 4096, [off], []);
+    expect(alone.filters).toEqual([]);
+    expect(alone.groups.get(G1)).toBeUndefined(); // the host steers nothing for it
+    expect(alone.decisions.get(off.id)).toEqual({ path: 'offload', cause: null });
+  });
+
   it('one stack joined: filter installed, bypass (oof_filters.c: oof_mcast_install)', () => {
     const a = member('book1', G1, 1);
     const s = decide(siena, 4096, [a], []);

@@ -8,7 +8,7 @@ const HELP: readonly [string, string][] = [
   ['↑ / ↓', 'select a group of the selected subscriber (for l and j)'],
   ['c', 'latency from the scheduled wire time (the headline) or from the NIC\'s actual send'],
   ['w', 'latency of the last interval or of the whole run'],
-  ['v', 'switch view: main, stacks (stackdump), all subscribers'],
+  ['v', 'switch view: main, stacks (stackdump), all subscribers, overheads (copies, protocol processing, context switches)'],
   ['l', 'the selected subscriber leaves the selected group'],
   ['j', 'the selected subscriber joins the selected group again'],
   ['k', 'kill the selected subscriber (SIGKILL), as a crash would'],

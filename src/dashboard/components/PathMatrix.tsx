@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import { pathColour, type Theme } from '../theme.js';
 import type { MatrixModel } from '../view-model.js';
 
-/** Groups × subscribers: B bypass, K kernel, L lost (a letter, so it reads without colour), and the stack. */
+/** Groups × subscribers: B bypass, K kernel, O offload, L lost (a letter, so it reads without colour), and the stack. */
 export function PathMatrix({ model, theme, width, selected, legend }: { model: MatrixModel; theme: Theme; width: number; selected: number; legend: boolean }) {
   const title = ` Paths${model.port ? ` :${model.port}` : ''}`;
   const groupWidth = Math.max(title.length - 1, Math.min(18, Math.max(...model.rows.map((r) => r.group.length), 6)));
@@ -29,7 +29,7 @@ export function PathMatrix({ model, theme, width, selected, legend }: { model: M
       ))}
       {legend ? (
         <Text dimColor={theme.dim} wrap="truncate">
-          {' B bypass K kernel L lost'}
+          {model.rows.some((r) => r.cells.some((c) => c.path === 'offload')) ? ' B bypass K kernel O offload L lost' : ' B bypass K kernel L lost'}
         </Text>
       ) : null}
     </Box>

@@ -1,3 +1,4 @@
+import { RECORDED_PATHS } from '../../metrics/latency.js';
 import { Box, Text } from 'ink';
 import type { LabSnapshot } from '../../experiment/snapshot.js';
 import { droppedTotal } from '../../experiment/accounting.js';
@@ -18,17 +19,17 @@ export function sparkline(values: readonly number[], width: number): string {
 
 /** One line per subscriber: packets by path, latency, drops, gaps, and p99 over time. */
 export function SubscribersView({ snapshot: s, ui, theme, history, width }: { snapshot: LabSnapshot; ui: UiState; theme: Theme; history: ReadonlyMap<string, number[]>; width: number }) {
-  const spark = Math.max(8, width - 100);
+  const spark = Math.max(8, width - 108);
   return (
     <Box flexDirection="column" borderStyle="single" borderColor={theme.border}>
-      <Text bold>{` ${'subscriber'.padEnd(11)}${'pid'.padEnd(8)}${'bypass'.padStart(8)}${'kernel'.padStart(8)}${'dropped'.padStart(9)}${'gaps'.padStart(6)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}  p99 over time (${ui.clock})`}</Text>
+      <Text bold>{` ${'subscriber'.padEnd(11)}${'pid'.padEnd(8)}${'bypass'.padStart(8)}${'kernel'.padStart(8)}${'offload'.padStart(8)}${'dropped'.padStart(9)}${'gaps'.padStart(6)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}  p99 over time (${ui.clock})`}</Text>
       {s.subscribers.map((x, i) => {
         const a = x.memberships.map((m) => m.account);
-        const lat = x.memberships.map((m) => m.latency.bypass[ui.window][ui.clock]).concat(x.memberships.map((m) => m.latency.kernel[ui.window][ui.clock])).filter((l) => l.count > 0);
+        const lat = x.memberships.flatMap((m) => RECORDED_PATHS.map((p) => m.latency[p][ui.window][ui.clock])).filter((l) => l.count > 0);
         const busiest = lat.reduce((b, l) => (b && b.count >= l.count ? b : l), lat[0]);
         return (
           <Text key={x.name} inverse={i === ui.subscriber} wrap="truncate">
-            {` ${x.name.padEnd(11)}${String(x.pid ?? '-').padEnd(8)}${fmtCount(a.reduce((n, y) => n + y.delivered.bypass, 0)).padStart(8)}${fmtCount(a.reduce((n, y) => n + y.delivered.kernel, 0)).padStart(8)}${fmtCount(a.reduce((n, y) => n + droppedTotal(y), 0)).padStart(9)}${String(x.memberships.reduce((n, m) => n + m.sequenceGaps, 0)).padStart(6)}${fmtLatency(busiest?.p50 ?? 0).padStart(9)}${fmtLatency(busiest?.p99 ?? 0).padStart(9)}${fmtLatency(busiest?.max ?? 0).padStart(9)}  ${sparkline(history.get(x.name) ?? [], spark)}${x.alive ? '' : `  ${x.exit}`}`}
+            {` ${x.name.padEnd(11)}${String(x.pid ?? '-').padEnd(8)}${fmtCount(a.reduce((n, y) => n + y.delivered.bypass, 0)).padStart(8)}${fmtCount(a.reduce((n, y) => n + y.delivered.kernel, 0)).padStart(8)}${fmtCount(a.reduce((n, y) => n + y.delivered.offload, 0)).padStart(8)}${fmtCount(a.reduce((n, y) => n + droppedTotal(y), 0)).padStart(9)}${String(x.memberships.reduce((n, m) => n + m.sequenceGaps, 0)).padStart(6)}${fmtLatency(busiest?.p50 ?? 0).padStart(9)}${fmtLatency(busiest?.p99 ?? 0).padStart(9)}${fmtLatency(busiest?.max ?? 0).padStart(9)}  ${sparkline(history.get(x.name) ?? [], spark)}${x.alive ? '' : `  ${x.exit}`}`}
           </Text>
         );
       })}
