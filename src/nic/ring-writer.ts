@@ -5,7 +5,7 @@
  */
 import {
   H_PRODUCER, MAX_FRAME, SL_BEGIN, SL_BITMAP, SL_END, SL_FRAME, SL_GROUP, SL_GROUP_SEQ, SL_LENGTH, SL_SCHEDULED, SL_SENT,
-  MAX_GROUPS, type StackSegment,
+  BITMAP_WORDS, MAX_GROUPS, type StackSegment,
 } from '../onload/stack-layout.js';
 import { copyBytes } from '../shm/copy.js';
 
@@ -41,7 +41,8 @@ export class RingWriter {
     i32[(base + SL_GROUP_SEQ) >> 2] = gs;
     s.f64[(base + SL_SCHEDULED) >> 3] = scheduledNs;
     s.f64[(base + SL_SENT) >> 3] = sentNs;
-    i32.set(bitmap, (base + SL_BITMAP) >> 2); // bitmap is exactly BITMAP_WORDS long
+    const bw = (base + SL_BITMAP) >> 2;
+    for (let k = 0; k < BITMAP_WORDS; k++) i32[bw + k] = bitmap[k]; // a loop: TypedArray#set costs a builtin call per packet
     copyBytes(header, headerView, 0, s.bytes, v, base + SL_FRAME, headerLen);
     copyBytes(payload, payloadView, off, s.bytes, v, base + SL_FRAME + headerLen, len);
     s.f64[RX_PACKETS_F64] += 1;
