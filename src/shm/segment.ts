@@ -12,6 +12,8 @@ interface ShmAddon {
   open(name: string): ArrayBuffer;
   unlink(name: string): boolean;
   setAffinity(cpus: number[]): void;
+  clockCell(): ArrayBuffer;
+  clockNow(): void;
 }
 
 let addon: ShmAddon | undefined;
@@ -105,4 +107,17 @@ export function fourcc(s: string): number {
 /** Pins every thread of this process (V8's helpers too) to the given CPUs (the addon's sched_setaffinity per thread). */
 export function setAffinity(cpus: number[]): void {
   load().setAffinity(cpus);
+}
+
+/**
+ * The addon's clock: CLOCK_MONOTONIC in ns, read into a cell without allocating (null when the
+ * addon is not built: the caller falls back to performance.now()).
+ */
+export function allocationFreeClock(): { now: () => void; cell: Float64Array } | null {
+  try {
+    const a = load();
+    return { now: a.clockNow, cell: new Float64Array(a.clockCell()) };
+  } catch {
+    return null;
+  }
 }
