@@ -14,6 +14,7 @@ import type { FeedReader } from '../feed/feed-reader.js';
 import { openDoorbellSender, openMulticastSender } from '../kernel/loopback.js';
 import { TRAILER_BYTES, writeTrailer } from '../kernel/trailer.js';
 import { nowNs } from '../metrics/clock.js';
+import { copyBytes } from '../shm/copy.js';
 import { setAffinity } from '../shm/segment.js';
 import { followController } from '../experiment/follow-controller.js';
 import { MAX_MEMBERSHIPS, S_ARMED, S_DOORBELL, S_INTERRUPTS, SOCKET_ATTACHED, StackSegment } from '../onload/stack-layout.js';
@@ -53,6 +54,7 @@ class Nic {
   /** Steering is also re-read between packets, so that sockets are ready before traffic. */
   private readonly steeringTimer: NodeJS.Timeout;
   private readonly kernelBuffers = Array.from({ length: KERNEL_BUFFERS }, () => Buffer.alloc(2048));
+  private readonly kernelViews = this.kernelBuffers.map((b) => new DataView(b.buffer, b.byteOffset, b.length));
   private kernelBuffer = 0;
   private readonly kernelSeq: Int32Array;
   private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -264,9 +266,10 @@ class Nic {
     }
     if (st.kernel[g] === 1) {
       const buf = this.kernelBuffers[this.kernelBuffer];
+      const view = this.kernelViews[this.kernelBuffer];
       this.kernelBuffer = (this.kernelBuffer + 1) % KERNEL_BUFFERS;
       if (p.length + TRAILER_BYTES <= buf.length) {
-        p.bytes.copy(buf, 0, p.offset, p.offset + p.length);
+        copyBytes(p.bytes, p.view, p.offset, buf, view, 0, p.length);
         const seq = (this.kernelSeq[g] = (this.kernelSeq[g] + 1) | 0);
         writeTrailer(buf, p.length, this.start.lab, g, seq, scheduledNs, sentNs, st.kernelBitmaps[g]);
         this.senders[g].send(buf, 0, p.length + TRAILER_BYTES);
