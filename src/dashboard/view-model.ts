@@ -68,6 +68,7 @@ export interface MatrixModel {
 }
 
 export function stackLabel(m: MembershipSnapshot, sub: SubscriberSnapshotView): string {
+  if (sub.receive === 'offload') return 'nic';
   if (m.stack === null) return sub.onload ? 'kern' : 'no-ol';
   return sub.stackName ? sub.stackName.slice(0, 5) : `st${m.stack}`;
 }
@@ -199,14 +200,16 @@ export function latencyPanelModel(s: LabSnapshot, index: number, ui: UiState, fi
   const memberships = sub.memberships;
   const pick = (path: RecordedPath) => addSummaries(memberships.map((m) => m.latency[path][ui.window][ui.clock]));
   const bypass = pick('bypass');
-  const kernel = pick('kernel');
-  const stack = sub.stack === null ? (sub.onload ? 'kernel sockets' : 'not Onload') : `stack ${sub.stack}${sub.stackName ? ` (${sub.stackName})` : ''}`;
+  // The second series: the socket layer's path, through the kernel or from an offload NIC.
+  const other: RecordedPath = sub.receive === 'offload' ? 'offload' : 'kernel';
+  const kernel = pick(other);
+  const stack = sub.receive === 'offload' ? 'offloaded to the NIC' : sub.receive === 'ef_vi' && sub.stack !== null ? `ef_vi VI ${sub.stack}` : sub.stack === null ? (sub.onload ? 'kernel sockets' : 'not Onload') : `stack ${sub.stack}${sub.stackName ? ` (${sub.stackName})` : ''}`;
   const state = sub.alive ? sub.waiting : sub.exit ?? 'stopped';
   const rows = windowRows(bucketRows(fine, bypass.buckets, kernel.buckets), fill ? maxRows : Math.min(5, maxRows), maxRows);
   return {
     subscriber: sub.name,
     title: `${sub.name} · pid ${sub.pid ?? '-'} · ${stack} · ${state}`,
-    paths: [{ path: 'bypass' as const, summary: bypass }, { path: 'kernel' as const, summary: kernel }],
+    paths: [{ path: 'bypass' as const, summary: bypass }, { path: other, summary: kernel }],
     rows,
     maxCount: Math.max(1, ...rows.map((r) => Math.max(r.bypass, r.kernel))),
     caption: `wire→app · ${ui.clock === 'scheduled' ? 'scheduled' : 'NIC send'} · ${ui.window === 'last' ? 'last interval' : 'whole run'}`,
@@ -227,7 +230,7 @@ export function feedModel(s: LabSnapshot): FeedModel {
   const gaps = s.subscribers.map((x) => `${x.name} ${x.memberships.reduce((n, m) => n + m.sequenceGaps, 0)}`).join(' ');
   return {
     rates: `feed ${fmtCount(s.nic.packetsPerSecond)} pkt/s · ${fmtCount(s.nic.messagesPerSecond)} msg/s · lag ${fmtLatency(s.nic.lagNs)}`,
-    accounting: `sent ${fmtCount(t.sent)} = bypass ${fmtCount(t.bypass)} + kernel ${fmtCount(t.kernel)} + dropped ${fmtCount(t.dropped)}${causes ? ` (${causes})` : ''}${t.inFlight > 0 ? ` + in flight ${fmtCount(t.inFlight)}` : ''}`,
+    accounting: `sent ${fmtCount(t.sent)} = bypass ${fmtCount(t.bypass)} + kernel ${fmtCount(t.kernel)}${t.offload > 0 ? ` + offload ${fmtCount(t.offload)}` : ''} + dropped ${fmtCount(t.dropped)}${causes ? ` (${causes})` : ''}${t.inFlight > 0 ? ` + in flight ${fmtCount(t.inFlight)}` : ''}`,
     balanced: t.balanced,
     gaps: `gaps ${gaps}`,
   };

@@ -36,7 +36,7 @@ export function spins(s: SubscriberSettings): boolean {
 
 export function waitingName(s: SubscriberSettings): string {
   if (!s.onload) return 'kernel sockets';
-  if (s.receive === 'offload') return 'socket (offloaded to the NIC)';
+  if (s.receive === 'offload') return 'blocking reads on the socket layer';
   if (s.dontAccelerate) return 'kernel (EF_DONT_ACCELERATE)';
   return spins(s) ? `spinning (EF_POLL_USEC=${s.pollUsec})` : 'interrupt-driven';
 }

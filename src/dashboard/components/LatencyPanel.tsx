@@ -32,7 +32,7 @@ export function LatencyPanel({ model, theme, width, selected }: { model: Latency
         <Text key={r.label} wrap="truncate">
           {` ${r.label.padStart(7)} `}
           <Text color={theme.bypass}>{`${bar(r.bypass, model.maxCount, barWidth)}${r.bypass > 0 ? ' b' : ''}`.padEnd(barWidth + 2)}</Text>
-          <Text color={theme.kernel}>{`${bar(r.kernel, model.maxCount, barWidth)}${r.kernel > 0 ? ' k' : ''}`}</Text>
+          <Text color={pathColour(theme, model.paths[1]?.path ?? 'kernel')}>{`${bar(r.kernel, model.maxCount, barWidth)}${r.kernel > 0 ? (model.paths[1]?.path === 'offload' ? ' o' : ' k') : ''}`}</Text>
         </Text>
       ))}
     </Box>
