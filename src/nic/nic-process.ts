@@ -17,7 +17,7 @@ import { nowNs } from '../metrics/clock.js';
 import { copyBytes } from '../shm/copy.js';
 import { setAffinity } from '../shm/segment.js';
 import { followController } from '../experiment/follow-controller.js';
-import { MAX_MEMBERSHIPS, S_ARMED, S_DOORBELL, S_INTERRUPTS, SOCKET_ATTACHED, StackSegment } from '../onload/stack-layout.js';
+import { MAX_MEMBERSHIPS, S_DOORBELL, S_INTERRUPTS, SOCKET_ATTACHED, StackSegment } from '../onload/stack-layout.js';
 import { FrameTemplate, FRAME_HEADER_BYTES } from './frame-template.js';
 import {
   F_BYTES, F_KERNEL_SENDS, F_LAG, F_LENGTH, F_LOOPS, F_MESSAGES, F_PACKETS, F_POSITION, F_RING_WRITES, F_SPEED, F_START, F_TOO_BIG,
@@ -201,8 +201,12 @@ class Nic {
         return;
       }
       if (wait > SPIN_NS) Atomics.wait(this.sleeper, 0, 0, (wait - SPIN_NS) / 1e6);
-      while ((now = nowNs()) < due) {
-        // spin the last stretch: the wire time is the schedule, not the scheduler's whim
+      // Spin the last stretch: the wire time is the schedule, not the scheduler's whim. (At top
+      // speed the packet is due now: no second clock read.)
+      if (wait > 0) {
+        while ((now = nowNs()) < due) {
+          // spin
+        }
       }
       this.transmit(due, now);
       this.pending = false;
@@ -296,11 +300,13 @@ class Nic {
 
   /** Wakes readers of this stack that blocked waiting for an interrupt. */
   private interrupt(stack: StackSegment): void {
+    // Spinning readers never arm: then the socket table, which readers write on every poll, is left alone.
+    if (stack.armedSockets() === 0) return;
     const i32 = stack.i32;
     for (let s = 0; s < stack.socketCapacity; s++) {
       const base = stack.socketBase(s);
       if (i32[base >> 2] !== SOCKET_ATTACHED) continue;
-      if (Atomics.compareExchange(i32, (base + S_ARMED) >> 2, 1, 0) !== 1) continue;
+      if (!stack.disarm(s)) continue;
       const port = i32[(base + S_DOORBELL) >> 2];
       const bell = this.doorbells.get(port);
       if (bell) {

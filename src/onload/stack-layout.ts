@@ -12,7 +12,9 @@
  *
  *   header   0 magic 'MDST'  4 version  8 stack id  12 slot count  16 slot size  20 socket capacity
  *           24 producer seq (i32, publishOrdered by the NIC)  32..63 name (ASCII)
- *           64 rx packets (f64, NIC)  72 rx bytes (f64, NIC)
+ *           64 rx packets (f64, NIC)  72 rx bytes (f64, NIC)  80 armed sockets (i32: how many
+ *           sockets wait for an interrupt; the NIC scans the socket table only when it is not 0,
+ *           so that it does not read the lines readers write on every poll)
  *   socket   0 state (0 free, 1 attached, 2 detached)  4 pid  8 group index  12 read seq (i32, ordered)
  *           16 armed (1: blocked, wants an interrupt)  20 doorbell port  24 membership index  28 receive mode
  *           32 delivered (f64)  40 overrun (f64)  48 interrupts (f64)
@@ -26,7 +28,7 @@
 import { checkHeader, createSegment, fourcc, openSegment } from '../shm/segment.js';
 
 export const STACK_MAGIC = fourcc('MDST');
-export const STACK_LAYOUT_VERSION = 1;
+export const STACK_LAYOUT_VERSION = 2;
 
 export const HEADER_BYTES = 256;
 export const SOCKET_BYTES = 64;
@@ -44,6 +46,7 @@ const H_SLOT_COUNT = 3;
 const H_SLOT_SIZE = 4;
 const H_SOCKETS = 5;
 export const H_PRODUCER = 6;
+const H_ARMED = 80 / 4;
 const H_NAME_BYTE = 32;
 const H_RX_PACKETS_F64 = 64 / 8;
 const H_RX_BYTES_F64 = 72 / 8;
@@ -184,9 +187,29 @@ export class StackSegment {
     throw new RangeError(`stack ${this.id} (${this.name}) has no free socket (capacity ${this.socketCapacity})`);
   }
 
+  /** The socket blocks and wants an interrupt: armed, counted in the header. */
+  arm(socket: number): void {
+    if (Atomics.compareExchange(this.i32, (this.socketBase(socket) + S_ARMED) >> 2, 0, 1) === 0) Atomics.add(this.i32, H_ARMED, 1);
+  }
+
+  /**
+   * Disarms the socket; true if it was armed. The reader (woken, or polling again) and the NIC
+   * (ringing it) both disarm: whichever flips the flag counts it down, once.
+   */
+  disarm(socket: number): boolean {
+    if (Atomics.compareExchange(this.i32, (this.socketBase(socket) + S_ARMED) >> 2, 1, 0) !== 1) return false;
+    Atomics.sub(this.i32, H_ARMED, 1);
+    return true;
+  }
+
+  /** How many sockets wait for an interrupt. */
+  armedSockets(): number {
+    return Atomics.load(this.i32, H_ARMED);
+  }
+
   releaseSocket(socket: number): void {
     const b = this.socketBase(socket);
-    Atomics.store(this.i32, (b + S_ARMED) >> 2, 0);
+    this.disarm(socket);
     Atomics.store(this.i32, (b + S_STATE) >> 2, SOCKET_FREE);
   }
 

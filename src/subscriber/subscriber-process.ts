@@ -10,7 +10,7 @@ import { openDoorbellReceiver } from '../kernel/loopback.js';
 import { nowNs } from '../metrics/clock.js';
 import { HistogramWriter } from '../metrics/shm-histogram.js';
 import { MEMBER_ENDED, NicSegment, W_DONE } from '../nic/nic-layout.js';
-import { S_ARMED, StackSegment } from '../onload/stack-layout.js';
+import { StackSegment } from '../onload/stack-layout.js';
 import { setAffinity } from '../shm/segment.js';
 import { followController } from '../experiment/follow-controller.js';
 import { FeedHandler } from './feed-handler.js';
@@ -169,7 +169,9 @@ class Subscriber {
 
   private setArmed(v: 0 | 1): void {
     for (const m of this.memberships.values()) {
-      if (m.reader && m.stackSocket !== null) Atomics.store(m.reader.stack.i32, (m.reader.stack.socketBase(m.stackSocket) + S_ARMED) >> 2, v);
+      if (!m.reader || m.stackSocket === null) continue;
+      if (v === 1) m.reader.stack.arm(m.stackSocket);
+      else m.reader.stack.disarm(m.stackSocket);
     }
   }
 

@@ -48,6 +48,24 @@ const write = (w: RingWriter, n: number, members = bitmap(0), group = 0) => {
 };
 
 describe('stack RX ring (tiny rings, as the Disruptor tests them)', () => {
+  it('counts armed sockets, so the NIC scans the socket table only when a reader waits for an interrupt', () => {
+    const { seg } = stack();
+    const other = seg; // the reader's side and the NIC's: the same words in shared memory
+    const a = other.claimSocket(process.pid, 0, 1, 0, 0);
+    const b = other.claimSocket(process.pid, 0, 2, 0, 0);
+    expect(seg.armedSockets()).toBe(0);
+    other.arm(a);
+    other.arm(a); // arming twice counts once
+    other.arm(b);
+    expect(seg.armedSockets()).toBe(2);
+    // The NIC rings a: whoever disarms first counts it down, the other finds nothing to do.
+    expect(seg.disarm(a)).toBe(true);
+    expect(other.disarm(a)).toBe(false);
+    expect(seg.armedSockets()).toBe(1);
+    other.releaseSocket(b); // released while armed: not left counted
+    expect(seg.armedSockets()).toBe(0);
+  });
+
   it('delivers in order and wraps around', () => {
     const { writer, reader } = stack(4);
     const r = reader(0);
