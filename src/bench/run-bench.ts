@@ -66,6 +66,16 @@ async function repeat<T>(n: number, what: string, log: (l: string) => void, fn: 
 
 const µs = (ns: number): number => ns / 1e3;
 
+/** A figure that needs an outside tool (sockperf, script(1)): without it, said and left out, not fatal. */
+async function optional<T>(log: (l: string) => void, what: string, fn: () => Promise<T[]>): Promise<T[]> {
+  try {
+    return await fn();
+  } catch (err) {
+    log(`  ${what} left out: ${err instanceof Error ? err.message : String(err)}`);
+    return [];
+  }
+}
+
 export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchResults> {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'mdlab-bench-'));
@@ -86,7 +96,7 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
     const dgram = await repeat(p.reps, 'bare dgram multicast', log, () => dgramLatency(p.latencyPackets, intervalNs, warmupNs));
     const kernel = await repeat(p.reps, 'mdlab kernel path', log, () => labLatency(paced, 'kernel', p.warmupMs));
     const sockperf = sockperfVersion();
-    const sp = sockperf ? await repeat(p.reps, `sockperf ${sockperf} ping-pong`, log, () => sockperfOneWay(p.sockperfSeconds, 10_000)) : [];
+    const sp = sockperf ? await optional(log, 'sockperf', () => repeat(p.reps, `sockperf ${sockperf} ping-pong`, log, () => sockperfOneWay(p.sockperfSeconds, 10_000))) : [];
     if (!sockperf) log('  sockperf is not installed: no native reference (apt-get install sockperf)');
     Object.assign(raw, { shm, bypass, dgram, kernel, sockperf: sp });
 
@@ -114,7 +124,7 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
     Object.assign(raw, { memory: { ...memory, recordingBytes: bigBytes } });
 
     log('dashboard: first frame');
-    const frames = await repeat(p.dashboardReps, 'mdlab run configs/default.yaml on a pty', log, () => firstFrame(join(o.root, 'bin', 'mdlab.js'), 'configs/default.yaml', o.root));
+    const frames = await optional(log, 'the dashboard figure', () => repeat(p.dashboardReps, 'mdlab run configs/default.yaml on a pty', log, () => firstFrame(join(o.root, 'bin', 'mdlab.js'), 'configs/default.yaml', o.root)));
     Object.assign(raw, { firstFrameSeconds: frames });
 
     const f = (xs: number[]): Figure => figure(xs);
@@ -124,7 +134,7 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
       bypassScheduledP99: f(bypass.map((x) => µs(x.scheduled.p99))),
       kernelP50: { floor: f(dgram.map((x) => µs(x.latency?.p50 ?? NaN))), mdlab: f(kernel.map((x) => µs(x.sent.p50))) },
       kernelP99: { floor: f(dgram.map((x) => µs(x.latency?.p99 ?? NaN))), mdlab: f(kernel.map((x) => µs(x.sent.p99))) },
-      sockperfP50: sockperf ? f(sp.map((x) => µs(x.p50))) : null,
+      sockperfP50: sp.length > 0 ? f(sp.map((x) => µs(x.p50))) : null,
       ringOne: { floor: f(ring.map((x) => ((x.received ?? 0) * 1e9) / (x.elapsedNs ?? NaN))), mdlab: f(one.map((x) => x.perSubscriber[0])) },
       fourEach: f(four.map((x) => Math.min(...x.perSubscriber))),
       kernelRate: { floor: f(dgramRate.map((x) => ((x.received ?? 0) * 1e9) / (x.elapsedNs ?? NaN))), mdlab: f(kernelRate.map((x) => x.perSubscriber[0])) },
