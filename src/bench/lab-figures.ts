@@ -5,9 +5,8 @@
  * their consumers; the lab keeps its NIC and the controller off that core.
  */
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { droppedTotal } from '../experiment/accounting.js';
+import { deliveredTotal, droppedTotal } from '../experiment/accounting.js';
 import { validateConfig } from '../experiment/config.js';
 import { Lab } from '../experiment/lab.js';
 import type { LabSnapshot, MembershipSnapshot } from '../experiment/snapshot.js';
@@ -15,6 +14,7 @@ import * as hdr from 'hdr-histogram-js';
 import type { LatencySummary } from '../metrics/histogram-store.js';
 import { newHistogram } from '../metrics/latency.js';
 import { BENCH_GROUP } from './bench-feed.js';
+import { pinPlan } from './floors.js';
 
 interface Percentiles {
   p50: number;
@@ -41,7 +41,8 @@ export interface LabThroughput {
   sent: number;
 }
 
-const spinCpu = (): number | undefined => (cpus().length >= 2 ? cpus().length - 1 : undefined);
+/** Where the floors pin their consumers. */
+const spinCpu = (): number | undefined => pinPlan().consumer ?? undefined;
 
 function configFor(recording: string, subscribers: Record<string, unknown>[], nic = 'x2522'): ReturnType<typeof validateConfig> {
   return validateConfig({ recording, nic: { model: nic }, subscribers }, join(process.cwd(), 'bench.yaml'));
@@ -123,7 +124,7 @@ export async function labThroughput(recording: string, n: number, path: 'bypass'
   const ms = subs.map((x) => only(s, x.name as string));
   return {
     perSubscriber: ms.map((m) => m.deliveredPerSecond),
-    delivered: ms.reduce((a, m) => a + m.account.delivered.bypass + m.account.delivered.kernel, 0),
+    delivered: ms.reduce((a, m) => a + deliveredTotal(m.account), 0),
     dropped: ms.reduce((a, m) => a + droppedTotal(m.account), 0),
     sent: ms.reduce((a, m) => a + m.account.sent, 0),
   };
@@ -160,5 +161,5 @@ export async function labMemory(recording: string): Promise<{ nicBytes: number; 
   // The default ring (4096 slots, 8 MB, mapped by both): the synthetic day joins its first channel.
   const s = await runLab(newLab(recording, [bypassSubscriber('bench', cpu === undefined ? {} : { cpu })], 0), sample);
   const m = only(s, 'bench');
-  return { ...r, packets: s.nic.packets, delivered: m.account.delivered.bypass + m.account.delivered.kernel };
+  return { ...r, packets: s.nic.packets, delivered: deliveredTotal(m.account) };
 }

@@ -72,6 +72,11 @@ export function account(nic: MemberCounters, report: MembershipReport | undefine
   };
 }
 
+/** Packets the application received, by every path. */
+export function deliveredTotal(a: Account): number {
+  return a.delivered.bypass + a.delivered.kernel + a.delivered.offload;
+}
+
 export function droppedTotal(a: Account): number {
   return Object.values(a.dropped).reduce((n, x) => n + (x ?? 0), 0);
 }

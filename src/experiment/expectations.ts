@@ -3,7 +3,7 @@
  * non-zero and lists what failed). Pure: a final snapshot in, a verdict per check out.
  */
 import { RECORDED_PATHS } from '../metrics/latency.js';
-import { droppedTotal } from './accounting.js';
+import { deliveredTotal, droppedTotal } from './accounting.js';
 import type { Expectation } from './config.js';
 import { isPathEvent, type LabSnapshot, type MembershipSnapshot } from './snapshot.js';
 import { formatUs } from './report.js';
@@ -88,7 +88,7 @@ export function evaluate(expectations: readonly Expectation[], s: LabSnapshot, p
     if (x.copied !== null) {
       const max = x.copied;
       each(`at most ${max} payload bytes copied on the host per packet`, (_, m) => {
-        const packets = m.account.delivered.bypass + m.account.delivered.kernel + m.account.delivered.offload;
+        const packets = deliveredTotal(m.account);
         if (packets === 0) return [false, 'no packets'];
         const per = m.bytesCopied / packets;
         return [per <= max, `${per.toFixed(1)} bytes per packet`];
@@ -97,7 +97,7 @@ export function evaluate(expectations: readonly Expectation[], s: LabSnapshot, p
     if (x.switchesAbove && x.subscriber) {
       const rate = (name: string): number | null => {
         const sub = s.subscribers.find((y) => y.name === name);
-        const packets = sub?.memberships.reduce((n, m) => n + m.account.delivered.bypass + m.account.delivered.kernel + m.account.delivered.offload, 0) ?? 0;
+        const packets = sub?.memberships.reduce((n, m) => n + deliveredTotal(m.account), 0) ?? 0;
         return sub?.sinceFirstPacket && packets > 0 ? sub.sinceFirstPacket.voluntary / packets : null;
       };
       const mine = rate(x.subscriber);

@@ -377,10 +377,10 @@ export class Lab {
     const id = this.nextMembership++;
     const reason = this.kernelReason(sub.settings);
     const { group: addr, port } = parseGroup(group);
-    const readsRing = sub.stack !== null && reason === null;
+    const onRing = sub.stack !== null && reason === null;
     const joined = this.waitFor(sub, `joined:${id}`);
     const histogram = segmentName(this.labPid, `${this.instance}.m${id}.latency`);
-    this.sendSub(sub, { type: 'join', membership: id, group: g, groupName: group, addr, port, stack: readsRing ? { segment: sub.stack!.segment, id: sub.stack!.id } : null, histogram });
+    this.sendSub(sub, { type: 'join', membership: id, group: g, groupName: group, addr, port, stack: onRing ? { segment: sub.stack!.segment, id: sub.stack!.id } : null, histogram });
     const r = await withTimeout(joined, STARTUP_TIMEOUT_MS, `${sub.settings.name} did not join ${group}`);
     if (r.type === 'error') throw new MdlabError(`${sub.settings.name} could not join ${group}: ${r.message}`);
     const member: Member = { id, subscriber: sub.settings.name, pid: sub.pid, group, stack: sub.stack?.id ?? null, stackName: sub.stack?.name ?? null, kernelReason: reason, offload: sub.settings.receive === 'offload' };

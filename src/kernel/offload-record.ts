@@ -7,6 +7,8 @@
  *   0 payload length (u16)  2 group index (u16)  4 sequence on this socket (u32)
  *   8 scheduled wire time ns (f64)  16 NIC send time ns (f64)  24 payload
  */
+import { copyBytes } from '../shm/copy.js';
+
 export const OFFLOAD_META_BYTES = 24;
 export const OFFLOAD_MAX_PAYLOAD = 2048;
 
@@ -16,13 +18,13 @@ export function offloadSocketPath(lab: number, membership: number): string {
 }
 
 /** Writes one record at `out[0..)`; returns its length (0 if the payload is too big). */
-export function writeOffloadRecord(out: Buffer, ov: DataView, group: number, seq: number, scheduledNs: number, sentNs: number, payload: Buffer, pv: DataView, off: number, len: number, copy: (src: Buffer, sv: DataView, so: number, dst: Buffer, dv: DataView, dof: number, n: number) => void): number {
+export function writeOffloadRecord(out: Buffer, ov: DataView, group: number, seq: number, scheduledNs: number, sentNs: number, payload: Buffer, pv: DataView, off: number, len: number): number {
   if (len > OFFLOAD_MAX_PAYLOAD || OFFLOAD_META_BYTES + len > out.length) return 0;
   ov.setUint16(0, len, true);
   ov.setUint16(2, group, true);
   ov.setUint32(4, seq >>> 0, true);
   ov.setFloat64(8, scheduledNs, true);
   ov.setFloat64(16, sentNs, true);
-  copy(payload, pv, off, out, ov, OFFLOAD_META_BYTES, len);
+  copyBytes(payload, pv, off, out, ov, OFFLOAD_META_BYTES, len);
   return OFFLOAD_META_BYTES + len;
 }

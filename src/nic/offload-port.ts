@@ -8,7 +8,6 @@
 import { writeSync } from 'node:fs';
 import net from 'node:net';
 import { OFFLOAD_MAX_PAYLOAD, OFFLOAD_META_BYTES, offloadSocketPath, writeOffloadRecord } from '../kernel/offload-record.js';
-import { copyBytes } from '../shm/copy.js';
 
 const RECORD_BYTES = OFFLOAD_META_BYTES + OFFLOAD_MAX_PAYLOAD;
 /** Records kept while connecting; beyond this they are dropped (and show as gaps). */
@@ -25,8 +24,6 @@ export class OffloadPort {
   private pending: Buffer[] = [];
   private seq = 0;
   private closed = false;
-  /** Records dropped because the socket's buffer was full. */
-  dropped = 0;
 
   constructor(lab: number, readonly membership: number) {
     this.socket = net.createConnection({ path: offloadSocketPath(lab, membership) });
@@ -42,7 +39,7 @@ export class OffloadPort {
   /** One datagram's payload to the subscriber. */
   send(group: number, scheduledNs: number, sentNs: number, payload: Buffer, pv: DataView, off: number, len: number): void {
     if (this.closed) return;
-    const n = writeOffloadRecord(this.record, this.view, group, ++this.seq, scheduledNs, sentNs, payload, pv, off, len, copyBytes);
+    const n = writeOffloadRecord(this.record, this.view, group, ++this.seq, scheduledNs, sentNs, payload, pv, off, len);
     if (n === 0) return;
     if (this.fd < 0) {
       if (this.pending.length < MAX_PENDING) this.pending.push(Buffer.from(this.record.subarray(0, n)));
@@ -52,17 +49,13 @@ export class OffloadPort {
   }
 
   private writeRecord(b: Buffer, n: number): void {
-    if (this.tailLength > 0 && !this.flushTail()) {
-      this.dropped++;
-      return;
-    }
+    if (this.tailLength > 0 && !this.flushTail()) return; // dropped: the subscriber sees the gap
     let written = 0;
     try {
       written = writeSync(this.fd, b, 0, n);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') this.close();
-      this.dropped++;
-      return;
+      return; // dropped: the subscriber sees the gap
     }
     if (written < n) {
       b.copy(this.tail, 0, written, n);

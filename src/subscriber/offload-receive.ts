@@ -22,8 +22,6 @@ export class OffloadReceive {
   gaps = 0;
   /** Payload bytes the socket layer copied into this process. */
   bytesCopied = 0;
-  /** Bytes read from the socket that were not payload or record metadata: none, by construction (a test checks). */
-  headerBytes = 0;
   reads = 0;
 
   constructor(private readonly to: Delivery) {}
