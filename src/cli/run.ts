@@ -3,11 +3,10 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, readConfigFile, validateConfig, type LabConfig } from '../experiment/config.js';
 import { evaluate, formatVerdicts, type Verdict } from '../experiment/expectations.js';
-import { writeFileAtomic, writeResults } from '../experiment/results.js';
+import { resultJson, writeFileAtomic, writeResults, type ResultMeta } from '../experiment/results.js';
 import { describePoint, formatSweep, sweepRow, type SweepRow } from '../experiment/sweep-table.js';
 import { sweepPoints, type SweepPoint } from '../experiment/sweep.js';
 import { hostFacts } from '../experiment/host.js';
-import { overheadRows } from '../experiment/overheads.js';
 import { Lab } from '../experiment/lab.js';
 import { formatReport } from '../experiment/report.js';
 import type { LabSnapshot } from '../experiment/snapshot.js';
@@ -15,7 +14,7 @@ import { act } from './action.js';
 import { parseDuration } from './duration.js';
 import { Progress } from './progress.js';
 import { MdlabError } from '../errors.js';
-import { COUNTERS, describeCounters } from '../metrics/counters.js';
+import { describeCounters } from '../metrics/counters.js';
 
 interface RunFlags {
   headless?: boolean;
@@ -33,16 +32,13 @@ export function parseSpeed(text: string): number {
   return n;
 }
 
-/** The JSON result: the final snapshot with what produced it. */
-export function resultDocument(s: LabSnapshot): object {
-  return { ...hostFacts(), ...s, overheads: overheadRows(s), counters: COUNTERS };
-}
 
 
 interface RunOutcome {
   snapshot: LabSnapshot;
   verdicts: Verdict[];
   interrupted: boolean;
+  meta: ResultMeta;
 }
 
 /** One run: start, report, results; Ctrl-C ends the replay and still reports (marked partial). */
@@ -76,10 +72,9 @@ async function runOne(config: LabConfig, flags: RunFlags, point: Record<string, 
     const final = await lab.finish();
     progress.done();
     const verdicts = evaluate(config.expect, final, point);
-    if (out) {
-      writeResults(out, final, lab.latencySeries(), verdicts, { complete: interrupted === 0 && !final.error, host: hostFacts(), point, labConfig: config, startedAtMs: lab.startedAtMs });
-    }
-    return { snapshot: final, verdicts, interrupted: interrupted > 0 };
+    const meta: ResultMeta = { complete: interrupted === 0 && !final.error, host: hostFacts(), point, labConfig: config, startedAtMs: lab.startedAtMs };
+    if (out) writeResults(out, final, lab.latencySeries(), verdicts, meta);
+    return { snapshot: final, verdicts, interrupted: interrupted > 0, meta };
   } finally {
     progress.done();
     process.off('SIGINT', onSignal);
@@ -97,7 +92,7 @@ export async function runHeadless(configFile: string, flags: RunFlags): Promise<
   const r = await runOne(config, flags, undefined, flags.out, `mdlab ${config.name}`);
   process.stdout.write(formatReport(r.snapshot));
   if (r.verdicts.length > 0) process.stdout.write(`\n${formatVerdicts(r.verdicts)}`);
-  if (flags.json) writeFileAtomic(flags.json, `${JSON.stringify(resultDocument(r.snapshot), null, 2)}\n`);
+  if (flags.json) writeFileAtomic(flags.json, resultJson(r.snapshot, r.verdicts, r.meta));
   if (flags.out) process.stdout.write(`\nresults in ${flags.out}${r.interrupted ? ' (PARTIAL: the run was interrupted)' : ''}\n`);
   if (r.snapshot.error) throw new MdlabError(r.snapshot.error);
   if (r.interrupted) return 130;
@@ -107,8 +102,17 @@ export async function runHeadless(configFile: string, flags: RunFlags): Promise<
 /** Every point of a sweep, one after another; a result per point and a table across them. */
 async function runSweep(configFile: string, points: SweepPoint[], flags: RunFlags): Promise<number> {
   const rows: SweepRow[] = [];
+  // Every point is validated before the first one runs: a bad point 7 fails at once, not after six runs.
+  const configs = points.map((p) => {
+    try {
+      return validateConfig(p.raw, configFile);
+    } catch (err) {
+      if (err instanceof MdlabError) throw new MdlabError(`${err.message} (sweep point ${p.index + 1}: ${describePoint(p.values)})`);
+      throw err;
+    }
+  });
   for (const p of points) {
-    const config = validateConfig(p.raw, configFile);
+    const config = configs[p.index];
     process.stderr.write(`mdlab: sweep point ${p.index + 1} of ${points.length}: ${describePoint(p.values)}\n`);
     const r = await runOne(config, flags, p.values, flags.out ? join(flags.out, p.name) : undefined, `point ${p.index + 1}/${points.length}`);
     rows.push(sweepRow(p, r.snapshot, r.verdicts));

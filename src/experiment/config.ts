@@ -3,12 +3,14 @@
  * and their Onload settings. Validated with errors that name the file, the key path and what
  * was expected; unknown keys are errors, not silently ignored.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { parseDuration } from '../cli/duration.js';
+import { isCollection, LineCounter, parseAllDocuments, visit } from 'yaml';
+import { formatDurationNs, parseDuration } from '../cli/duration.js';
 import { MdlabError } from '../errors.js';
 import { parseGroup } from '../feed/channels.js';
+import { checkRecording } from '../feed/recording-kind.js';
+import { checkTimeline } from './timeline-check.js';
 import { NIC_MODELS, type NicModel } from '../nic/models.js';
 import { PATHS, type Path } from '../onload/fallback.js';
 import { RECORDED_PATHS, type RecordedPath } from '../metrics/latency.js';
@@ -75,10 +77,14 @@ const PATH_CAUSES = ['mcast-conflict', 'filter-table-full', 'non-onload-loss', '
 const EVENT_KINDS = ['accelerated', 'offloaded', 'kernel', 'fallback', 'loss', 'recovery', 'left', 'exit', 'start', 'speed'];
 const ENV_KEYS = ['EF_NAME', 'EF_POLL_USEC', 'EF_INT_DRIVEN', 'EF_DONT_ACCELERATE', 'EF_MCAST_RECV'] as const;
 export const DEFAULT_RING = 4096;
+/** A run, an event's time or a latency bound: a trading day is far less. */
+const MAX_RUN_NS = 24 * 3600e9;
+/** Extra work per packet (a slow reader): past a second it is a reader that never reads. */
+const MAX_DELAY_NS = 1e9;
 
 class ConfigError extends MdlabError {
   constructor(file: string, path: string, what: string) {
-    super(`${file}: ${path}: ${what}`);
+    super(path === '' ? `${file}: ${what}` : `${file}: ${path}: ${what}`);
   }
 }
 
@@ -88,8 +94,20 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A value as the user wrote it, kept to one short line (a whole list or mapping is not echoed). */
 function show(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = Array.isArray(v) ? 'a list' : 'a mapping';
+  }
+  text = text.replace(/\s+/g, ' ');
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function showShort(v: unknown): string {
+  return Array.isArray(v) ? 'a list' : v === null || v === undefined ? 'nothing' : show(v);
 }
 
 export class Validator {
@@ -100,7 +118,7 @@ export class Validator {
   }
 
   object(path: string, v: unknown, keys: readonly string[]): Obj {
-    if (!isObj(v)) this.fail(path, `expected a mapping with keys ${keys.join(', ')}, got ${show(v)}`);
+    if (!isObj(v)) this.fail(path, `expected a mapping with keys ${keys.join(', ')}, got ${showShort(v)}`);
     for (const k of Object.keys(v)) {
       if (!keys.includes(k)) this.fail(path ? `${path}.${k}` : k, `unknown key; expected one of ${keys.join(', ')}`);
     }
@@ -136,13 +154,16 @@ export class Validator {
     return n;
   }
 
-  duration(path: string, v: unknown): number {
+  duration(path: string, v: unknown, maxNs: number): number {
     if (typeof v !== 'string') this.fail(path, `expected a duration such as 500ms, 3s or 2m, got ${show(v)}`);
+    let ns: number;
     try {
-      return parseDuration(v, path);
+      ns = parseDuration(v, path, Infinity);
     } catch {
       this.fail(path, `expected a duration such as 500ms, 3s or 2m, got ${show(v)}`);
     }
+    if (ns > maxNs) this.fail(path, `expected at most ${formatDurationNs(maxNs)}, got ${show(v)}`);
+    return ns;
   }
 
   oneOf<T extends string>(path: string, v: unknown, options: readonly T[]): T {
@@ -161,14 +182,84 @@ export class Validator {
   }
 }
 
+/** Larger than any config anyone writes by hand; a bigger file is not a config. */
+const MAX_CONFIG_BYTES = 1 << 20;
+
+/**
+ * Reads a config file into plain data, or fails with one line naming the file and the line.
+ * Plain YAML (or JSON) only: unresolved tags, other YAML versions, collection keys and aliases
+ * that refer to themselves are errors here, not warnings printed later or structures that
+ * cannot be serialised.
+ */
 export function readConfigFile(file: string): unknown {
-  if (!existsSync(file)) throw new MdlabError(`${file}: no such config file`);
-  const text = readFileSync(file, 'utf8');
+  let text: string;
   try {
-    return extname(file) === '.json' ? JSON.parse(text) : parseYaml(text);
+    const st = statSync(file);
+    if (st.isDirectory()) throw new MdlabError(`${file}: is a directory, expected a config file (YAML or JSON)`);
+    if (!st.isFile()) throw new MdlabError(`${file}: is not a regular file, expected a config file (YAML or JSON)`);
+    if (st.size > MAX_CONFIG_BYTES) throw new MdlabError(`${file}: ${st.size} bytes is too large for a config (at most ${MAX_CONFIG_BYTES})`);
+    text = readFileSync(file, 'utf8');
   } catch (err) {
-    if (err instanceof YAMLParseError) throw new MdlabError(`${file}: line ${err.linePos?.[0].line ?? '?'}: ${err.message.split('\n')[0]}`);
-    throw new MdlabError(`${file}: ${(err as Error).message}`);
+    if (err instanceof MdlabError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new MdlabError(`${file}: no such config file`);
+    if (code === 'EACCES') throw new MdlabError(`${file}: permission denied`);
+    throw new MdlabError(`${file}: cannot read: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (text.trim() === '') throw new MdlabError(`${file}: the config is empty; expected a mapping with keys such as recording and subscribers`);
+  return extname(file) === '.json' ? parseJsonConfig(text, file) : parseYamlConfig(text, file);
+}
+
+function lineCol(text: string, offset: number): string {
+  const before = text.slice(0, Math.max(0, offset));
+  const line = before.split('\n').length;
+  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
+}
+
+function parseJsonConfig(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    // V8's message may quote the text itself; keep only what it says, and say where.
+    const msg = (err as Error).message;
+    const pos = /at position (\d+)/.exec(msg);
+    const what = msg.replace(/,? ?".*" is not valid JSON/s, ' (not valid JSON)').replace(/ in JSON at position \d+.*$/s, '').split('\n')[0];
+    throw new MdlabError(`${file}: ${pos ? `${lineCol(text, Number(pos[1]))}: ` : ''}${what}`);
+  }
+}
+
+function parseYamlConfig(text: string, file: string): unknown {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number) => {
+    const p = lines.linePos(offset);
+    return `line ${p.line}, column ${p.col}`;
+  };
+  if (!Array.isArray(docs)) throw new MdlabError(`${file}: ${at(0)}: not a YAML document`);
+  if (docs.length !== 1) throw new MdlabError(`${file}: ${docs.length === 0 ? 'the config is empty' : `${at(docs[1].range[0])}: a second YAML document; a config is one document`}`);
+  const doc = docs[0];
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) throw new MdlabError(`${file}: ${at(problem.pos[0])}: ${problem.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
+  let bad: string | null = null;
+  visit(doc, {
+    Pair(_key, pair) {
+      if (bad === null && isCollection(pair.key)) bad = `${at(pair.key.range?.[0] ?? 0)}: a key must be a plain word, not a list or mapping`;
+    },
+    Scalar(_key, node) {
+      if (bad === null && node.tag !== undefined && !node.tag.startsWith('tag:yaml.org,2002:')) bad = `${at(node.range?.[0] ?? 0)}: tag ${node.tag} is not plain YAML`;
+    },
+    Alias(_key, alias) {
+      if (bad !== null) return;
+      const target = alias.resolve(doc);
+      const a = alias.range?.[0] ?? 0;
+      if (target && target.range && target.range[0] <= a && a < target.range[2]) bad = `${at(a)}: alias *${alias.source} refers to the node that contains it (a circular structure)`;
+    },
+  });
+  if (bad !== null) throw new MdlabError(`${file}: ${bad}`);
+  try {
+    return doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    throw new MdlabError(`${file}: ${(err as Error).message.split('\n')[0]}`);
   }
 }
 
@@ -184,6 +275,11 @@ export function validateConfig(raw: unknown, file: string): LabConfig {
   const recordingRel = v.string('recording', top.recording);
   const recording = isAbsolute(recordingRel) ? recordingRel : resolve(dirname(file), recordingRel);
   if (!existsSync(recording)) v.fail('recording', `no such file: ${recording}`);
+  try {
+    checkRecording(recording);
+  } catch (err) {
+    v.fail('recording', (err as Error).message);
+  }
 
   let speed = 1;
   if (top.speed !== undefined) {
@@ -191,7 +287,7 @@ export function validateConfig(raw: unknown, file: string): LabConfig {
     else if (typeof top.speed === 'number' && top.speed > 0 && top.speed <= 10000) speed = top.speed;
     else v.fail('speed', `expected a multiple of the recorded pace (a number above 0, at most 10000) or "top", got ${show(top.speed)}`);
   }
-  const durationNs = top.duration === undefined ? null : v.duration('duration', top.duration);
+  const durationNs = top.duration === undefined ? null : v.duration('duration', top.duration, MAX_RUN_NS);
   const loop = top.loop === undefined ? false : v.boolean('loop', top.loop);
   if (loop && durationNs === null) v.fail('loop', 'a looping replay needs a duration to end it');
 
@@ -230,7 +326,7 @@ export function validateConfig(raw: unknown, file: string): LabConfig {
       groups: sgroups,
       receive,
       work: o.work === undefined ? 'decode' : v.oneOf<Work>(`${p}.work`, o.work, WORKS),
-      delayNs: o.delay === undefined ? 0 : v.duration(`${p}.delay`, o.delay),
+      delayNs: o.delay === undefined ? 0 : v.duration(`${p}.delay`, o.delay, MAX_DELAY_NS),
       ring,
       rcvbuf: o.rcvbuf === undefined ? undefined : v.integer(`${p}.rcvbuf`, o.rcvbuf, 1024, 1 << 30, ' of bytes'),
       cpu: o.cpu === undefined ? null : v.integer(`${p}.cpu`, o.cpu, 0, 1023),
@@ -239,13 +335,21 @@ export function validateConfig(raw: unknown, file: string): LabConfig {
     if (o.start !== undefined && !v.boolean(`${p}.start`, o.start)) deferred.push(sname);
     return settings;
   });
-  if (groups.length > MAX_GROUPS) v.fail('subscribers', `at most ${MAX_GROUPS} groups in one lab, got ${groups.length}`);
   const memberships = subscribers.reduce((n, s) => n + s.groups.length, 0);
   if (memberships > MAX_MEMBERSHIPS / 2) v.fail('subscribers', `at most ${MAX_MEMBERSHIPS / 2} group memberships in one lab, got ${memberships}`);
   const events = top.events === undefined ? [] : validateEvents(v, top.events, subscribers);
   for (const d of deferred) {
     if (!events.some((e) => e.action === 'start' && e.subscriber === d)) v.fail('events', `${d} has start: false, but no event starts it`);
   }
+  // A group only a timed join names is in the NIC's table too.
+  for (const e of events) if ((e.action === 'join' || e.action === 'leave') && !groups.includes(e.group)) groups.push(e.group);
+  if (groups.length > MAX_GROUPS) v.fail('subscribers', `at most ${MAX_GROUPS} groups in one lab, got ${groups.length}`);
+  if (durationNs !== null) {
+    events.forEach((e, i) => {
+      if (e.atNs >= durationNs) v.fail(`events[${i}].at`, `${formatDurationNs(e.atNs)} is not before the run ends (duration ${formatDurationNs(durationNs)}): it would never happen`);
+    });
+  }
+  checkTimeline((path, what) => v.fail(path, what), subscribers, deferred, events);
   const expect = top.expect === undefined ? [] : validateExpect(v, top.expect, subscribers, groups);
   return { file, name, description, recording, speed, durationNs, loop, nic, filterTable, subscribers, groups, deferred, events, expect };
 }
@@ -276,7 +380,7 @@ function validateEvents(v: Validator, raw: unknown, subscribers: SubscriberSetti
   return raw.map((e, i) => {
     const p = `events[${i}]`;
     const o = v.object(p, e, ['at', ...EVENT_ACTIONS]);
-    const atNs = v.duration(`${p}.at`, o.at);
+    const atNs = v.duration(`${p}.at`, o.at, MAX_RUN_NS);
     const actions = EVENT_ACTIONS.filter((a) => o[a] !== undefined);
     if (actions.length !== 1) v.fail(p, `expected exactly one of ${EVENT_ACTIONS.join(', ')}, got ${actions.length === 0 ? 'none' : actions.join(' and ')}`);
     const action = actions[0];
@@ -317,7 +421,7 @@ function validateExpect(v: Validator, raw: unknown, subscribers: SubscriberSetti
     const clock = o.clock === undefined ? 'scheduled' : v.oneOf(`${p}.clock`, o.clock, ['scheduled', 'sent'] as const);
     const via = o.via === undefined ? null : v.oneOf(`${p}.via`, o.via, RECORDED_PATHS);
     for (const pc of ['p50', 'p90', 'p99', 'p999', 'max'] as const) {
-      if (o[pc] !== undefined) x.latency.push({ percentile: pc, belowNs: v.duration(`${p}.${pc}`, o[pc]), clock, via });
+      if (o[pc] !== undefined) x.latency.push({ percentile: pc, belowNs: v.duration(`${p}.${pc}`, o[pc], MAX_RUN_NS), clock, via });
     }
     if (o.gaps !== undefined) x.gaps = v.integer(`${p}.gaps`, o.gaps, 0, 1e12);
     if (o.drops !== undefined) {
@@ -329,6 +433,7 @@ function validateExpect(v: Validator, raw: unknown, subscribers: SubscriberSetti
           max: d.max === undefined ? Infinity : v.integer(`${p}.drops.max`, d.max, 0, 1e12),
           cause: d.cause === undefined ? null : v.oneOf(`${p}.drops.cause`, d.cause, DROP_CAUSES),
         };
+        if (x.drops.min > x.drops.max) v.fail(`${p}.drops`, `min ${x.drops.min} is above max ${x.drops.max}: no run could meet it`);
       }
     }
     if (o.event !== undefined) {

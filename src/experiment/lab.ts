@@ -23,10 +23,10 @@ import { listSegments, segmentName, setAffinity, sweepStaleSegments, unlinkSegme
 import { HistogramReader } from '../metrics/shm-histogram.js';
 import type { FromSubscriber, MembershipReport, SubscriberSnapshot, ToSubscriber } from '../subscriber/protocol.js';
 import { spins, waitingName, type SubscriberSettings } from '../subscriber/settings.js';
-import { readsRing } from '../subscriber/receive-modes.js';
 import { account, droppedTotal, type Account } from './accounting.js';
 import { forkChild, lastErrorLine } from './children.js';
 import type { LabConfig, TimedEvent } from './config.js';
+import { STACK_SOCKETS, stackKey } from './timeline-check.js';
 import type { GroupView, LabEvent, LabSnapshot, LabState, LatencyByClock, MembershipSnapshot, ProcessEvent, StackView, SubscriberSnapshotView, Totals } from './snapshot.js';
 
 export interface LabOptions {
@@ -279,14 +279,14 @@ export class Lab {
    * application's virtual interface (a ring of its own). None outside Onload, or when offloaded.
    */
   private stackFor(s: SubscriberSettings, pid: number): StackState | null {
-    if (!s.onload || s.dontAccelerate || !readsRing(s.receive)) return null;
-    const key = s.receive === 'ef_vi' ? `#vi-${s.name}` : s.efName ?? `#anon-${s.name}`;
+    const key = stackKey(s);
+    if (key === null) return null;
     let st = this.stacks.get(key);
     if (!st) {
       const id = this.stacks.size + 1;
       if (id > MAX_STACKS) throw new MdlabError(`at most ${MAX_STACKS} stacks in one lab`);
       const segment = segmentName(this.labPid, `${this.instance}.stack${id}`);
-      const seg = StackSegment.create(segment, id, s.efName ?? '', { slotCount: s.ring, slotSize: DEFAULT_SLOT_BYTES, sockets: 32 });
+      const seg = StackSegment.create(segment, id, s.efName ?? '', { slotCount: s.ring, slotSize: DEFAULT_SLOT_BYTES, sockets: STACK_SOCKETS });
       st = { id, slot: id - 1, name: s.efName, segment, seg, pids: new Set(), live: true };
       this.stacks.set(key, st);
       this.nicSeg!.setStack(st.slot, id, segment);

@@ -8,6 +8,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { overheadRows } from './overheads.js';
+import { COUNTERS } from '../metrics/counters.js';
 import { RECORDED_PATHS, type Clock, type EncodedInterval, type RecordedPath } from '../metrics/latency.js';
 import type { Verdict } from './expectations.js';
 import { formatVerdicts } from './expectations.js';
@@ -78,6 +79,18 @@ export function reportMarkdown(s: LabSnapshot, verdicts: readonly Verdict[], met
   return `${head}\n${point}\n\`\`\`\n${formatReport(s)}${verdicts.length > 0 ? `\n${formatVerdicts(verdicts)}` : ''}\`\`\`\n`;
 }
 
+/**
+ * The one result document: summary.json and `--json` are both this, so that they can never
+ * disagree (whether the run was complete above all).
+ */
+export function resultDocument(s: LabSnapshot, verdicts: readonly Verdict[], meta: ResultMeta): Record<string, unknown> {
+  return { complete: meta.complete, ...meta.host, point: meta.point ?? null, labConfig: meta.labConfig ?? null, expectations: verdicts, ...s, overheads: overheadRows(s), counters: COUNTERS };
+}
+
+export function resultJson(s: LabSnapshot, verdicts: readonly Verdict[], meta: ResultMeta): string {
+  return `${JSON.stringify(resultDocument(s, verdicts, meta), (_k, v) => (v === Infinity ? null : v), 2)}\n`;
+}
+
 /** Writes every result file of one run into `dir` (created if need be). */
 export function writeResults(dir: string, s: LabSnapshot, series: readonly LatencySeries[], verdicts: readonly Verdict[], meta: ResultMeta): string[] {
   mkdirSync(dir, { recursive: true });
@@ -95,6 +108,6 @@ export function writeResults(dir: string, s: LabSnapshot, series: readonly Laten
   put('percentiles.csv', percentilesCsv(s));
   put('report.md', reportMarkdown(s, verdicts, meta));
   // summary.json last: its presence, complete, means the directory is a whole result.
-  put('summary.json', `${JSON.stringify({ complete: meta.complete, ...meta.host, point: meta.point ?? null, labConfig: meta.labConfig ?? null, expectations: verdicts, ...s, overheads: overheadRows(s) }, (_k, v) => (v === Infinity ? null : v), 2)}\n`);
+  put('summary.json', resultJson(s, verdicts, meta));
   return written;
 }

@@ -10,6 +10,7 @@ import { FEED_SOURCE_ADDRESS, FEED_SOURCE_PORT, makeChannels, type Channel } fro
 import { newFeedPacket, pullNext, type FeedReader, type SkipCounts } from '../feed-reader.js';
 import { END, NEED_INPUT, READY, type PullResult } from '../pcap/frame-reader.js';
 import { DEFAULT_PACKETIZER, Packetizer, type PacketizerOptions } from '../packetizer.js';
+import { MOLD_HEADER_LENGTH } from '../moldudp64.js';
 import { OFF_LOCATE, OFF_TIMESTAMP } from './layout.js';
 import { readU48 } from '../bytes.js';
 
@@ -45,6 +46,7 @@ export class ItchFileFeedReader implements FeedReader {
   private readonly endOfSession: boolean;
   private readonly srcAddr = parseIpv4(FEED_SOURCE_ADDRESS) ?? 0;
   messages = 0;
+  private readonly maxBytes: number;
 
   constructor(private readonly input: ByteInput, options: ItchFileOptions = {}) {
     this.format = input.compressed ? 'itch+gzip' : 'itch';
@@ -52,6 +54,7 @@ export class ItchFileFeedReader implements FeedReader {
     this.dayEpochSec = options.dayEpochSec ?? 0;
     this.endOfSession = options.endOfSession ?? true;
     const opts: PacketizerOptions = { ...DEFAULT_PACKETIZER, heartbeatNs: 0, ...stripUndefined(options), channels: this.channels };
+    this.maxBytes = opts.maxBytes;
     this.packetizer = new Packetizer(opts, (channel, wireNs, bytes, length) => this.enqueue(channel, wireNs, bytes, length));
   }
 
@@ -137,6 +140,9 @@ export class ItchFileFeedReader implements FeedReader {
         if (t > this.lastNs) this.lastNs = t;
       }
       this.messages++;
+      if (MOLD_HEADER_LENGTH + 2 + len > this.maxBytes) {
+        throw new FormatError(input.name, `byte ${input.offset} (message ${this.messages})`, `a ${len}-byte message does not fit a ${this.maxBytes}-byte MoldUDP64 packet (20-byte header, 2-byte length): raise --max-bytes (at most 65507), or the file is not binary ITCH`);
+      }
       this.packetizer.push(input.buf, m, len, this.lastNs, locate);
       input.pos = m + len;
     }
