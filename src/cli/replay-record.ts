@@ -4,7 +4,7 @@ import { parseGroup } from '../feed/channels.js';
 import { recordMulticast } from '../kernel/record.js';
 import { replayRecording } from '../kernel/replay.js';
 import { act } from './action.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../metrics/duration.js';
 import { fmtInt, writeJson } from './output.js';
 import { intOption } from './parse.js';
 import { Progress } from './progress.js';

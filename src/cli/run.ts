@@ -11,7 +11,7 @@ import { Lab } from '../experiment/lab.js';
 import { formatReport } from '../experiment/report.js';
 import type { LabSnapshot } from '../experiment/snapshot.js';
 import { act } from './action.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../metrics/duration.js';
 import { Progress } from './progress.js';
 import { MdlabError } from '../errors.js';
 import { describeCounters } from '../metrics/counters.js';

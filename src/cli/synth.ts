@@ -5,7 +5,7 @@ import { DEFAULT_GENERATOR, OPEN_NS } from '../feed/synth/generator.js';
 import { parseMix } from '../feed/synth/order-flow.js';
 import { SYNTH_DEFAULTS, tradingDayEpoch, writeSynthRecording, type SynthOptions } from '../feed/synth/write-recording.js';
 import { act } from './action.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../metrics/duration.js';
 import { fmtInt, table, writeJson } from './output.js';
 import { intOption, numberOption } from './parse.js';
 import { Progress } from './progress.js';

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { isCollection, LineCounter, parseAllDocuments, visit } from 'yaml';
-import { formatDurationNs, parseDuration } from '../cli/duration.js';
+import { formatDurationNs, parseDuration } from '../metrics/duration.js';
 import { MdlabError } from '../errors.js';
 import { parseGroup } from '../feed/channels.js';
 import { checkRecording } from '../feed/recording-kind.js';

@@ -13,7 +13,7 @@ import { HistogramStore, type LatencySummary } from '../metrics/histogram-store.
 import { nowNs } from '../metrics/clock.js';
 import type { Clock, EncodedInterval, RecordedPath } from '../metrics/latency.js';
 import { describeNic } from '../nic/models.js';
-import { MAX_STACKS, MEMBER_ACTIVE, MEMBER_ENDED, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_NONE, PATH_OFFLOAD } from '../nic/nic-layout.js';
+import { F_READ_UNTIL, MAX_STACKS, MEMBER_ACTIVE, MEMBER_ENDED, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_NONE, PATH_OFFLOAD } from '../nic/nic-layout.js';
 import type { FromNic, ToNic } from '../nic/nic-protocol.js';
 import { decide, EMPTY_STEERING, type KernelReason, type Member, type Path, type Steering } from '../onload/fallback.js';
 import { pathEvents } from '../onload/path-events.js';
@@ -23,7 +23,8 @@ import { listSegments, segmentName, setAffinity, sweepStaleSegments, unlinkSegme
 import { HistogramReader } from '../metrics/shm-histogram.js';
 import type { FromSubscriber, MembershipReport, SubscriberSnapshot, ToSubscriber } from '../subscriber/protocol.js';
 import { spins, waitingName, type SubscriberSettings } from '../subscriber/settings.js';
-import { account, droppedTotal, type Account } from './accounting.js';
+import { account, droppedTotal, type Account, type AccountState } from './accounting.js';
+import { formatDurationNs } from '../metrics/duration.js';
 import { forkChild, lastErrorLine } from './children.js';
 import type { LabConfig, TimedEvent } from './config.js';
 import { STACK_SOCKETS, stackKey } from './timeline-check.js';
@@ -86,6 +87,8 @@ type Listener = (s: LabSnapshot) => void;
 
 const STARTUP_TIMEOUT_MS = 15_000;
 const DRAIN_TIMEOUT_MS = 10_000;
+/** After the replay, each reader reads what is queued for it for this long; the rest is counted unread. */
+const DRAIN_READ_MS = 2_000;
 const START_DELAY_NS = 100e6;
 
 let instances = 0;
@@ -429,8 +432,9 @@ export class Lab {
     this.resteer([ms.member]);
     const left = this.waitFor(sub, `left:${ms.id}`);
     this.sendSub(sub, { type: 'leave', membership: ms.id });
-    await withTimeout(left, DRAIN_TIMEOUT_MS, `${subscriber} did not leave ${group}`).catch(() => undefined);
-    ms.endedAccount = account(this.nicSeg!.member(ms.id), ms.report, 'final');
+    const answered = await withTimeout(left, DRAIN_TIMEOUT_MS, `${subscriber} did not leave ${group}`).then((m) => m.type === 'left', () => false);
+    if (!answered && sub.alive) this.warnings.push(`${subscriber} gave no final count when it left ${group}: what it had not read is counted unread`);
+    ms.endedAccount = account(this.nicSeg!.member(ms.id), ms.report, !sub.alive ? 'exited' : answered ? 'final' : 'unresponsive');
   }
 
   /** Every latency series with its intervals, for result files. */
@@ -577,6 +581,10 @@ export class Lab {
     return this.nicSeg?.status().speed ?? this.speed;
   }
 
+  private get finished(): boolean {
+    return this.state === 'done' || this.state === 'failed';
+  }
+
   get running(): boolean {
     return this.state === 'running' || this.state === 'paused';
   }
@@ -593,19 +601,37 @@ export class Lab {
       for (const t of this.eventTimers) clearTimeout(t);
       this.endNs = nowNs();
       this.state = 'draining';
+      // Readers hand packets to the application for DRAIN_READ_MS more; the rest they count unread.
+      this.nicSeg!.f64[F_READ_UNTIL] = this.endNs + DRAIN_READ_MS * 1e6;
       const finals = this.subscribers.filter((s) => s.alive).map((s) => {
         const done = this.waitFor(s, 'final');
-        this.sendSub(s, { type: 'drain' });
-        return withTimeout(done, DRAIN_TIMEOUT_MS, `${s.settings.name} did not drain`).catch(() => undefined);
+        this.sendSub(s, { type: 'drain', readMs: DRAIN_READ_MS });
+        return withTimeout(done, DRAIN_READ_MS + DRAIN_TIMEOUT_MS, `${s.settings.name} did not drain`).catch(() => {
+          if (s.alive && !s.final) this.warnings.push(`${s.settings.name} (pid ${s.pid}) gave no final count within ${(DRAIN_READ_MS + DRAIN_TIMEOUT_MS) / 1000} s: what it had not read is counted unread`);
+        });
       });
       await Promise.all(finals);
       this.state = this.error ? 'failed' : 'done';
       this.readLatency();
+      this.warnUnread(this.snapshot());
       const final = this.snapshot();
       for (const l of this.listeners) l(final);
       return final;
     } finally {
       await this.teardown();
+    }
+  }
+
+  /** A finished run names every reader that left packets unread: they are not delivered, and not hidden. */
+  private warnUnread(s: LabSnapshot): void {
+    for (const sub of s.subscribers) {
+      for (const m of sub.memberships) {
+        const n = m.account.dropped.unread ?? 0;
+        if (n === 0) continue;
+        const settings = this.config.subscribers.find((x) => x.name === sub.name);
+        const slow = settings && settings.delayNs > 0 ? ` (it spends ${formatDurationNs(settings.delayNs)} a packet: slower than the feed)` : '';
+        this.warnings.push(`${sub.name} had ${n.toLocaleString('en-US')} packets of ${m.group} unread when the run ended${slow}: counted as dropped (unread), not delivered`);
+      }
     }
   }
 
@@ -643,8 +669,9 @@ export class Lab {
 
   private membershipView(sub: SubscriberState, ms: MembershipState): MembershipSnapshot {
     const d = this.steering.decisions.get(ms.id);
-    const final = this.state === 'done' || this.state === 'failed' || this.state === 'draining';
-    const acc = ms.endedAccount ?? account(this.nicSeg!.member(ms.id), ms.report, !sub.alive ? 'exited' : final && sub.final ? 'final' : 'running');
+    const finished = this.state === 'done' || this.state === 'failed';
+    const closing: AccountState = !sub.alive ? 'exited' : sub.final ? 'final' : finished ? 'unresponsive' : 'running';
+    const acc = ms.endedAccount ?? account(this.nicSeg!.member(ms.id), ms.report, closing);
     const r = ms.report;
     const name = sub.settings.name;
     return {
@@ -751,7 +778,8 @@ export class Lab {
         totals.offload += a.delivered.offload;
         totals.dropped += droppedTotal(a);
         totals.inFlight += a.inFlight;
-        totals.balanced &&= a.balanced;
+        // A finished run's account has nothing in flight: every packet is read or has a cause.
+        totals.balanced &&= a.balanced && (!this.finished || a.inFlight === 0);
         for (const [cause, n] of Object.entries(a.dropped)) totals.droppedByCause[cause] = (totals.droppedByCause[cause] ?? 0) + (n ?? 0);
       }
     }

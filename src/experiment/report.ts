@@ -4,7 +4,7 @@
 import { RECORDED_PATHS } from '../metrics/latency.js';
 import { overheadRows, type OverheadRow } from './overheads.js';
 import { basename } from 'node:path';
-import { fmtInt, table } from '../cli/output.js';
+import { fmtInt, table } from './text-table.js';
 import type { LatencySummary } from '../metrics/histogram-store.js';
 import { droppedTotal } from './accounting.js';
 import { isPathEvent, type LabEvent, type LabSnapshot } from './snapshot.js';

@@ -1,6 +1,6 @@
 /** The table across a sweep's points: each point's values, paths, latency, drops, expectations. */
 import { RECORDED_PATHS } from '../metrics/latency.js';
-import { table } from '../cli/output.js';
+import { table } from './text-table.js';
 import { droppedTotal } from './accounting.js';
 import type { Verdict } from './expectations.js';
 import { formatUs } from './report.js';

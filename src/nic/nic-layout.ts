@@ -14,6 +14,8 @@
  *           72 start (monotonic ns)  80 lag behind schedule ns (now)  88 worst lag ns  96 kernel sends
  *          104 ring writes  112 bytes  120 loops  128 packets to no joined group  136 packets skipped (too big)
  *          144 wire time of the next packet, run clock ns
+ *          152 read until (monotonic ns; 0 while the replay runs): set by the controller when the replay
+ *              ends; readers count what they take after it as unread instead of delivering it
  *   group    0 address  4 port  8 kernel (1: send to the kernel)  12 stack mask (bit per stack slot)
  *           16 first member (index into member lists)  20 member count
  *           24 packets (f64)  32 kernel sends (f64)  40 ring writes (f64)
@@ -60,6 +62,7 @@ export const F_BYTES = 112 / 8;
 export const F_LOOPS = 120 / 8;
 export const F_UNJOINED = 128 / 8;
 export const F_TOO_BIG = 136 / 8;
+export const F_READ_UNTIL = 152 / 8;
 
 export const PATH_NONE = 0;
 export const PATH_BYPASS = 1;

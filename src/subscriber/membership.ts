@@ -8,12 +8,14 @@ import type dgram from 'node:dgram';
 import { openMulticastReceiver } from '../kernel/loopback.js';
 import { trailerAt, trailerHasMember, trailerLab } from '../kernel/trailer.js';
 import { nowNs } from '../metrics/clock.js';
+import { F_READ_UNTIL } from '../nic/nic-layout.js';
 import type { HistogramWriter } from '../metrics/shm-histogram.js';
 import { RingReader } from '../onload/ring-reader.js';
 import type { StackSegment } from '../onload/stack-layout.js';
 import { FeedHandler, SequenceTracker } from './feed-handler.js';
 import type { MembershipReport } from './protocol.js';
 import { offloadSocketPath } from '../kernel/offload-record.js';
+import { kernelSocketDrops } from '../kernel/socket-drops.js';
 import { OffloadReceive } from './offload-receive.js';
 import { EfViReceive, makeRingReceive, readsRing, type Delivery, type ReceiveMode, type RingReceive } from './receive-modes.js';
 
@@ -47,6 +49,16 @@ export class Membership {
   firstDeliveryNs = 0;
   lastDeliveryNs = 0;
 
+  /**
+   * Set when the run has ended and the reader's time to drain is up: what is still queued (in
+   * the ring, in the kernel socket) is counted as unread instead of handed to the application.
+   */
+  skimming = false;
+  /** Packets still queued when the reader's time was up, by path: never delivered, never hidden. */
+  readonly unread = [0, 0, 0];
+  private addr = 0;
+  private port = 0;
+
   /** Called once, at this socket's first delivery (the subscriber's baseline for per-packet costs). */
   onFirst: (() => void) | null = null;
 
@@ -57,6 +69,8 @@ export class Membership {
     private readonly lab: number,
     private readonly latency: HistogramWriter,
     private readonly handler: FeedHandler,
+    /** The NIC segment's header (its read-until word). */
+    private readonly nicF64: Float64Array,
   ) {}
 
   /**
@@ -65,6 +79,8 @@ export class Membership {
    * a place in the stack's or VI's ring, or the offloaded socket the NIC writes payloads to.
    */
   async open(addr: number, port: number, stack: StackSegment | null, mode: ReceiveMode, doorbellPort: number, rcvbuf: number | undefined): Promise<void> {
+    this.addr = addr;
+    this.port = port;
     if (mode !== 'offload') {
       this.kernel = await openMulticastReceiver(addr, port, rcvbuf);
       this.kernel.on('message', this.onKernel);
@@ -118,6 +134,13 @@ export class Membership {
 
   private deliver(path: 0 | 1 | 2, bytes: Buffer, view: DataView, off: number, len: number, scheduledNs: number, sentNs: number): void {
     const now = nowNs();
+    // The controller's deadline, by the clock (0 while the replay runs): even mid-batch, a slow
+    // reader stops handing packets to the application once its time to drain is up.
+    const until = this.nicF64[F_READ_UNTIL];
+    if (this.skimming || (until > 0 && now > until)) {
+      this.unread[path]++;
+      return;
+    }
     this.latency.record(path, now - scheduledNs, now - sentNs);
     if (this.firstDeliveryNs === 0) {
       this.firstDeliveryNs = now;
@@ -131,7 +154,8 @@ export class Membership {
     this.messages += this.handler.messages - this.messagesBefore;
   }
 
-  report(): MembershipReport {
+  /** Its counters; `socketDrops` reads /proc/net/udp, so a loop that only counts passes false. */
+  report(withSocketDrops = true): MembershipReport {
     return {
       membership: this.id,
       group: this.group,
@@ -156,6 +180,10 @@ export class Membership {
       offloadReads: this.offload?.reads ?? 0,
       firstDeliveryNs: this.firstDeliveryNs,
       lastDeliveryNs: this.lastDeliveryNs,
+      unreadBypass: this.unread[PATH_BYPASS],
+      unreadKernel: this.unread[PATH_KERNEL],
+      unreadOffload: this.unread[PATH_OFFLOAD],
+      socketDrops: this.kernel && withSocketDrops ? kernelSocketDrops(this.addr, this.port) : null,
     };
   }
 

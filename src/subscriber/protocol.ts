@@ -18,7 +18,8 @@ export type ToSubscriber =
   | { type: 'init'; index: number; settings: SubscriberSettings; nicSegment: string; snapshotMs: number; cpus: number[] | null; lab: number }
   | JoinRequest
   | { type: 'leave'; membership: number }
-  | { type: 'drain' }
+  /** The replay has ended: read what is queued for up to `readMs`, then count the rest as unread, and report. */
+  | { type: 'drain'; readMs: number }
   | { type: 'stop' };
 
 /** One membership's counters, as the subscriber saw them. */
@@ -57,6 +58,12 @@ export interface MembershipReport {
   /** Monotonic ns of the first and latest delivery to the application (0: none). */
   firstDeliveryNs: number;
   lastDeliveryNs: number;
+  /** Still queued when the reader's time to drain was up (the run had ended): cause unread. */
+  unreadBypass: number;
+  unreadKernel: number;
+  unreadOffload: number;
+  /** The kernel's own drop count at this socket's kernel socket (/proc/net/udp, as SO_RXQ_OVFL); null without one. */
+  socketDrops: number | null;
 }
 
 export interface SubscriberSnapshot {

@@ -24,6 +24,8 @@ const POLL_BATCH = 64;
 const POLLS_PER_CLOCK_READ = 16;
 /** Draining stops when the counts reconcile, or after this long without progress. */
 const DRAIN_IDLE_MS = 300;
+/** A leaving socket reads what is queued for it for up to this long. */
+const LEAVE_READ_MS = 2000;
 
 function send(msg: FromSubscriber): void {
   process.send?.(msg);
@@ -73,7 +75,7 @@ class Subscriber {
       stack = this.stacks.get(req.stack.segment) ?? StackSegment.attach(req.stack.segment);
       this.stacks.set(req.stack.segment, stack);
     }
-    const m = new Membership(req.membership, req.group, req.groupName, this.lab, new HistogramWriter(req.histogram, req.membership, req.group), this.handler);
+    const m = new Membership(req.membership, req.group, req.groupName, this.lab, new HistogramWriter(req.histogram, req.membership, req.group), this.handler, this.nic.f64);
     m.onFirst = this.onFirstPacket;
     await m.open(req.addr, req.port, stack, this.settings.receive, this.doorbell.port, this.settings.rcvbuf);
     this.memberships.set(req.membership, m);
@@ -82,21 +84,34 @@ class Subscriber {
     this.wake();
   }
 
-  /** Reads until everything the NIC counted for this membership has arrived or is known lost. */
-  private async drain(m: Membership): Promise<void> {
+  /**
+   * Reads until everything the NIC counted for this membership has arrived or is known lost.
+   * Past `untilMs` the reader's time is up: the rest is skimmed (counted unread, not handed to
+   * the application), so that a slow reader's backlog is named, not left "in flight".
+   */
+  private async drain(m: Membership, untilMs: number, all = false): Promise<void> {
     let lastProgress = Date.now();
     let last = -1;
     for (;;) {
       this.pollAll();
-      const r = m.report();
+      const r = m.report(false);
       const nic = this.nic.member(m.id);
-      const seen = r.receivedBypass + r.ringDrops + r.receivedKernel + r.kernelDrops + r.receivedOffload + r.offloadDrops;
+      const bypass = r.receivedBypass + r.ringDrops + r.unreadBypass;
+      const kernel = r.receivedKernel + r.kernelDrops + r.unreadKernel;
+      const offload = r.receivedOffload + r.offloadDrops + r.unreadOffload;
       const ended = nic.state === MEMBER_ENDED || Atomics.load(this.nic.i32, W_DONE) === 1;
-      if (ended && r.receivedBypass + r.ringDrops >= nic.viaBypass && r.receivedKernel + r.kernelDrops >= nic.viaKernel && r.receivedOffload + r.offloadDrops >= nic.viaOffload) return;
-      if (seen !== last) {
-        last = seen;
-        lastProgress = Date.now();
-      } else if (Date.now() - lastProgress > DRAIN_IDLE_MS && ended) {
+      if (ended && bypass >= nic.viaBypass && kernel >= nic.viaKernel && offload >= nic.viaOffload) return;
+      const now = Date.now();
+      if (ended && !m.skimming && now >= untilMs) {
+        // Time is up: at the run's end for every socket (the others would hold this one back), at a leave for this one.
+        if (all) for (const x of this.memberships.values()) x.skimming = true;
+        m.skimming = true;
+        lastProgress = now;
+      }
+      if (bypass + kernel + offload !== last) {
+        last = bypass + kernel + offload;
+        lastProgress = now;
+      } else if (now - lastProgress > DRAIN_IDLE_MS && ended) {
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, 1));
@@ -106,16 +121,18 @@ class Subscriber {
   async leave(id: number): Promise<void> {
     const m = this.memberships.get(id);
     if (!m) return;
-    await this.drain(m);
+    await this.drain(m, Date.now() + LEAVE_READ_MS);
     const stack = m.reader?.stack ?? null;
+    const report = m.report();
     m.close(stack);
     this.memberships.delete(id);
     this.polled = [...this.memberships.values()];
-    send({ type: 'left', membership: id, report: m.report() });
+    send({ type: 'left', membership: id, report });
   }
 
-  async drainAll(): Promise<void> {
-    for (const m of this.memberships.values()) await this.drain(m);
+  async drainAll(readMs: number): Promise<void> {
+    const until = Date.now() + readMs;
+    for (const m of this.memberships.values()) await this.drain(m, until, true);
     send(this.snapshot(true));
   }
 
@@ -142,8 +159,11 @@ class Subscriber {
       if (active) this.lastActivityNs = now;
       if (now - this.lastActivityNs < this.pollNs) return this.schedule();
     } else {
+      // Interrupt-driven: drain what is there, then block; a slow reader yields every slice, so
+      // that the controller's requests (drain, leave) are heard while it works through a backlog.
+      const sliceEnd = now + SPIN_SLICE_NS;
       while (this.pollAll() > 0) {
-        // interrupt-driven: drain what is there, then block
+        if (nowNs() > sliceEnd) return this.schedule();
       }
     }
     this.block();
@@ -244,7 +264,7 @@ process.on('message', (msg: ToSubscriber) => {
         await sub?.leave(msg.membership);
         break;
       case 'drain':
-        await sub?.drainAll();
+        await sub?.drainAll(msg.readMs);
         break;
       case 'stop':
         sub?.stop();
