@@ -16,6 +16,11 @@
  *                                       compiler threads left on the old mask would run on a
  *                                       spinner's reserved core.
  *
+ *   parentDeathSignal(sig) -> number  prctl(PR_SET_PDEATHSIG, sig): the kernel sends `sig` to this
+ *                                       process when its parent dies, however it dies (SIGKILL
+ *                                       included); returns getppid() read after, so that a parent
+ *                                       that died before the call is seen (the caller compares).
+ *
  * A mapping is unmapped when its ArrayBuffer is garbage collected. Names are checked
  * here as well as in JS: "/mdlab." followed by [A-Za-z0-9._-], at most 200 bytes.
  */
@@ -31,6 +36,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -218,6 +224,21 @@ static napi_value clock_now(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value parent_death_signal(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t sig = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &sig) != napi_ok || sig < 0 || sig > 64) {
+    napi_throw_range_error(env, "EINVAL", "expected a signal number from 0 to 64");
+    return NULL;
+  }
+  if (prctl(PR_SET_PDEATHSIG, (unsigned long)sig) != 0) return throw_errno(env, "cannot set the parent-death signal", "", errno);
+  napi_value result;
+  napi_create_int32(env, (int32_t)getppid(), &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"create", NULL, create, NULL, NULL, NULL, napi_default, NULL},
@@ -226,6 +247,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"setAffinity", NULL, set_affinity, NULL, NULL, NULL, napi_default, NULL},
     {"clockCell", NULL, clock_cell_buffer, NULL, NULL, NULL, napi_default, NULL},
     {"clockNow", NULL, clock_now, NULL, NULL, NULL, napi_default, NULL},
+    {"parentDeathSignal", NULL, parent_death_signal, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

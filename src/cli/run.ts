@@ -67,7 +67,19 @@ async function runOne(config: LabConfig, flags: RunFlags, point: Record<string, 
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
   try {
-    await lab.start();
+    try {
+      await lab.start();
+    } catch (err) {
+      // A lab that could not start still leaves what it had, marked partial, where results were asked for.
+      if (out) {
+        try {
+          writeResults(out, lab.snapshot(), [], [], { complete: false, host: hostFacts(), point, labConfig: config, startedAtMs: Date.now() });
+        } catch {
+          // nothing was built yet: no result to write
+        }
+      }
+      throw err;
+    }
     for (const w of lab.snapshot().warnings) process.stderr.write(`mdlab: warning: ${w}\n`);
     const final = await lab.finish();
     progress.done();

@@ -12,8 +12,41 @@ function distDir(): string {
 }
 
 const DIST = distDir();
+/** Loaded first in every child (node --require): it follows the controller from its first line. */
+const PRELOAD = join(DIST, 'experiment', 'child-preload.cjs');
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
+let warden: ChildProcess | undefined;
+let wardenReady: Promise<void> | undefined;
+
+/**
+ * Starts this process's warden (once): the process that, whenever and however this one dies,
+ * makes sure its children are gone and removes its segments. Await it before creating the first
+ * segment: from then on nothing of the lab can outlive it.
+ */
+export function ensureWarden(): Promise<void> {
+  wardenReady ??= new Promise<void>((resolve, reject) => {
+    const w = fork(join(DIST, 'experiment', 'warden.js'), [String(process.pid)], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'ipc'], serialization: 'json', execArgv: [] });
+    const fail = (why: string) => {
+      wardenReady = undefined;
+      reject(new Error(`the lab's warden process did not start (${why})`));
+    };
+    w.once('error', (e) => fail(e.message));
+    w.once('exit', (code, signal) => {
+      if (warden === w) warden = undefined;
+      fail(signal ?? `code ${code}`);
+    });
+    w.once('message', () => {
+      warden = w;
+      for (const c of live) if (c.pid) w.send({ child: c.pid });
+      // It must not keep this process alive: it only waits for it to go.
+      w.unref();
+      w.channel?.unref();
+      resolve();
+    });
+  });
+  return wardenReady;
+}
 
 /** Forks a compiled module of mdlab with an IPC channel; its stderr is kept for error reports. */
 export function forkChild(module: 'nic/nic-process.js' | 'subscriber/subscriber-process.js' | 'bench/probe-child.js'): { child: ChildProcess; stderr: () => string } {
@@ -24,9 +57,18 @@ export function forkChild(module: 'nic/nic-process.js' | 'subscriber/subscriber-
       for (const c of live) c.kill('SIGKILL');
     });
   }
-  const child = fork(join(DIST, module), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
+  const child = fork(join(DIST, module), [`--lab=${process.pid}`], {
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    serialization: 'json',
+    execArgv: [...process.execArgv, '--require', PRELOAD],
+    env: { ...process.env, MDLAB_CONTROLLER_PID: String(process.pid) },
+  });
   live.add(child);
-  child.on('exit', () => live.delete(child));
+  if (child.pid && warden?.connected) warden.send({ child: child.pid });
+  child.on('exit', () => {
+    live.delete(child);
+    if (child.pid && warden?.connected) warden.send({ gone: child.pid });
+  });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-4000);

@@ -25,7 +25,7 @@ import type { FromSubscriber, MembershipReport, SubscriberSnapshot, ToSubscriber
 import { spins, waitingName, type SubscriberSettings } from '../subscriber/settings.js';
 import { account, droppedTotal, type Account, type AccountState } from './accounting.js';
 import { formatDurationNs } from '../metrics/duration.js';
-import { forkChild, lastErrorLine } from './children.js';
+import { ensureWarden, forkChild, lastErrorLine } from './children.js';
 import type { LabConfig, TimedEvent } from './config.js';
 import { STACK_SOCKETS, stackKey } from './timeline-check.js';
 import type { GroupView, LabEvent, LabSnapshot, LabState, LatencyByClock, MembershipSnapshot, ProcessEvent, StackView, SubscriberSnapshotView, Totals } from './snapshot.js';
@@ -177,6 +177,8 @@ export class Lab {
   /** Creates the segments and processes, joins every group, and starts the replay. */
   async start(): Promise<void> {
     try {
+      // The warden first: from the first segment on, nothing of this lab can outlive it.
+      await ensureWarden();
       sweepStaleSegments();
       this.nicSeg = NicSegment.create(this.nicSegmentName);
       this.registry = new RegistryWriter(this.registryName);
@@ -191,14 +193,30 @@ export class Lab {
       this.publish();
       // The NIC and the subscribers start side by side: each is a Node process to boot.
       const subscribers = this.config.subscribers.filter((s) => !this.config.deferred.includes(s.name));
-      await Promise.all([this.startNic(), ...subscribers.map((s) => this.startSubscriber(s))]);
-      for (const sub of this.subscribers) for (const g of sub.settings.groups) await this.joinGroup(sub, g);
+      await Promise.all([this.startNic(), ...subscribers.map((s) => this.startSubscriber(s).then(() => undefined, (err: unknown) => this.diedStarting(s.name, err)))]);
+      for (const sub of this.subscribers) {
+        for (const g of sub.settings.groups) {
+          if (!sub.alive) break;
+          await this.joinGroup(sub, g).catch((err: unknown) => this.diedStarting(sub.settings.name, err));
+        }
+      }
       this.go();
       this.scheduleEvents();
     } catch (err) {
       await this.teardown();
       throw err;
     }
+  }
+
+  /**
+   * A subscriber that died while the lab was starting is a process that died (its exit is an
+   * event, what was sent to it is process-exit): the run goes on without it. Any other failure
+   * to start (it reported an error, it hung) ends the start.
+   */
+  private diedStarting(name: string, err: unknown): void {
+    const sub = this.subscribers.find((s) => s.settings.name === name);
+    if (!sub || sub.alive) throw err;
+    this.warnings.push(`${name} (pid ${sub.pid}) ${sub.exit ?? 'exited'} while the lab was starting: the run goes on without it`);
   }
 
   private checkCores(): void {

@@ -1,0 +1,93 @@
+/**
+ * Nothing outlives a lab, whenever and however it dies: SIGINT and SIGKILL to the controller,
+ * SIGKILL to a subscriber, at seeded random moments from start-up to the end. Afterwards no
+ * segment of the lab is left in /dev/shm and no process of it runs (children, warden), and
+ * every account that was written balances. MDLAB_LONG=1 runs 50 trials (MDLAB_KILL_SEED picks
+ * another sequence); npm test runs a few.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MDLAB, ROOT } from '../helpers/shared.js';
+import { tempDir } from '../helpers/tmp.js';
+import { sleep } from '../helpers/lab.js';
+
+const LONG = process.env.MDLAB_LONG === '1';
+const TRIALS = LONG ? 50 : 6;
+const SEED = Number(process.env.MDLAB_KILL_SEED ?? 20261201);
+const tmp = tempDir('mdlab-kill-');
+
+/** mulberry32: a small seeded generator, so a failing trial can be run again. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function labProcesses(lab: number): string[] {
+  try {
+    return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+      .split('\n').map((l) => l.trim()).filter((l) => l.includes(`--lab=${lab}`) || l.includes(`warden.js ${lab}`));
+  } catch {
+    return [];
+  }
+}
+
+const segments = (lab: number) => readdirSync('/dev/shm').filter((n) => n.startsWith(`mdlab.${lab}.`));
+
+function subscriberPids(lab: number): number[] {
+  return labProcesses(lab).filter((l) => l.includes('subscriber-process')).map((l) => Number(l.split(/\s+/)[0]));
+}
+
+type Kind = 'SIGINT controller' | 'SIGKILL controller' | 'SIGKILL subscriber';
+
+async function trial(i: number, kind: Kind, atMs: number): Promise<string> {
+  const out = join(tmp.dir, `t${i}`);
+  const json = join(tmp.dir, `t${i}.json`);
+  const child = spawn(process.execPath, [MDLAB, 'run', 'configs/default.yaml', '--headless', '--quiet', '--duration', '2s', '--out', out, '--json', json], { cwd: ROOT, stdio: 'ignore' });
+  const lab = child.pid!;
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await sleep(atMs);
+  if (kind === 'SIGKILL subscriber') {
+    const pids = subscriberPids(lab);
+    if (pids.length > 0) process.kill(pids[Math.floor(atMs) % pids.length], 'SIGKILL');
+  } else {
+    child.kill(kind === 'SIGINT controller' ? 'SIGINT' : 'SIGKILL');
+  }
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const code = await exited;
+  clearTimeout(timer);
+  // The warden gives children up to a moment to die, then sweeps.
+  const until = Date.now() + 5000;
+  while (Date.now() < until && (segments(lab).length > 0 || labProcesses(lab).length > 0)) await sleep(50);
+  expect(segments(lab), `trial ${i} (${kind} at ${atMs} ms): segments left`).toEqual([]);
+  expect(labProcesses(lab), `trial ${i} (${kind} at ${atMs} ms): processes left`).toEqual([]);
+  for (const f of [join(out, 'summary.json'), json]) {
+    if (!existsSync(f)) continue;
+    const r = JSON.parse(readFileSync(f, 'utf8')) as { complete: boolean; state: string; totals: { balanced: boolean; inFlight: number } };
+    expect(r.totals.balanced, `trial ${i} (${kind} at ${atMs} ms): ${f} balances`).toBe(true);
+    if (r.state === 'done' || r.state === 'failed') expect(r.totals.inFlight, `trial ${i}: nothing in flight at the end`).toBe(0);
+    if (kind !== 'SIGKILL subscriber') expect(r.complete, `trial ${i}: an interrupted run is not complete`).toBe(false);
+  }
+  return `${kind} at ${atMs} ms: exit ${code}`;
+}
+
+describe('kill trials: nothing of a lab outlives it', () => {
+  it(`${TRIALS} seeded trials (seed ${SEED}): controller SIGINT and SIGKILL, subscriber SIGKILL, from start-up on`, async () => {
+    const rnd = prng(SEED);
+    const kinds: Kind[] = ['SIGKILL controller', 'SIGINT controller', 'SIGKILL subscriber'];
+    const log: string[] = [];
+    for (let i = 0; i < TRIALS; i++) {
+      // Half the trials in start-up (the first 900 ms), the rest anywhere in the run.
+      const atMs = Math.round(i % 2 === 0 ? 50 + rnd() * 850 : 50 + rnd() * 2400);
+      log.push(await trial(i, kinds[i % kinds.length], atMs));
+    }
+    if (LONG) process.stdout.write(`kill trials:\n${log.join('\n')}\n`);
+  }, TRIALS * 40_000);
+});
