@@ -20,3 +20,14 @@ export class FormatError extends MdlabError {
     this.name = 'FormatError';
   }
 }
+
+/** A value quoted for an error line: JSON-escaped (no raw newline or control byte), kept short. */
+export function quote(value: unknown, max = 60): string {
+  let q: string;
+  try {
+    q = JSON.stringify(value) ?? String(value);
+  } catch {
+    q = String(value);
+  }
+  return q.length > max ? `${q.slice(0, max - 4)}...${q.startsWith('"') ? '"' : ''}` : q;
+}

@@ -106,6 +106,13 @@ function show(v: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/** A key as it goes in a message: plain words as they are; anything else quoted, and kept short. */
+function keyName(k: string): string {
+  if (/^[A-Za-z0-9_-]{1,40}$/.test(k)) return k;
+  const q = JSON.stringify(k);
+  return q.length > 42 ? `${q.slice(0, 39)}..."` : q;
+}
+
 function showShort(v: unknown): string {
   return Array.isArray(v) ? 'a list' : v === null || v === undefined ? 'nothing' : show(v);
 }
@@ -120,7 +127,7 @@ export class Validator {
   object(path: string, v: unknown, keys: readonly string[]): Obj {
     if (!isObj(v)) this.fail(path, `expected a mapping with keys ${keys.join(', ')}, got ${showShort(v)}`);
     for (const k of Object.keys(v)) {
-      if (!keys.includes(k)) this.fail(path ? `${path}.${k}` : k, `unknown key; expected one of ${keys.join(', ')}`);
+      if (!keys.includes(k)) this.fail(path ? `${path}.${keyName(k)}` : keyName(k), `unknown key; expected one of ${keys.join(', ')}`);
     }
     return v;
   }

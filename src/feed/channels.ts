@@ -2,7 +2,7 @@
  * Channels: a feed is split by stock locate into channels, one multicast group (and one
  * MoldUDP64 session) each, as Nasdaq splits its UDP feeds.
  */
-import { MdlabError } from '../errors.js';
+import { MdlabError, quote } from '../errors.js';
 import { ipv4ToString, isMulticast, parseIpv4 } from './bytes.js';
 
 export interface Channel {
@@ -24,16 +24,16 @@ export const FEED_SOURCE_PORT = 26400;
 /** `239.100.1.1:26400` → address and port, with a clear error for anything else. */
 export function parseGroup(text: string, what = 'group'): { group: number; port: number } {
   const m = /^([0-9.]+):(\d+)$/.exec(text.trim());
-  if (!m) throw new MdlabError(`${what} ${JSON.stringify(text)}: expected ADDRESS:PORT, for example 239.100.1.1:26400`);
+  if (!m) throw new MdlabError(`${what} ${quote(text)}: expected ADDRESS:PORT, for example 239.100.1.1:26400`);
   const group = parseIpv4(m[1]);
-  if (group === undefined) throw new MdlabError(`${what} ${JSON.stringify(text)}: ${m[1]} is not an IPv4 address`);
+  if (group === undefined) throw new MdlabError(`${what} ${quote(text)}: ${m[1]} is not an IPv4 address`);
   // Some tools read a leading zero as octal (010 = 8): refuse to guess which was meant.
-  if (m[1].split('.').some((o) => o.length > 1 && o.startsWith('0'))) throw new MdlabError(`${what} ${JSON.stringify(text)}: ${m[1]} has a leading zero (some tools read it as octal); write ${ipv4ToString(group)}`);
-  if (!isMulticast(group)) throw new MdlabError(`${what} ${JSON.stringify(text)}: ${m[1]} is not a multicast address (224.0.0.0 to 239.255.255.255)`);
-  if (group >>> 8 === 0xe00000) throw new MdlabError(`${what} ${JSON.stringify(text)}: ${m[1]} is in 224.0.0.0/24, link-local control traffic (IGMP, OSPF, mDNS), never a feed's group`);
-  if (m[2].length > 1 && m[2].startsWith('0')) throw new MdlabError(`${what} ${JSON.stringify(text)}: port ${m[2]} has a leading zero; write ${Number(m[2])}`);
+  if (m[1].split('.').some((o) => o.length > 1 && o.startsWith('0'))) throw new MdlabError(`${what} ${quote(text)}: ${m[1]} has a leading zero (some tools read it as octal); write ${ipv4ToString(group)}`);
+  if (!isMulticast(group)) throw new MdlabError(`${what} ${quote(text)}: ${m[1]} is not a multicast address (224.0.0.0 to 239.255.255.255)`);
+  if (group >>> 8 === 0xe00000) throw new MdlabError(`${what} ${quote(text)}: ${m[1]} is in 224.0.0.0/24, link-local control traffic (IGMP, OSPF, mDNS), never a feed's group`);
+  if (m[2].length > 1 && m[2].startsWith('0')) throw new MdlabError(`${what} ${quote(text)}: port ${m[2]} has a leading zero; write ${Number(m[2])}`);
   const port = Number(m[2]);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new MdlabError(`${what} ${JSON.stringify(text)}: port ${m[2]} is out of range (1 to 65535)`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new MdlabError(`${what} ${quote(text)}: port ${m[2]} is out of range (1 to 65535)`);
   return { group, port };
 }
 

@@ -1,4 +1,4 @@
-import { MdlabError } from '../errors.js';
+import { MdlabError, quote } from '../errors.js';
 
 /** Longer than any replay or wait mdlab has a use for; past it, figures lose their nanoseconds. */
 export const MAX_DURATION_NS = 7 * 24 * 3600e9;
@@ -6,12 +6,12 @@ export const MAX_DURATION_NS = 7 * 24 * 3600e9;
 /** `500ms`, `3s`, `2m`, `1h` (DESIGN §8) → nanoseconds, at most `maxNs`. */
 export function parseDuration(text: string, what = 'duration', maxNs = MAX_DURATION_NS): number {
   const m = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$/.exec(String(text).trim());
-  if (!m) throw new MdlabError(`${what} ${JSON.stringify(text)}: expected a number with a unit, for example 500ms, 3s or 2m`);
+  if (!m) throw new MdlabError(`${what} ${quote(text)}: expected a number with a unit, for example 500ms, 3s or 2m`);
   const n = Number(m[1]);
   const unit: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
   const ns = Math.round(n * unit[m[2]]);
-  if (ns <= 0) throw new MdlabError(`${what} ${JSON.stringify(text)}: must be greater than zero`);
-  if (!(ns <= maxNs)) throw new MdlabError(`${what} ${JSON.stringify(text)}: at most ${formatDurationNs(maxNs)}`);
+  if (ns <= 0) throw new MdlabError(`${what} ${quote(text)}: must be greater than zero`);
+  if (!(ns <= maxNs)) throw new MdlabError(`${what} ${quote(text)}: at most ${formatDurationNs(maxNs)}`);
   return ns;
 }
 
