@@ -13,6 +13,7 @@ import { writeEvenFeed } from './bench-feed.js';
 import { dgramLatency, dgramThroughput, ringThroughput, shmLatency } from './floors.js';
 import { labLatency, labMemory, labThroughput } from './lab-figures.js';
 import { decodeRate, firstFrame, recordCost } from './micro.js';
+import { soak } from './soak.js';
 import { sockperfOneWay, sockperfVersion } from './sockperf.js';
 import { figure, type Figure } from './stats.js';
 import { evaluateTargets, type Row } from './targets.js';
@@ -32,12 +33,14 @@ export interface BenchProfile {
   bigSeconds: number;
   recordSamples: number;
   dashboardReps: number;
+  /** The soak: configs/default.yaml looped this long, every lab process's RSS sampled. */
+  soakSeconds: number;
 }
 
 export const PROFILES: Readonly<Record<BenchProfile['name'], BenchProfile>> = {
-  full: { name: 'full', reps: 5, latencyPackets: 300_000, rate: 100_000, warmupMs: 500, topPackets: 2_000_000, dgramPackets: 300_000, sockperfSeconds: 5, bigSeconds: 210, recordSamples: 5_000_000, dashboardReps: 3 },
-  quick: { name: 'quick', reps: 2, latencyPackets: 100_000, rate: 100_000, warmupMs: 300, topPackets: 300_000, dgramPackets: 50_000, sockperfSeconds: 1, bigSeconds: 3, recordSamples: 1_000_000, dashboardReps: 1 },
-  tiny: { name: 'tiny', reps: 1, latencyPackets: 20_000, rate: 50_000, warmupMs: 100, topPackets: 20_000, dgramPackets: 5_000, sockperfSeconds: 1, bigSeconds: 1, recordSamples: 100_000, dashboardReps: 1 },
+  full: { name: 'full', reps: 5, latencyPackets: 300_000, rate: 100_000, warmupMs: 500, topPackets: 2_000_000, dgramPackets: 300_000, sockperfSeconds: 5, bigSeconds: 210, recordSamples: 5_000_000, dashboardReps: 3, soakSeconds: 600 },
+  quick: { name: 'quick', reps: 2, latencyPackets: 100_000, rate: 100_000, warmupMs: 300, topPackets: 300_000, dgramPackets: 50_000, sockperfSeconds: 1, bigSeconds: 3, recordSamples: 1_000_000, dashboardReps: 1, soakSeconds: 20 },
+  tiny: { name: 'tiny', reps: 1, latencyPackets: 20_000, rate: 50_000, warmupMs: 100, topPackets: 20_000, dgramPackets: 5_000, sockperfSeconds: 1, bigSeconds: 1, recordSamples: 100_000, dashboardReps: 1, soakSeconds: 6 },
 };
 
 export interface BenchResults {
@@ -127,6 +130,11 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
     const frames = await optional(log, 'the dashboard figure', () => repeat(p.dashboardReps, 'mdlab run configs/default.yaml on a pty', log, () => firstFrame(join(o.root, 'bin', 'mdlab.js'), 'configs/default.yaml', o.root)));
     Object.assign(raw, { firstFrameSeconds: frames });
 
+    log(`soak: configs/default.yaml looped for ${p.soakSeconds} s, every lab process's RSS`);
+    const soaked = await soak(o.root, dir, p.soakSeconds);
+    for (const x of soaked.processes) log(`  ${x.role}: ${x.startMb.toFixed(1)} -> ${x.endMb.toFixed(1)} MB (${(x.growth * 100).toFixed(2)}%)`);
+    Object.assign(raw, { soak: soaked });
+
     const f = (xs: number[]): Figure => figure(xs);
     const rows = evaluateTargets({
       bypassP50: { floor: f(shm.map((x) => µs(x.latency?.p50 ?? NaN))), mdlab: f(bypass.map((x) => µs(x.sent.p50))) },
@@ -146,6 +154,8 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
       subscriberShmem: memory.subscriberShmem / 2 ** 20,
       recordingGb: bigBytes / 1e9,
       firstFrame: f(frames),
+      soakGrowth: soaked.worstGrowth * 100,
+      soakSeconds: soaked.seconds,
       drops: {
         bypass: bypass.reduce((a, x) => a + x.dropped, 0),
         kernel: kernel.reduce((a, x) => a + x.dropped, 0),

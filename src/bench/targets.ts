@@ -42,6 +42,9 @@ export interface Measured {
   subscriberShmem: number;
   recordingGb: number;
   firstFrame: Figure;
+  /** The largest RSS growth (%) of any lab process after warm-up, over the soak. */
+  soakGrowth: number;
+  soakSeconds: number;
   drops: Record<string, number>;
 }
 
@@ -71,6 +74,7 @@ export function evaluateTargets(m: Measured): Row[] {
     row('memory.nic', `NIC peak RSS replaying a ${m.recordingGb.toFixed(2)} GB recording (${m.nicShmem.toFixed(0)} MB of it shared rings)`, 'MB', single(m.nicRss), null, null, '≤ 150 MB', m.nicRss <= 150),
     row('memory.subscriber', `subscriber peak RSS, same replay (${m.subscriberShmem.toFixed(0)} MB of it its ring)`, 'MB', single(m.subscriberRss), null, null, '≤ 80 MB', m.subscriberRss <= 80),
     row('dashboard.first-frame', 'start to first dashboard frame', 's', m.firstFrame, null, null, '≤ 1.5 s', m.firstFrame.median <= 1.5),
+    row('soak.rss-growth', `RSS growth after warm-up, worst lab process, default config looped ${m.soakSeconds} s`, '%', single(m.soakGrowth), null, null, '< 5%', m.soakGrowth < 5),
   );
   return rows;
 }

@@ -1,0 +1,81 @@
+/**
+ * The soak figure: `configs/default.yaml` looped for a long while as a user runs it (the real
+ * CLI, headless), sampling the resident memory of every process of the lab once a second: the
+ * controller, the NIC and each subscriber. Growth is measured after a warm-up (the first fifth):
+ * the mean RSS of the last tenth of the samples against the mean of the first tenth after the
+ * warm-up, per process; the figure is the largest. A leak per packet or per snapshot shows.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface SoakResult {
+  seconds: number;
+  samples: number;
+  /** Per process: its role, the RSS (MB) after warm-up and at the end, and the growth (fraction). */
+  processes: { role: string; startMb: number; endMb: number; growth: number }[];
+  /** The largest growth of any lab process. */
+  worstGrowth: number;
+  balanced: boolean;
+}
+
+function rssBytes(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+function childrenOf(pid: number): { pid: number; role: string }[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .split('\n').map((l) => l.trim()).filter(Boolean)
+      .map((l) => ({ pid: Number(l.split(/\s+/)[0]), role: /nic-process/.test(l) ? 'nic' : /subscriber-process/.test(l) ? 'subscriber' : 'other' }))
+      .filter((c) => c.role !== 'other');
+  } catch {
+    return [];
+  }
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+export async function soak(root: string, dir: string, seconds: number): Promise<SoakResult> {
+  const config = join(dir, 'soak.yaml');
+  const text = readFileSync(join(root, 'configs', 'default.yaml'), 'utf8').replace(/^recording: .*$/m, `recording: ${join(root, 'recordings', 'default.pcap')}`);
+  writeFileSync(config, `${text.replace(/^(duration|loop): .*$/gm, '')}\nloop: true\nduration: ${seconds}s\n`);
+  const json = join(dir, 'soak.json');
+  const child = spawn(process.execPath, [join(root, 'bin', 'mdlab.js'), 'run', config, '--headless', '--quiet', '--json', json], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  const series = new Map<number, { role: string; rss: number[] }>();
+  const timer = setInterval(() => {
+    const procs = [{ pid: child.pid!, role: 'controller' }, ...childrenOf(child.pid!)];
+    for (const p of procs) {
+      const rss = rssBytes(p.pid);
+      if (rss === null) continue;
+      const s = series.get(p.pid) ?? { role: p.role, rss: [] };
+      s.rss.push(rss);
+      series.set(p.pid, s);
+    }
+  }, 1000);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  clearInterval(timer);
+  if (code !== 0 && code !== 1) throw new Error(`the soak run failed (exit ${code}): ${stderr.trim().split('\n').pop() ?? ''}`);
+  const result = JSON.parse(readFileSync(json, 'utf8')) as { totals: { balanced: boolean } };
+  const processes = [...series.values()].filter((s) => s.rss.length >= 5).map((s) => {
+    const after = s.rss.slice(Math.floor(s.rss.length / 5));
+    const tenth = Math.max(1, Math.floor(after.length / 10));
+    const start = mean(after.slice(0, tenth));
+    const end = mean(after.slice(-tenth));
+    return { role: s.role, startMb: start / 2 ** 20, endMb: end / 2 ** 20, growth: (end - start) / start };
+  });
+  return {
+    seconds,
+    samples: Math.max(0, ...[...series.values()].map((s) => s.rss.length)),
+    processes,
+    worstGrowth: Math.max(0, ...processes.map((p) => p.growth)),
+    balanced: result.totals.balanced,
+  };
+}
