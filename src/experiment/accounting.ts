@@ -73,9 +73,9 @@ export function account(nic: MemberCounters, report: MembershipReport | undefine
   } else if (state === 'final') {
     const ringUnread = Math.min(unreadRing, ringLeft);
     const socketUnread = Math.min(unreadSocket, kernelLeft);
-    add('unread', ringUnread + socketUnread);
     add('ring-overrun', ringLeft - ringUnread);
     add('oflow-drop', kernelLeft - socketUnread);
+    add('unread', ringUnread + socketUnread);
   } else if (state === 'exited') {
     const ring = Math.min(ringGaps, ringLeft);
     const oflow = Math.min(kernelGaps, kernelLeft);

@@ -91,3 +91,28 @@ describe('kill trials: nothing of a lab outlives it', () => {
     if (LONG) process.stdout.write(`kill trials:\n${log.join('\n')}\n`);
   }, TRIALS * 40_000);
 });
+
+describe('a subscriber killed while the lab starts', () => {
+  it('is a process that died: the run goes on and writes whole, balanced results', async () => {
+    const json = join(tmp.dir, 'startup-kill.json');
+    const child = spawn(process.execPath, [MDLAB, 'run', 'configs/ef-name-trap.yaml', '--headless', '--quiet', '--duration', '1500ms', '--json', json], { cwd: ROOT, stdio: 'ignore' });
+    const lab = child.pid!;
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Kill the first subscriber as soon as it exists: it is still loading its modules.
+    let victim = 0;
+    for (let i = 0; i < 400 && victim === 0; i++) {
+      victim = subscriberPids(lab)[0] ?? 0;
+      if (victim === 0) await sleep(5);
+    }
+    expect(victim).toBeGreaterThan(0);
+    process.kill(victim, 'SIGKILL');
+    const code = await exited;
+    expect([0, 1]).toContain(code);
+    const r = JSON.parse(readFileSync(json, 'utf8')) as { complete: boolean; state: string; totals: { balanced: boolean; inFlight: number }; subscribers: { pid: number; alive: boolean }[] };
+    expect(r.complete).toBe(true);
+    expect(r.state).toBe('done');
+    expect(r.totals).toMatchObject({ balanced: true, inFlight: 0 });
+    expect(r.subscribers.find((s) => s.pid === victim)?.alive).toBe(false);
+    expect(r.subscribers.some((s) => s.alive)).toBe(true);
+  }, 60_000);
+});
