@@ -31,6 +31,8 @@ export interface LabLatency {
   wholeRun: { sent: Percentiles; scheduled: Percentiles };
   dropped: number;
   sentPackets: number;
+  /** The run's host-health verdict and reasons: a contended repetition's figures are the host's. */
+  host: { verdict: string; reasons: string[] };
 }
 
 export interface LabThroughput {
@@ -39,6 +41,7 @@ export interface LabThroughput {
   delivered: number;
   dropped: number;
   sent: number;
+  host: { verdict: string; reasons: string[] };
 }
 
 /** Where the floors pin their consumers. */
@@ -107,6 +110,7 @@ export async function labLatency(recording: string, path: 'bypass' | 'kernel', w
     wholeRun: { sent: pick(l.sent), scheduled: pick(l.scheduled) },
     dropped: droppedTotal(m.account),
     sentPackets: m.account.sent,
+    host: { verdict: s.host.verdict, reasons: s.host.reasons },
   };
 }
 
@@ -127,6 +131,7 @@ export async function labThroughput(recording: string, n: number, path: 'bypass'
     delivered: ms.reduce((a, m) => a + deliveredTotal(m.account), 0),
     dropped: ms.reduce((a, m) => a + droppedTotal(m.account), 0),
     sent: ms.reduce((a, m) => a + m.account.sent, 0),
+    host: { verdict: s.host.verdict, reasons: s.host.reasons },
   };
 }
 

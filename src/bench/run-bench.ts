@@ -50,6 +50,8 @@ export interface BenchResults {
   /** Everything measured, repetition by repetition. */
   raw: Record<string, unknown>;
   seconds: number;
+  /** Lab repetitions whose host was clean, of all lab repetitions. */
+  labReps: { clean: number; total: number };
 }
 
 export interface BenchOptions {
@@ -61,8 +63,11 @@ export interface BenchOptions {
 async function repeat<T>(n: number, what: string, log: (l: string) => void, fn: () => Promise<T>): Promise<T[]> {
   const out: T[] = [];
   for (let i = 0; i < n; i++) {
-    log(`  ${what} (${i + 1}/${n})`);
-    out.push(await fn());
+    const r = await fn();
+    // A lab repetition says whether the host was clean while it ran.
+    const h = (r as { host?: { verdict: string; reasons: string[] } }).host;
+    log(`  ${what} (${i + 1}/${n})${h ? `: host ${h.verdict}${h.reasons.length > 0 ? ` (${h.reasons[0]})` : ''}` : ''}`);
+    out.push(r);
   }
   return out;
 }
@@ -164,7 +169,9 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
         kernelRate: kernelRate.reduce((a, x) => a + x.dropped, 0),
       },
     });
-    return { profile: p, host: { ...hostFacts(), sockperf }, rows, raw, seconds: (Date.now() - started) / 1000 };
+    const labReps = [...bypass, ...kernel, ...one, ...four, ...kernelRate];
+    const clean = labReps.filter((x) => x.host.verdict === 'clean').length;
+    return { profile: p, host: { ...hostFacts(), sockperf }, rows, raw, seconds: (Date.now() - started) / 1000, labReps: { clean, total: labReps.length } };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

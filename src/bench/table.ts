@@ -37,6 +37,7 @@ export function formatBench(r: BenchResults): string {
     line(head),
     ...body.map(line),
     '',
+    `host: ${r.labReps.clean} of ${r.labReps.total} lab repetitions ran on a clean host${r.labReps.clean < r.labReps.total ? ' (the others\' figures are partly the host\'s: see the log and results.json)' : ''}`,
     `${r.rows.filter((x) => x.met === true).length} of ${r.rows.filter((x) => x.met !== null).length} targets met · ${r.seconds.toFixed(0)} s`,
   ].join('\n');
 }

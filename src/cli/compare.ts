@@ -7,7 +7,9 @@ import { fmtInt, table, writeJson } from './output.js';
 const signed = (ns: number) => `${ns > 0 ? '+' : ns < 0 ? '-' : ''}${formatUs(Math.abs(ns)) === '-' ? '0' : formatUs(Math.abs(ns))}`;
 
 export function formatComparison(c: Comparison): string {
-  const out: string[] = [`A: ${c.a}`, `B: ${c.b}`, ''];
+  const out: string[] = [`A: ${c.a}${c.host.a ? ` (host ${c.host.a.verdict})` : ''}`, `B: ${c.b}${c.host.b ? ` (host ${c.host.b.verdict})` : ''}`];
+  for (const w of c.warnings) out.push(`warning: ${w}`);
+  out.push('');
   out.push('Paths');
   out.push(table(c.paths.map((p) => [p.subscriber, p.group, p.a, p.b, p.a === p.b ? '' : 'CHANGED']), ['subscriber', 'group', 'A', 'B', '']));
   out.push('');

@@ -5,6 +5,7 @@
 import { pathLetter } from './theme.js';
 import { RECORDED_PATHS, type RecordedPath } from '../metrics/latency.js';
 import { basename } from 'node:path';
+import { healthBadge } from '../metrics/host-health.js';
 import type { LatencySummary } from '../metrics/histogram-store.js';
 import { addSummaries, BUCKET_EDGES_NS, EMPTY_SUMMARY } from '../metrics/histogram-store.js';
 import { formatMs, formatUs } from '../experiment/report.js';
@@ -39,6 +40,10 @@ export interface HeaderModel {
   state: string;
   speed: string;
   clock: string;
+  /** HOST CLEAN / HOST CONTENDED (words, so it reads without colour), and the first reason. */
+  badge: string;
+  contended: boolean;
+  reason: string | null;
 }
 
 export function headerModel(s: LabSnapshot): HeaderModel {
@@ -51,6 +56,9 @@ export function headerModel(s: LabSnapshot): HeaderModel {
     state: s.state,
     speed: `${symbol} ${s.nic.speed === 0 ? 'top' : `${s.nic.speed}×`}`,
     clock: `${fmtClock(s.runMs)}${total && !s.config.loop ? ` / ${fmtClock(total)}` : ''}${s.nic.loops > 0 ? ` · loop ${s.nic.loops + 1}` : ''}`,
+    badge: s.host && s.host.sampledMs > 0 ? healthBadge(s.host) : 'HOST ?',
+    contended: s.host?.verdict === 'contended',
+    reason: s.host?.reasons[0] ?? null,
   };
 }
 

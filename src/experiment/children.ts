@@ -48,8 +48,16 @@ export function ensureWarden(): Promise<void> {
   return wardenReady;
 }
 
-/** Forks a compiled module of mdlab with an IPC channel; its stderr is kept for error reports. */
-export function forkChild(module: 'nic/nic-process.js' | 'subscriber/subscriber-process.js' | 'bench/probe-child.js'): { child: ChildProcess; stderr: () => string } {
+/** Tells the warden of a process that is the lab's but not forked here (the namespace holder). */
+export function wardenWatch(pid: number): void {
+  if (warden?.connected) warden.send({ child: pid });
+}
+
+/**
+ * Forks a compiled module of mdlab with an IPC channel; its stderr is kept for error reports.
+ * `enter` is a command prefix that starts it inside the lab's network namespace (nsenter), or empty.
+ */
+export function forkChild(module: 'nic/nic-process.js' | 'subscriber/subscriber-process.js' | 'bench/probe-child.js', enter: readonly string[] = []): { child: ChildProcess; stderr: () => string } {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     // Whatever ends the lab process, no child outlives it.
@@ -57,10 +65,12 @@ export function forkChild(module: 'nic/nic-process.js' | 'subscriber/subscriber-
       for (const c of live) c.kill('SIGKILL');
     });
   }
+  const nodeArgs = [...process.execArgv, '--require', PRELOAD];
+  // nsenter execs node in place: the same process, the controller's child, inside the namespace.
   const child = fork(join(DIST, module), [`--lab=${process.pid}`], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'json',
-    execArgv: [...process.execArgv, '--require', PRELOAD],
+    ...(enter.length > 0 ? { execPath: enter[0], execArgv: [...enter.slice(1), process.execPath, ...nodeArgs] } : { execArgv: nodeArgs }),
     env: { ...process.env, MDLAB_CONTROLLER_PID: String(process.pid) },
   });
   live.add(child);

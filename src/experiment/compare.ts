@@ -28,6 +28,10 @@ export interface Comparison {
   paths: { subscriber: string; group: string; a: string; b: string }[];
   events: { kind: string; cause: string | null; a: number; b: number }[];
   totals: { a: LabSnapshot['totals']; b: LabSnapshot['totals'] };
+  /** Each side's host verdict (null: a result from before host health was measured). */
+  host: { a: { verdict: string; reasons: string[] } | null; b: { verdict: string; reasons: string[] } | null };
+  /** Plain-word warnings: a side whose figures the host decided, or that cannot say. */
+  warnings: string[];
 }
 
 /** Reads a result: a summary.json, a directory holding one, or a --json result file. */
@@ -90,5 +94,12 @@ export function compareResults(aName: string, a: LabSnapshot, bName: string, b: 
     const [kind, cause] = k.split('|');
     return { kind, cause: cause || null, a: ta.get(k) ?? 0, b: tb.get(k) ?? 0 };
   });
-  return { a: aName, b: bName, clock, latency, paths, events, totals: { a: a.totals, b: b.totals } };
+  const verdict = (s: LabSnapshot) => (s.host && s.host.sampledMs > 0 ? { verdict: s.host.verdict, reasons: s.host.reasons } : null);
+  const host = { a: verdict(a), b: verdict(b) };
+  const warnings: string[] = [];
+  for (const [side, name, h] of [['A', aName, host.a], ['B', bName, host.b]] as const) {
+    if (h === null) warnings.push(`${side} (${name}) has no host-health verdict: whether the host decided its figures is unknown`);
+    else if (h.verdict === 'contended') warnings.push(`${side} (${name}) ran on a contended host: its figures are partly the host's (${h.reasons[0]}${h.reasons.length > 1 ? `; ${h.reasons.length - 1} more` : ''})`);
+  }
+  return { a: aName, b: bName, clock, latency, paths, events, totals: { a: a.totals, b: b.totals }, host, warnings };
 }

@@ -60,6 +60,8 @@ export interface Expectation {
   drops: { min: number; max: number; cause: string | null } | null;
   event: { kind: string | null; cause: string | null; group: string | null } | null;
   balanced: boolean | null;
+  /** The run's host-health verdict (the subscriber's, with subscriber:). */
+  host: 'clean' | 'contended' | null;
   /** At most this many payload bytes copied on the host per packet. */
   copied: number | null;
   /** The subscriber's voluntary context switches per packet exceed each of these subscribers'. */
@@ -71,7 +73,7 @@ const TOP_KEYS = ['name', 'description', 'recording', 'speed', 'duration', 'loop
 const NIC_KEYS = ['model', 'filterTable'] as const;
 const SUB_KEYS = ['name', 'onload', 'groups', 'env', 'receive', 'work', 'delay', 'ring', 'rcvbuf', 'cpu', 'start'] as const;
 const EVENT_ACTIONS = ['join', 'leave', 'kill', 'start', 'speed'] as const;
-const EXPECT_KEYS = ['when', 'subscriber', 'group', 'path', 'cause', 'p50', 'p90', 'p99', 'p999', 'max', 'clock', 'via', 'gaps', 'drops', 'event', 'balanced', 'copied', 'switchesAbove'] as const;
+const EXPECT_KEYS = ['when', 'subscriber', 'group', 'path', 'cause', 'p50', 'p90', 'p99', 'p999', 'max', 'clock', 'via', 'gaps', 'drops', 'event', 'balanced', 'copied', 'switchesAbove', 'host'] as const;
 const DROP_CAUSES = ['ring-overrun', 'oflow-drop', 'non-onload-loss', 'process-exit'];
 const PATH_CAUSES = ['mcast-conflict', 'filter-table-full', 'non-onload-loss', 'not-accelerated', 'mcast-recv-off'];
 const EVENT_KINDS = ['accelerated', 'offloaded', 'kernel', 'fallback', 'loss', 'recovery', 'left', 'exit', 'start', 'speed'];
@@ -410,7 +412,7 @@ function validateExpect(v: Validator, raw: unknown, subscribers: SubscriberSetti
   return raw.map((e, i) => {
     const p = `expect[${i}]`;
     const o = v.object(p, e, EXPECT_KEYS);
-    const x: Expectation = { where: p, when: null, subscriber: null, group: null, path: null, cause: null, latency: [], gaps: null, drops: null, event: null, balanced: null, copied: null, switchesAbove: null };
+    const x: Expectation = { where: p, when: null, subscriber: null, group: null, path: null, cause: null, latency: [], gaps: null, drops: null, event: null, balanced: null, host: null, copied: null, switchesAbove: null };
     if (o.when !== undefined) {
       if (typeof o.when !== 'object' || o.when === null || Array.isArray(o.when)) v.fail(`${p}.when`, 'expected a mapping of sweep keys to values');
       x.when = o.when as Record<string, unknown>;
@@ -452,6 +454,7 @@ function validateExpect(v: Validator, raw: unknown, subscribers: SubscriberSetti
       };
     }
     if (o.balanced !== undefined) x.balanced = v.boolean(`${p}.balanced`, o.balanced);
+    if (o.host !== undefined) x.host = v.oneOf(`${p}.host`, o.host, ['clean', 'contended'] as const);
     if (o.copied !== undefined) x.copied = v.integer(`${p}.copied`, o.copied, 0, 1e9, ' of bytes per packet');
     if (o.switchesAbove !== undefined) {
       if (!x.subscriber) v.fail(`${p}.switchesAbove`, 'compares one subscriber with others: give subscriber too');
@@ -462,8 +465,8 @@ function validateExpect(v: Validator, raw: unknown, subscribers: SubscriberSetti
         return name;
       });
     }
-    const checks = [x.path, x.cause, x.gaps, x.drops, x.event, x.balanced, x.copied, x.switchesAbove].filter((c) => c !== null).length + x.latency.length;
-    if (checks === 0) v.fail(p, 'expected at least one check: path, cause, p50/p90/p99/p999/max, gaps, drops, event, balanced, copied or switchesAbove');
+    const checks = [x.path, x.cause, x.gaps, x.drops, x.event, x.balanced, x.host, x.copied, x.switchesAbove].filter((c) => c !== null).length + x.latency.length;
+    if (checks === 0) v.fail(p, 'expected at least one check: path, cause, p50/p90/p99/p999/max, gaps, drops, event, balanced, host, copied or switchesAbove');
     return x;
   });
 }

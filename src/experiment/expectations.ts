@@ -110,6 +110,13 @@ export function evaluate(expectations: readonly Expectation[], s: LabSnapshot, p
         actual: [`${x.subscriber} ${show(mine)}`, ...others.map((o) => `${o.n} ${show(o.r)}`)].join(', '),
       });
     }
+    if (x.host !== null) {
+      const h = s.host;
+      const who = x.subscriber ? h.processes.find((p) => p.role === 'subscriber' && p.name === x.subscriber) : null;
+      const verdict = who ? who.verdict : h.verdict;
+      const reasons = who ? who.reasons : h.reasons;
+      out.push({ where: x.where, check: `host ${x.host}${who ? ` for ${x.subscriber}` : ''}`, passed: verdict === x.host, actual: reasons.length > 0 ? `${verdict}: ${reasons.join('; ')}` : verdict });
+    }
     if (x.balanced !== null) {
       out.push({ where: x.where, check: `accounts ${x.balanced ? 'balance' : 'do not balance'}`, passed: s.totals.balanced === x.balanced, actual: s.totals.balanced ? 'balanced' : 'not balanced' });
     }

@@ -25,7 +25,11 @@ import type { FromSubscriber, MembershipReport, SubscriberSnapshot, ToSubscriber
 import { spins, waitingName, type SubscriberSettings } from '../subscriber/settings.js';
 import { account, droppedTotal, type Account, type AccountState } from './accounting.js';
 import { formatDurationNs } from '../metrics/duration.js';
-import { ensureWarden, forkChild, lastErrorLine } from './children.js';
+import { ensureWarden, forkChild, lastErrorLine, wardenWatch } from './children.js';
+import { isolate, type Isolation } from '../kernel/netns.js';
+import { defaultRcvbuf } from '../kernel/loopback.js';
+import { entriesFor, SideTableWriter } from '../kernel/side-table.js';
+import { HealthSampler, type LabProcess } from './health-sampler.js';
 import type { LabConfig, TimedEvent } from './config.js';
 import { STACK_SOCKETS, stackKey } from './timeline-check.js';
 import type { GroupView, LabEvent, LabSnapshot, LabState, LatencyByClock, MembershipSnapshot, ProcessEvent, StackView, SubscriberSnapshotView, Totals } from './snapshot.js';
@@ -110,6 +114,7 @@ export class Lab {
   private readonly labId = randomInt(1, 0xffffffff);
   private readonly nicSegmentName = segmentName(process.pid, `${this.instance}.nic`);
   private readonly registryName = segmentName(process.pid, `${this.instance}.registry`);
+  private readonly sideTableName = segmentName(process.pid, `${this.instance}.kernel`);
   private nicSeg: NicSegment | undefined;
   private registry: RegistryWriter | undefined;
   private nic: { child: ChildProcess; stderr: () => string; pid: number } | undefined;
@@ -122,6 +127,7 @@ export class Lab {
   private steering: Steering = EMPTY_STEERING;
   private nextMembership = 0;
   private readonly histograms = new HistogramStore();
+  private readonly health = new HealthSampler();
   private readonly events: LabEvent[] = [];
   private readonly listeners = new Set<Listener>();
   private state: LabState = 'starting';
@@ -143,6 +149,9 @@ export class Lab {
   private readonly eventTimers: NodeJS.Timeout[] = [];
   /** CPUs for processes that are not pinned: all but those pinned subscribers reserve (null: no plan). */
   private sharedCpus: number[] | null = null;
+  /** The lab's network namespace, or why it has none. */
+  private isolation: Isolation = { kind: 'shared', pid: null, enter: [], note: 'not started' };
+  private nsHolder: ChildProcess | null = null;
 
   constructor(readonly config: LabConfig, options: LabOptions = {}) {
     this.durationNs = options.durationNs !== undefined ? options.durationNs : config.durationNs;
@@ -179,8 +188,13 @@ export class Lab {
     try {
       // The warden first: from the first segment on, nothing of this lab can outlive it.
       await ensureWarden();
+      const ns = await isolate(wardenWatch);
+      this.isolation = ns.isolation;
+      this.nsHolder = ns.holder;
+      if (ns.isolation.kind === 'shared') this.warnings.push(ns.isolation.note);
       sweepStaleSegments();
       this.nicSeg = NicSegment.create(this.nicSegmentName);
+      SideTableWriter.create(this.sideTableName, Math.max(1, this.config.groups.length), entriesFor(Math.max(defaultRcvbuf(), ...this.config.subscribers.map((s) => s.rcvbuf ?? 0))));
       this.registry = new RegistryWriter(this.registryName);
       this.config.groups.forEach((g, i) => {
         const { group, port } = parseGroup(g);
@@ -256,7 +270,7 @@ export class Lab {
   }
 
   private async startNic(): Promise<void> {
-    const { child, stderr } = forkChild('nic/nic-process.js');
+    const { child, stderr } = forkChild('nic/nic-process.js', this.isolation.enter);
     this.nicChild = child;
     const groups = this.config.groups.map((g) => {
       const { group, port } = parseGroup(g);
@@ -281,7 +295,7 @@ export class Lab {
         resolveDone('error');
       }
     });
-    this.sendNic({ type: 'start', recording: this.config.recording, nicSegment: this.nicSegmentName, groups, speed: this.speed, loop: this.loop, cpus: this.sharedCpus, lab: this.labId });
+    this.sendNic({ type: 'start', recording: this.config.recording, nicSegment: this.nicSegmentName, groups, speed: this.speed, loop: this.loop, cpus: this.sharedCpus, lab: this.labId, sideTable: this.sideTableName });
     const r = await withTimeout(ready, STARTUP_TIMEOUT_MS, 'the NIC did not start');
     if (r.type === 'error') throw new MdlabError(`the NIC could not start: ${r.message}`);
     if (r.type === 'ready') {
@@ -319,7 +333,7 @@ export class Lab {
   }
 
   private async startSubscriber(settings: SubscriberSettings): Promise<SubscriberState> {
-    const { child, stderr } = forkChild('subscriber/subscriber-process.js');
+    const { child, stderr } = forkChild('subscriber/subscriber-process.js', this.isolation.enter);
     const sub: SubscriberState = {
       index: this.subscribers.length, settings, child, stderr, pid: child.pid ?? 0, alive: true, exit: null,
       stack: null, memberships: new Map(), last: undefined, final: false, waiters: new Map(),
@@ -401,7 +415,7 @@ export class Lab {
     const onRing = sub.stack !== null && reason === null;
     const joined = this.waitFor(sub, `joined:${id}`);
     const histogram = segmentName(this.labPid, `${this.instance}.m${id}.latency`);
-    this.sendSub(sub, { type: 'join', membership: id, group: g, groupName: group, addr, port, stack: onRing ? { segment: sub.stack!.segment, id: sub.stack!.id } : null, histogram });
+    this.sendSub(sub, { type: 'join', membership: id, group: g, groupName: group, addr, port, stack: onRing ? { segment: sub.stack!.segment, id: sub.stack!.id } : null, histogram, sideTable: this.sideTableName });
     const r = await withTimeout(joined, STARTUP_TIMEOUT_MS, `${sub.settings.name} did not join ${group}`);
     if (r.type === 'error') throw new MdlabError(`${sub.settings.name} could not join ${group}: ${r.message}`);
     const member: Member = { id, subscriber: sub.settings.name, pid: sub.pid, group, stack: sub.stack?.id ?? null, stackName: sub.stack?.name ?? null, kernelReason: reason, offload: sub.settings.receive === 'offload' };
@@ -533,6 +547,7 @@ export class Lab {
     const stopAtNs = this.durationNs === null ? null : this.startNs + this.durationNs;
     this.sendNic({ type: 'go', startNs: this.startNs, stopAtNs });
     this.state = 'running';
+    this.health.begin(this.startNs, this.labProcesses());
   }
 
   /** The config's timed events, at their times in the run; each is recorded with what it did. */
@@ -619,6 +634,7 @@ export class Lab {
       for (const t of this.eventTimers) clearTimeout(t);
       this.endNs = nowNs();
       this.state = 'draining';
+      this.health.freeze(this.endNs, this.labProcesses(), this.nicSeg!.lagSummary(), this.foreignDatagrams());
       // Readers hand packets to the application for DRAIN_READ_MS more; the rest they count unread.
       this.nicSeg!.f64[F_READ_UNTIL] = this.endNs + DRAIN_READ_MS * 1e6;
       const finals = this.subscribers.filter((s) => s.alive).map((s) => {
@@ -638,6 +654,22 @@ export class Lab {
     } finally {
       await this.teardown();
     }
+  }
+
+  /** The lab's processes, as host health sees them: the controller, the NIC, every live subscriber. */
+  private labProcesses(): LabProcess[] {
+    const out: LabProcess[] = [{ role: 'controller', name: 'controller', pid: this.labPid, spinning: false, pinned: null, maxStallNs: null }];
+    if (this.nic) out.push({ role: 'nic', name: 'NIC', pid: this.nic.pid, spinning: false, pinned: null, maxStallNs: null });
+    for (const s of this.subscribers) {
+      out.push({ role: 'subscriber', name: s.settings.name, pid: s.pid, spinning: spins(s.settings), pinned: s.settings.cpu, maxStallNs: s.last?.maxStallNs ?? null });
+    }
+    return out;
+  }
+
+  private foreignDatagrams(): number {
+    let n = 0;
+    for (const s of this.subscribers) for (const ms of s.memberships.values()) n += ms.report?.foreignDatagrams ?? 0;
+    return n;
   }
 
   /** A finished run names every reader that left packets unread: they are not delivered, and not hidden. */
@@ -672,6 +704,7 @@ export class Lab {
 
   private publish(): void {
     this.readLatency();
+    if (this.state === 'running' || this.state === 'paused') this.health.sample(nowNs(), this.labProcesses());
     if (this.listeners.size === 0 && this.state !== 'running') return;
     const s = this.snapshot();
     for (const l of this.listeners) l(s);
@@ -817,6 +850,8 @@ export class Lab {
       subscribers,
       events: [...this.events],
       totals,
+      isolation: { kind: this.isolation.kind, pid: this.isolation.pid, note: this.isolation.note },
+      host: this.health.judge(this.labProcesses(), this.nicSeg!.lagSummary(), this.foreignDatagrams()),
       warnings: [...this.warnings],
       error: this.error,
     };
@@ -862,6 +897,8 @@ export class Lab {
       for (const s of this.subscribers) if (s.alive) s.child.kill('SIGKILL');
       this.nicChild?.kill('SIGKILL');
     });
+    // The namespace goes with the lab.
+    this.nsHolder?.kill('SIGKILL');
     // Every segment of this lab: stacks, the NIC's, the registry, latency counts.
     const prefix = segmentName(this.labPid, `${this.instance}.`);
     for (const name of listSegments(this.labPid)) if (name.startsWith(prefix)) unlinkSegment(name);

@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { fmtInt, table } from './text-table.js';
 import type { LatencySummary } from '../metrics/histogram-store.js';
 import { droppedTotal } from './accounting.js';
+import { healthLines } from './health-report.js';
 import { isPathEvent, type LabEvent, type LabSnapshot } from './snapshot.js';
 
 export function formatUs(ns: number): string {
@@ -42,6 +43,7 @@ export function formatReport(s: LabSnapshot): string {
   const speed = s.nic.speed === 0 ? 'top speed' : `${s.nic.speed}×`;
   out.push(`mdlab · ${basename(s.config.file)} · NIC ${s.config.nicDescription} · ${basename(s.config.recording)} · ${speed} · ${(s.runMs / 1000).toFixed(2)} s · ${s.state}`);
   if (s.config.description) out.push(s.config.description);
+  out.push(...healthLines(s));
   for (const w of s.warnings) out.push(`warning: ${w}`);
   if (s.error) out.push(`error: ${s.error}`);
   out.push('');

@@ -8,6 +8,7 @@ import type { LatencySummary } from '../metrics/histogram-store.js';
 import type { RecordedPath } from '../metrics/latency.js';
 import type { NicStatus } from '../nic/nic-layout.js';
 import type { Account } from './accounting.js';
+import type { HostHealth } from '../metrics/host-health.js';
 
 export type LabState = 'starting' | 'running' | 'paused' | 'draining' | 'done' | 'failed';
 
@@ -119,6 +120,10 @@ export interface LabSnapshot {
   subscribers: SubscriberSnapshotView[];
   events: LabEvent[];
   totals: Totals;
+  /** The lab's kernel path: a network namespace of its own, or the host's loopback (DESIGN §11). */
+  isolation: { kind: 'netns' | 'userns' | 'shared'; pid: number | null; note: string };
+  /** What the host did to this run, and whether its figures are the path's (DESIGN §11). */
+  host: HostHealth;
   warnings: string[];
   error: string | null;
 }

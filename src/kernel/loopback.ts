@@ -4,6 +4,7 @@
  * received nothing here: DESIGN §7).
  */
 import dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { ipv4ToString } from '../feed/bytes.js';
 
 export const LOOPBACK = '127.0.0.1';
@@ -69,4 +70,14 @@ export async function openDoorbellReceiver(): Promise<{ socket: dgram.Socket; po
   const s = dgram.createSocket({ type: 'udp4' });
   await bound(s, 0, LOOPBACK);
   return { socket: s, port: s.address().port };
+}
+
+/** The kernel's default socket receive buffer (net.core.rmem_default), bytes; 212992 when unreadable. */
+export function defaultRcvbuf(): number {
+  try {
+    const n = Number(readFileSync('/proc/sys/net/core/rmem_default', 'utf8').trim());
+    return Number.isFinite(n) && n > 0 ? n : 212992;
+  } catch {
+    return 212992;
+  }
 }

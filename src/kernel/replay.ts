@@ -1,7 +1,7 @@
 /**
  * `mdlab replay`: a recording sent as plain UDP multicast on loopback (TTL 0), paced as recorded
  * (× speed) or at top speed, optionally looped: for other tools (tshark, sockperf, a real feed
- * handler). No lab, no trailer: the datagrams carry exactly the recorded payloads.
+ * handler). No lab: the datagrams carry exactly the recorded payloads, as the lab's kernel path does.
  */
 import type dgram from 'node:dgram';
 import { formatGroup } from '../feed/channels.js';

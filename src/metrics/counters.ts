@@ -4,13 +4,15 @@
  * description of what it means and what to do about it. The report, the JSON result and
  * `mdlab run --describe` read this table; nothing else defines a counter's meaning.
  */
-export type CounterScope = 'nic' | 'group' | 'membership' | 'stack' | 'subscriber';
+export type CounterScope = 'nic' | 'group' | 'membership' | 'stack' | 'subscriber' | 'health';
 
 export interface CounterDef {
   readonly id: number;
   readonly name: string;
   readonly scope: CounterScope;
   readonly description: string;
+  /** For the health thresholds: past this value a run is contended (units in the name). */
+  readonly threshold?: number;
 }
 
 export const COUNTERS = [
@@ -46,6 +48,13 @@ export const COUNTERS = [
   { id: 43, name: 'interrupts', scope: 'subscriber', description: 'wake-ups by the NIC\'s doorbell while blocked (interrupt-driven or after EF_POLL_USEC of spinning)' },
   { id: 50, name: 'kernelCopiesIgnored', scope: 'membership', description: 'kernel copies meant for other sockets (the kernel copies to every joined socket)' },
   { id: 51, name: 'foreignDatagrams', scope: 'membership', description: 'datagrams from another lab on this host using the same groups, ignored' },
+  { id: 60, name: 'health.runQueueWait', scope: 'health', threshold: 0.1, description: 'a lab process waited more than this share of the run on a run queue for a CPU (/proc/PID/schedstat): it was runnable and not running, so its figures are the scheduler\'s; give it a core (cpu:), or run fewer spinners' },
+  { id: 61, name: 'health.spinnerStallNs', scope: 'health', threshold: 1e6, description: 'a spinning subscriber\'s longest poll-loop cycle (Aeron\'s max cycle time) was longer than this: it was taken off its CPU while packets waited; pin it to a core of its own' },
+  { id: 62, name: 'health.spinnerInvoluntaryPerSecond', scope: 'health', threshold: 200, description: 'a spinning subscriber was preempted more often than this per second: another process shares its core' },
+  { id: 63, name: 'health.nicLagP99Ns', scope: 'health', threshold: 1e6, description: 'the NIC\'s lag behind the recording\'s schedule, p99, was above this: it lacked CPU, so packets left late and latency from the scheduled time includes the wait' },
+  { id: 64, name: 'health.outsideCores', scope: 'health', threshold: 0.25, description: 'processes outside the lab used more than this many cores on average during the run (/proc/stat less the lab\'s own CPU time)' },
+  { id: 65, name: 'health.steal', scope: 'health', threshold: 0.02, description: 'the hypervisor took more than this share of CPU time from the virtual machine (steal in /proc/stat)' },
+  { id: 66, name: 'health.foreignDatagrams', scope: 'health', threshold: 0, description: 'datagrams from outside the lab reached its sockets (another lab, a replay, tcpreplay on the same groups): they fill socket buffers, so kernel-path drops are not the lab\'s own' },
 ] as const satisfies readonly CounterDef[];
 
 export type CounterName = (typeof COUNTERS)[number]['name'];
@@ -56,11 +65,11 @@ export function counter(name: CounterName): CounterDef {
 
 /** `mdlab run --describe`: every counter, `id: name - description` as AeronStat prints them. */
 export function describeCounters(): string {
-  const scopes: CounterScope[] = ['nic', 'membership', 'stack', 'subscriber'];
+  const scopes: CounterScope[] = ['nic', 'membership', 'stack', 'subscriber', 'health'];
   const out: string[] = [];
   for (const scope of scopes) {
     out.push(`${scope}:`);
-    for (const c of COUNTERS.filter((x) => x.scope === scope)) out.push(`  ${String(c.id).padStart(3)}: ${c.name} - ${c.description}`);
+    for (const c of COUNTERS.filter((x) => x.scope === scope) as readonly CounterDef[]) out.push(`  ${String(c.id).padStart(3)}: ${c.name}${c.threshold !== undefined ? ` (threshold ${c.threshold})` : ''} - ${c.description}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -22,12 +22,14 @@
  *   member   0 state (0 free, 1 active, 2 ended)  4 path (0 none, 1 bypass, 2 kernel, 3 lost)  8 stack slot
  *           12 group  16 subscriber index   24 sent (f64)  32 via bypass  40 via kernel  48 lost  56 via offload
  *   stack    0 state (0 free, 1 live)  4 stack id  8..63 segment name (ASCII)
+ *   lag      64 counts (f64): packets by their lag behind schedule, two buckets per octave of ns
+ *            (bucket 2e + h: lag in [2^e, 2^e·1.5) for h = 0, [2^e·1.5, 2^(e+1)) for h = 1)
  */
 import { checkHeader, createSegment, fourcc, openSegment } from '../shm/segment.js';
 import { MAX_GROUPS, MAX_MEMBERSHIPS } from '../onload/stack-layout.js';
 
 export const NIC_MAGIC = fourcc('MDNI');
-export const NIC_LAYOUT_VERSION = 1;
+export const NIC_LAYOUT_VERSION = 2;
 export const MAX_STACKS = 32;
 
 const HEADER = 256;
@@ -38,7 +40,9 @@ export const GROUPS_OFFSET = HEADER;
 export const LISTS_OFFSET = GROUPS_OFFSET + GROUP_BYTES * MAX_GROUPS;
 export const MEMBERS_OFFSET = LISTS_OFFSET + 4 * MAX_MEMBERSHIPS;
 export const STACKS_OFFSET = MEMBERS_OFFSET + MEMBER_BYTES * MAX_MEMBERSHIPS;
-const TOTAL = STACKS_OFFSET + STACK_BYTES * MAX_STACKS;
+export const LAG_OFFSET = STACKS_OFFSET + STACK_BYTES * MAX_STACKS;
+export const LAG_BUCKETS = 64;
+const TOTAL = LAG_OFFSET + 8 * LAG_BUCKETS;
 
 // Header, i32 word indices.
 export const W_VERSION = 2;
@@ -218,7 +222,40 @@ export class NicSegment {
     };
   }
 
+  /** The NIC's lag behind schedule, per packet: p50 and p99 (each to within a bucket: ×1.5), the worst exactly. */
+  lagSummary(): { p50Ns: number; p99Ns: number; maxNs: number; packets: number } {
+    const base = LAG_OFFSET >> 3;
+    let total = 0;
+    for (let b = 0; b < LAG_BUCKETS; b++) total += this.f64[base + b];
+    const at = (q: number): number => {
+      const want = Math.ceil(total * q);
+      let n = 0;
+      for (let b = 0; b < LAG_BUCKETS; b++) {
+        n += this.f64[base + b];
+        if (n >= want && n > 0) return lagBucketTop(b);
+      }
+      return 0;
+    };
+    return { p50Ns: at(0.5), p99Ns: at(0.99), maxNs: this.f64[F_WORST_LAG], packets: total };
+  }
+
   groupCounters(g: number): { packets: number; kernelSends: number; ringWrites: number } {
     return { packets: this.f64[this.groupF64(g, 24)], kernelSends: this.f64[this.groupF64(g, 32)], ringWrites: this.f64[this.groupF64(g, 40)] };
   }
+}
+
+/** The lag bucket of `ns` (see the layout): no allocation, a few integer operations per packet. */
+export function lagBucket(ns: number): number {
+  if (!(ns >= 1)) return 0;
+  const v = ns >= 0x7fffffff ? 0x7fffffff : ns | 0;
+  const e = 31 - Math.clz32(v);
+  const half = e >= 1 && (v >>> (e - 1)) & 1 ? 1 : 0;
+  const b = 2 * e + half;
+  return b < LAG_BUCKETS ? b : LAG_BUCKETS - 1;
+}
+
+/** The upper bound of a lag bucket, ns. */
+export function lagBucketTop(b: number): number {
+  const e = b >> 1;
+  return b & 1 ? 2 ** (e + 1) : 1.5 * 2 ** e;
 }

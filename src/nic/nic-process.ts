@@ -12,7 +12,7 @@ import { MdlabError } from '../errors.js';
 import { openFeed } from '../feed/open-feed.js';
 import type { FeedReader } from '../feed/feed-reader.js';
 import { openDoorbellSender, openMulticastSender } from '../kernel/loopback.js';
-import { TRAILER_BYTES, writeTrailer } from '../kernel/trailer.js';
+import { SideTableWriter } from '../kernel/side-table.js';
 import { nowNs } from '../metrics/clock.js';
 import { copyBytes } from '../shm/copy.js';
 import { setAffinity } from '../shm/segment.js';
@@ -21,7 +21,7 @@ import { MAX_MEMBERSHIPS, S_DOORBELL, S_INTERRUPTS, SOCKET_ATTACHED, StackSegmen
 import { FrameTemplate, FRAME_HEADER_BYTES } from './frame-template.js';
 import {
   F_BYTES, F_KERNEL_SENDS, F_LAG, F_LENGTH, F_LOOPS, F_MESSAGES, F_PACKETS, F_POSITION, F_RING_WRITES, F_SPEED, F_START, F_TOO_BIG,
-  F_UNJOINED, F_WORST_LAG, MAX_STACKS, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_OFFLOAD, W_DONE, W_PAUSED,
+  F_UNJOINED, F_WORST_LAG, LAG_OFFSET, lagBucket, MAX_STACKS, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_OFFLOAD, W_DONE, W_PAUSED,
 } from './nic-layout.js';
 import type { FromNic, NicStart, ToNic } from './nic-protocol.js';
 import { OffloadPort } from './offload-port.js';
@@ -56,7 +56,7 @@ class Nic {
   private readonly kernelBuffers = Array.from({ length: KERNEL_BUFFERS }, () => Buffer.alloc(2048));
   private readonly kernelViews = this.kernelBuffers.map((b) => new DataView(b.buffer, b.byteOffset, b.length));
   private kernelBuffer = 0;
-  private readonly kernelSeq: Int32Array;
+  private readonly side: SideTableWriter;
   private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
   private reader!: FeedReader;
   private pacer!: Pacer;
@@ -70,13 +70,14 @@ class Nic {
   private finished = false;
   private stopping = false;
   private loopGapNs = 1e6;
+  private readonly lagBase = LAG_OFFSET >> 3;
 
   constructor(private readonly start: NicStart) {
     this.seg = NicSegment.attach(start.nicSegment);
     this.groupIndex = new GroupTable(start.groups.length);
     start.groups.forEach((g, i) => this.groupIndex.set(g.addr, g.port, i));
     this.templates = start.groups.map((g) => new FrameTemplate(g.addr, g.port, 0xc612000a, 26400));
-    this.kernelSeq = new Int32Array(start.groups.length);
+    this.side = SideTableWriter.attach(start.sideTable);
     this.seg.f64[F_SPEED] = start.speed;
     this.steeringTimer = setInterval(() => this.refreshSteering(), 10);
   }
@@ -241,6 +242,7 @@ class Nic {
     const lag = now - scheduledNs;
     f[F_LAG] = lag;
     if (lag > f[F_WORST_LAG]) f[F_WORST_LAG] = lag;
+    f[this.lagBase + lagBucket(lag)] += 1;
     if (g < 0) {
       f[F_UNJOINED] += 1;
       return;
@@ -272,11 +274,11 @@ class Nic {
       const buf = this.kernelBuffers[this.kernelBuffer];
       const view = this.kernelViews[this.kernelBuffer];
       this.kernelBuffer = (this.kernelBuffer + 1) % KERNEL_BUFFERS;
-      if (p.length + TRAILER_BYTES <= buf.length) {
+      if (p.length <= buf.length) {
+        // The exchange's bytes, exactly: the times and memberships go in the side table, first.
         copyBytes(p.bytes, p.view, p.offset, buf, view, 0, p.length);
-        const seq = (this.kernelSeq[g] = (this.kernelSeq[g] + 1) | 0);
-        writeTrailer(buf, p.length, this.start.lab, g, seq, scheduledNs, sentNs, st.kernelBitmaps[g]);
-        this.senders[g].send(buf, 0, p.length + TRAILER_BYTES);
+        this.side.write(g, buf, view, 0, p.length, scheduledNs, sentNs, st.kernelBitmaps[g]);
+        this.senders[g].send(buf, 0, p.length);
         f[F_KERNEL_SENDS] += 1;
         seg.f64[seg.groupF64(g, 32)] += 1;
       } else {

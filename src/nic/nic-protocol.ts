@@ -10,8 +10,10 @@ export interface NicStart {
   groups: { addr: number; port: number }[];
   speed: number;
   loop: boolean;
-  /** The lab's id (its controller's pid), stamped on every kernel datagram. */
+  /** The lab's id (names its offloaded sockets). */
   lab: number;
+  /** The kernel path's side table (times and memberships beside each datagram, keyed by its MoldUDP64 header). */
+  sideTable: string;
   /** CPUs the NIC may run on (null: any). */
   cpus: number[] | null;
 }

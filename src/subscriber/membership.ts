@@ -6,7 +6,7 @@
  */
 import type dgram from 'node:dgram';
 import { openMulticastReceiver } from '../kernel/loopback.js';
-import { trailerAt, trailerHasMember, trailerLab } from '../kernel/trailer.js';
+import { FOREIGN, FOUND, SideTableReader } from '../kernel/side-table.js';
 import { nowNs } from '../metrics/clock.js';
 import { F_READ_UNTIL } from '../nic/nic-layout.js';
 import type { HistogramWriter } from '../metrics/shm-histogram.js';
@@ -37,11 +37,10 @@ export class Membership {
   readonly seq = new SequenceTracker();
   receivedBypass = 0;
   receivedKernel = 0;
-  kernelDrops = 0;
+  private side: SideTableReader | null = null;
   kernelCopiesIgnored = 0;
   foreignDatagrams = 0;
   malformed = 0;
-  private lastKernelSeq = -1;
   /** Messages handled for this membership's group. */
   private messagesBefore = 0;
   messages = 0;
@@ -78,10 +77,11 @@ export class Membership {
    * but offload: an Onload socket has one, and an ef_vi application keeps one for the IGMP join),
    * a place in the stack's or VI's ring, or the offloaded socket the NIC writes payloads to.
    */
-  async open(addr: number, port: number, stack: StackSegment | null, mode: ReceiveMode, doorbellPort: number, rcvbuf: number | undefined): Promise<void> {
+  async open(addr: number, port: number, stack: StackSegment | null, mode: ReceiveMode, doorbellPort: number, rcvbuf: number | undefined, sideTable: string): Promise<void> {
     this.addr = addr;
     this.port = port;
     if (mode !== 'offload') {
+      this.side = new SideTableReader(sideTable, this.group, this.id);
       this.kernel = await openMulticastReceiver(addr, port, rcvbuf);
       this.kernel.on('message', this.onKernel);
     }
@@ -109,27 +109,20 @@ export class Membership {
   }
 
   private readonly onKernel = (buf: Buffer): void => {
-    const at = trailerAt(buf);
-    if (at < 0) {
-      this.malformed++;
-      return;
-    }
-    if (trailerLab(buf, at) !== this.lab) {
+    const side = this.side;
+    if (!side) return;
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    const r = side.lookup(buf, view, 0, buf.length);
+    if (r === FOREIGN) {
       this.foreignDatagrams++;
       return;
     }
-    if (!trailerHasMember(buf, at, this.id)) {
+    if (r !== FOUND) {
       this.kernelCopiesIgnored++;
       return;
     }
-    const seq = buf.readUInt32LE(at + 8) | 0;
-    if (this.lastKernelSeq !== -1) {
-      const gap = (seq - this.lastKernelSeq - 1) | 0;
-      if (gap > 0) this.kernelDrops += gap;
-    }
-    this.lastKernelSeq = seq;
-    this.kernelBytesCopied += 2 * at;
-    this.deliver(PATH_KERNEL, buf, new DataView(buf.buffer, buf.byteOffset, buf.length), 0, at, buf.readDoubleLE(at + 16), buf.readDoubleLE(at + 24));
+    this.kernelBytesCopied += 2 * buf.length;
+    this.deliver(PATH_KERNEL, buf, view, 0, buf.length, side.scheduledNs, side.sentNs);
   };
 
   private deliver(path: 0 | 1 | 2, bytes: Buffer, view: DataView, off: number, len: number, scheduledNs: number, sentNs: number): void {
@@ -164,7 +157,7 @@ export class Membership {
       receivedOffload: this.offload?.received ?? 0,
       offloadDrops: this.offload?.gaps ?? 0,
       ringDrops: this.reader?.groupDrops ?? 0,
-      kernelDrops: this.kernelDrops,
+      kernelDrops: this.side?.dropped ?? 0,
       kernelCopiesIgnored: this.kernelCopiesIgnored,
       foreignDatagrams: this.foreignDatagrams,
       malformed: this.malformed,

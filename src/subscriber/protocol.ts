@@ -12,6 +12,8 @@ export interface JoinRequest {
   stack: { segment: string; id: number } | null;
   /** The shared-memory segment this membership counts its latencies into. */
   histogram: string;
+  /** The kernel path's side table (times and memberships of each datagram). */
+  sideTable: string;
 }
 
 export type ToSubscriber =
@@ -79,6 +81,8 @@ export interface SubscriberSnapshot {
   /** The same accounting since the first packet arrived (null before): the receive path's own cost. */
   sinceFirstPacket: { voluntary: number; involuntary: number; cpuUs: number } | null;
   interruptsReceived: number;
+  /** A spinner's longest poll-loop cycle since its first packet (ns); null when it does not spin. */
+  maxStallNs: number | null;
   spinning: boolean;
   blocked: boolean;
   orders: number;

@@ -45,6 +45,9 @@ class Subscriber {
   private blocked = false;
   private running = true;
   private interrupts = 0;
+  /** A spinner's longest poll-loop cycle since its first packet, ns; the clock at its last cycle. */
+  private maxStallNs = 0;
+  private lastCycleNs = 0;
   private ticking = false;
   private snapshotTimer: NodeJS.Timeout | undefined;
   /** Process accounting at the first packet: per-packet costs are counted from there, not from start-up. */
@@ -77,7 +80,7 @@ class Subscriber {
     }
     const m = new Membership(req.membership, req.group, req.groupName, this.lab, new HistogramWriter(req.histogram, req.membership, req.group), this.handler, this.nic.f64);
     m.onFirst = this.onFirstPacket;
-    await m.open(req.addr, req.port, stack, this.settings.receive, this.doorbell.port, this.settings.rcvbuf);
+    await m.open(req.addr, req.port, stack, this.settings.receive, this.doorbell.port, this.settings.rcvbuf, req.sideTable);
     this.memberships.set(req.membership, m);
     this.polled = [...this.memberships.values()];
     send({ type: 'joined', membership: req.membership, stackSocket: m.stackSocket });
@@ -151,11 +154,17 @@ class Subscriber {
     if (this.spinning) {
       const sliceEnd = now + SPIN_SLICE_NS;
       let active = false;
+      // The longest poll-loop cycle (Aeron's max cycle time), event-loop turns included: a
+      // spinner that was taken off its CPU shows it here, whatever its latency figures say.
+      let prev = this.lastCycleNs;
       do {
+        if (prev > 0 && now - prev > this.maxStallNs && this.baseline && Atomics.load(this.nic.i32, W_DONE) === 0) this.maxStallNs = now - prev;
+        prev = now;
         // The clock costs more than an empty poll: read it once per few polls, so that a
         // packet is seen sooner after it lands.
         for (let k = 0; k < POLLS_PER_CLOCK_READ; k++) if (this.pollAll() > 0) active = true;
       } while ((now = nowNs()) < sliceEnd);
+      this.lastCycleNs = now;
       if (active) this.lastActivityNs = now;
       if (now - this.lastActivityNs < this.pollNs) return this.schedule();
     } else {
@@ -185,6 +194,7 @@ class Subscriber {
       return this.schedule();
     }
     this.blocked = true;
+    this.lastCycleNs = 0;
   }
 
   private setArmed(v: 0 | 1): void {
@@ -226,6 +236,7 @@ class Subscriber {
         cpuUs: ru.userCPUTime + ru.systemCPUTime - this.baseline.cpuUs,
       },
       interruptsReceived: this.interrupts,
+      maxStallNs: this.spinning ? this.maxStallNs : null,
       spinning: this.spinning && !this.blocked,
       blocked: this.blocked,
       orders: this.handler.book?.orders ?? 0,

@@ -15,7 +15,7 @@ export function Header({ model, theme }: { model: HeaderModel; theme: Theme }) {
       <Box flexShrink={0}>
         <Text>
           {' '}
-          {model.speed} {model.clock}{' '}
+          <Text bold inverse={model.contended} color={model.contended ? theme.warning : undefined}>[{model.badge}]</Text> {model.speed} {model.clock}{' '}
         </Text>
       </Box>
     </Box>

@@ -1,0 +1,39 @@
+/**
+ * Host health in words, for the report's first lines and compare: the verdict, its reasons, and,
+ * when the lesson came out inverted (bypass slower than kernel) in a contended run, that the host
+ * decided it, not the path. Pure.
+ */
+import { healthBadge, type HostHealth } from '../metrics/host-health.js';
+import type { LabSnapshot } from './snapshot.js';
+
+/** The median p50 (from the NIC's send) over the memberships that read by `path`, or null. */
+function pathP50(s: LabSnapshot, path: 'bypass' | 'kernel'): number | null {
+  const xs = s.subscribers.flatMap((sub) => sub.memberships.map((m) => m.latency[path].total.sent)).filter((l) => l.count > 0).map((l) => l.p50).sort((a, b) => a - b);
+  return xs.length === 0 ? null : xs[Math.floor(xs.length / 2)];
+}
+
+/** Bypass slower than the kernel: the opposite of what the hardware does. */
+export function invertedLesson(s: LabSnapshot): { bypassP50: number; kernelP50: number } | null {
+  const b = pathP50(s, 'bypass');
+  const k = pathP50(s, 'kernel');
+  return b !== null && k !== null && b > k ? { bypassP50: b, kernelP50: k } : null;
+}
+
+export function healthLines(s: LabSnapshot): string[] {
+  const iso = s.isolation ? [`Isolation: ${s.isolation.kind === 'shared' ? 'none' : s.isolation.kind}: ${s.isolation.note}`] : [];
+  return [...hostLines(s), ...iso];
+}
+
+function hostLines(s: LabSnapshot): string[] {
+  const h: HostHealth | undefined = s.host;
+  if (!h || h.sampledMs === 0) return ['Host: not measured (the replay did not start)'];
+  const out = [`Host: ${healthBadge(h)}${h.verdict === 'clean' ? ': nothing on this host decided these figures' : ': these figures are partly the host\'s, not the paths\''}`];
+  for (const r of h.reasons) out.push(`  - ${r}`);
+  const inv = invertedLesson(s);
+  if (inv && h.verdict === 'contended') {
+    out.push(`  The bypass path's p50 (${(inv.bypassP50 / 1e3).toFixed(1)} µs) is above the kernel path's (${(inv.kernelP50 / 1e3).toFixed(1)} µs): the host decided that, not the path. Run on an idle host, with a core per spinning process.`);
+  } else if (inv) {
+    out.push(`  The bypass path's p50 (${(inv.bypassP50 / 1e3).toFixed(1)} µs) is above the kernel path's (${(inv.kernelP50 / 1e3).toFixed(1)} µs) on a clean host: see the subscribers' settings (work, delay, waiting).`);
+  }
+  return out;
+}

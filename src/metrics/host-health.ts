@@ -1,0 +1,121 @@
+/**
+ * Host health (DESIGN §11): what the host did to a run, and the verdict on its figures. Pure:
+ * numbers in (from /proc, the NIC's lag counts, the subscribers' own stall clocks), a verdict
+ * out, `clean` or `contended` with its reasons in plain words. A contended run's figures are the
+ * host's, not the path's. The thresholds are counters of the registry, with their descriptions.
+ */
+import { counter } from './counters.js';
+import { formatDurationNs } from './duration.js';
+
+export type Verdict = 'clean' | 'contended';
+export type ProcessRole = 'controller' | 'nic' | 'subscriber';
+
+/** What one lab process did over the run, as deltas from its start. */
+export interface ProcessUsage {
+  role: ProcessRole;
+  name: string;
+  pid: number;
+  spinning: boolean;
+  /** The CPU it is pinned to (null: not pinned). */
+  pinned: number | null;
+  cpuNs: number;
+  waitNs: number;
+  involuntary: number;
+  /** CPUs it was seen running on. */
+  cpus: number[];
+  /** A spinner's longest poll-loop cycle (Aeron's max cycle time), ns; null when not measured. */
+  maxStallNs: number | null;
+}
+
+export interface HealthInput {
+  elapsedNs: number;
+  cores: number;
+  processes: ProcessUsage[];
+  /** The NIC's lag behind its schedule, per packet. */
+  nicLag: { p50Ns: number; p99Ns: number; maxNs: number; packets: number } | null;
+  /** The host over the same span: CPU time of every process, the lab's included (ns, all CPUs), and steal. */
+  host: { busyNs: number; stealNs: number; totalNs: number } | null;
+  /** Datagrams that reached the lab's sockets from outside the lab. */
+  foreignDatagrams: number;
+}
+
+export interface ProcessHealth {
+  role: ProcessRole;
+  name: string;
+  pid: number;
+  /** Of one core, over the run. */
+  cpuShare: number;
+  /** Of the run, the time it waited on a run queue for a CPU. */
+  runQueueWait: number;
+  involuntaryPerSecond: number;
+  cpus: number[];
+  maxStallNs: number | null;
+  verdict: Verdict;
+  reasons: string[];
+}
+
+export interface HostHealth {
+  verdict: Verdict;
+  /** Plain words: what made it contended (empty when clean). */
+  reasons: string[];
+  sampledMs: number;
+  cores: number;
+  processes: ProcessHealth[];
+  nicLag: HealthInput['nicLag'];
+  /** Cores' worth of CPU used by processes outside the lab, on average. */
+  outsideCores: number | null;
+  stealShare: number | null;
+  foreignDatagrams: number;
+}
+
+export const THRESHOLDS = {
+  runQueueWait: counter('health.runQueueWait'),
+  spinnerStallNs: counter('health.spinnerStallNs'),
+  spinnerInvoluntaryPerSecond: counter('health.spinnerInvoluntaryPerSecond'),
+  nicLagP99Ns: counter('health.nicLagP99Ns'),
+  outsideCores: counter('health.outsideCores'),
+  steal: counter('health.steal'),
+  foreignDatagrams: counter('health.foreignDatagrams'),
+};
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+const limit = (c: { threshold?: number }) => c.threshold ?? Infinity;
+
+export const UNMEASURED: HostHealth = { verdict: 'clean', reasons: [], sampledMs: 0, cores: 0, processes: [], nicLag: null, outsideCores: null, stealShare: null, foreignDatagrams: 0 };
+
+export function judgeHealth(x: HealthInput): HostHealth {
+  const span = Math.max(1, x.elapsedNs);
+  const seconds = span / 1e9;
+  const labCpuNs = x.processes.reduce((n, p) => n + p.cpuNs, 0);
+  const outsideCores = x.host ? Math.max(0, x.host.busyNs - labCpuNs) / span : null;
+  const stealShare = x.host && x.host.totalNs > 0 ? x.host.stealNs / x.host.totalNs : null;
+  const hostReasons: string[] = [];
+  if (outsideCores !== null && outsideCores > limit(THRESHOLDS.outsideCores)) hostReasons.push(`processes outside the lab used ${outsideCores.toFixed(2)} of ${x.cores} cores`);
+  if (stealShare !== null && stealShare > limit(THRESHOLDS.steal)) hostReasons.push(`the hypervisor stole ${pct(stealShare)} of the CPU time`);
+  if (x.nicLag && x.nicLag.packets > 0 && x.nicLag.p99Ns > limit(THRESHOLDS.nicLagP99Ns)) {
+    hostReasons.push(`the NIC fell behind its schedule: p99 ${formatDurationNs(x.nicLag.p99Ns)}, worst ${formatDurationNs(x.nicLag.maxNs)}`);
+  }
+  if (x.foreignDatagrams > limit(THRESHOLDS.foreignDatagrams)) hostReasons.push(`${x.foreignDatagrams.toLocaleString('en-US')} datagrams from outside the lab reached its sockets`);
+
+  const processes = x.processes.map((p): ProcessHealth => {
+    const wait = p.waitNs / span;
+    const invol = p.involuntary / seconds;
+    const reasons: string[] = [];
+    const others = x.processes.filter((o) => o !== p && o.cpus.some((c) => p.cpus.includes(c))).map((o) => o.name);
+    const where = p.cpus.length > 0 ? ` on CPU ${p.cpus.join(', ')}` : '';
+    if (wait > limit(THRESHOLDS.runQueueWait)) {
+      reasons.push(`${p.name} waited ${pct(wait)} of its time on a run queue for a CPU${where}${others.length > 0 ? ` (shared with ${others.join(', ')})` : ''}`);
+    }
+    if (p.spinning && p.maxStallNs !== null && p.maxStallNs > limit(THRESHOLDS.spinnerStallNs)) reasons.push(`${p.name}'s poll loop stalled for up to ${formatDurationNs(p.maxStallNs)}: it was off its CPU`);
+    if (p.spinning && invol > limit(THRESHOLDS.spinnerInvoluntaryPerSecond)) reasons.push(`${p.name} spins but was preempted ${Math.round(invol)} times a second`);
+    const own = p.role === 'subscriber' ? [...reasons, ...hostReasons] : reasons;
+    return { role: p.role, name: p.name, pid: p.pid, cpuShare: p.cpuNs / span, runQueueWait: wait, involuntaryPerSecond: invol, cpus: p.cpus, maxStallNs: p.maxStallNs, verdict: own.length > 0 ? 'contended' : 'clean', reasons };
+  });
+  const reasons = [...processes.flatMap((p) => p.reasons), ...hostReasons];
+  return { verdict: reasons.length > 0 ? 'contended' : 'clean', reasons, sampledMs: span / 1e6, cores: x.cores, processes, nicLag: x.nicLag, outsideCores, stealShare, foreignDatagrams: x.foreignDatagrams };
+}
+
+/** The badge: reads without colour. */
+export function healthBadge(h: HostHealth): string {
+  return h.verdict === 'clean' ? 'HOST CLEAN' : 'HOST CONTENDED';
+}

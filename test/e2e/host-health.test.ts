@@ -1,0 +1,56 @@
+/**
+ * Host health (DESIGN §11): a lab that shares its cores with busy loops is told so. The default
+ * lab runs beside a busy loop pinned to every core; its verdict is contended, a reason names the
+ * run-queue wait, and the report, the JSON result and the expectation all say so.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { judgeHealth } from '../../src/metrics/host-health.js';
+import { mdlab } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+import { ROOT } from '../helpers/shared.js';
+
+const tmp = tempDir();
+const hogs: ChildProcess[] = [];
+afterEach(() => {
+  for (const h of hogs.splice(0)) h.kill('SIGKILL');
+});
+
+describe('host health: the lab says when the host decided its figures', () => {
+  it('the default lab beside busy loops pinned to every core is contended, and says it waited for a CPU', () => {
+    for (let c = 0; c < cpus().length; c++) {
+      hogs.push(spawn('taskset', ['-c', String(c), process.execPath, '-e', 'for (;;) {}'], { stdio: 'ignore' }));
+    }
+    const json = join(tmp.dir, 'busy.json');
+    const config = tmp.file('busy.yaml', `${readFileSync(join(ROOT, 'configs', 'default.yaml'), 'utf8').replace(/^recording: .*$/m, `recording: ${join(ROOT, 'recordings', 'default.pcap')}`)}\nexpect:\n  - {host: clean}\n`);
+    const r = mdlab(['run', config, '--headless', '--quiet', '--duration', '2s', '--json', json], {}, 60_000);
+    const result = JSON.parse(readFileSync(json, 'utf8')) as { host: { verdict: string; reasons: string[]; processes: { name: string; runQueueWait: number; verdict: string }[]; outsideCores: number } };
+    expect(result.host.verdict).toBe('contended');
+    expect(result.host.reasons.some((x) => /waited \d+% of its time on a run queue for a CPU/.test(x)), result.host.reasons.join('\n')).toBe(true);
+    expect(result.host.outsideCores).toBeGreaterThan(0.5);
+    expect(r.stdout).toMatch(/^Host: HOST CONTENDED/m);
+    // expect: {host: clean} fails, and so the run exits 1.
+    expect(r.stdout).toMatch(/FAIL expect\[0\]: host clean \(contended: /);
+    expect(r.code).toBe(1);
+  }, 90_000);
+
+  it('the judge: clean when nothing waited; each threshold a reason in plain words', () => {
+    const base = { elapsedNs: 1e9, cores: 2, nicLag: { p50Ns: 1e3, p99Ns: 1e4, maxNs: 5e4, packets: 100 }, host: { busyNs: 5e8, stealNs: 0, totalNs: 2e9 }, foreignDatagrams: 0 };
+    const quotes = { role: 'subscriber' as const, name: 'quotes', pid: 1, spinning: true, pinned: 1, cpuNs: 4e8, waitNs: 1e6, involuntary: 10, cpus: [1], maxStallNs: 50e3 };
+    expect(judgeHealth({ ...base, processes: [quotes] })).toMatchObject({ verdict: 'clean', reasons: [] });
+    const bad = judgeHealth({ ...base, processes: [{ ...quotes, waitNs: 3.8e8, maxStallNs: 9.7e6 }], nicLag: { p50Ns: 1e5, p99Ns: 5e6, maxNs: 9.7e6, packets: 100 }, host: { busyNs: 1.9e9, stealNs: 1e8, totalNs: 2e9 }, foreignDatagrams: 12 });
+    expect(bad.verdict).toBe('contended');
+    expect(bad.reasons).toEqual([
+      'quotes waited 38% of its time on a run queue for a CPU on CPU 1',
+      "quotes's poll loop stalled for up to 9.7ms: it was off its CPU",
+      'processes outside the lab used 1.50 of 2 cores',
+      'the hypervisor stole 5% of the CPU time',
+      'the NIC fell behind its schedule: p99 5.0ms, worst 9.7ms',
+      '12 datagrams from outside the lab reached its sockets',
+    ]);
+    expect(bad.processes[0].verdict).toBe('contended');
+  });
+});
