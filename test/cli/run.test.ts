@@ -91,8 +91,8 @@ describe('a lab whose controller is killed with SIGKILL', () => {
     const { execFileSync } = await import('node:child_process');
     const children = () => execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).split('\n').map((l) => Number(l.trim())).filter(Boolean);
     let kids = children();
-    for (let i = 0; i < 100 && kids.length < 4; i++, kids = children()) await sleep(100);
-    expect(kids.length).toBe(4); // the NIC, two subscribers and the lab's warden
+    for (let i = 0; i < 100 && kids.length < 5; i++, kids = children()) await sleep(100);
+    expect(kids.length).toBe(5); // the NIC, two subscribers, the lab's warden and its network namespace's holder
     await sleep(300);
     child.kill('SIGKILL');
     await new Promise((resolve) => child.on('exit', resolve));

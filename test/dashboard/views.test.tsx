@@ -30,7 +30,17 @@ describe('dashboard views (ink-testing-library, fixture snapshot)', () => {
     const lines = frame();
     expect(lines.length).toBeLessThanOrEqual(24);
     for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(80);
-    expect(lines[0]).toMatch(/^ mdlab {2}default\.yaml · NIC sfn6122f \(no multicast.* ▶ 1× 00:03\.0 \/ 00:04\.0$/);
+    expect(lines[0]).toMatch(/^ mdlab {2}default\.yaml · NIC sfn6122f \(no multic.* \[HOST \?\] ▶ 1× 00:03\.0 \/ 00:04\.0$/);
+  });
+
+  it('the host badge reads without colour, and a contended run says why on screen', () => {
+    const health = { verdict: 'contended' as const, reasons: ['quotes waited 38% of its time on a run queue for a CPU on CPU 1'], sampledMs: 3000, cores: 2, processes: [], nicLag: null, outsideCores: 1.2, stealShare: 0, foreignDatagrams: 0 };
+    const contended = frame({}, 80, 24, { ...fixture, host: health });
+    expect(contended[0]).toContain('[HOST CONTENDED]');
+    expect(contended.join('\n')).toContain('host contended: quotes waited 38% of its time on a run queue');
+    const clean = frame({}, 80, 24, { ...fixture, host: { ...health, verdict: 'clean', reasons: [] } });
+    expect(clean[0]).toContain('[HOST CLEAN]');
+    expect(clean.join('\n')).not.toContain('host contended');
   });
 
   it('the path matrix reads without colour: K and B letters, with the stack', () => {
