@@ -1,0 +1,125 @@
+/**
+ * The lab's kernel path is its own and carries the exchange's bytes (DESIGN §11):
+ * - inside the lab's network namespace, a capture of loopback (tshark where installed, a plain
+ *   receiver otherwise) sees datagrams that are byte for byte the recording's UDP payloads, in
+ *   order, to the recording's groups, and tshark decodes every one as MoldUDP64, none malformed;
+ * - `mdlab replay --topspeed --loop` on the same groups, outside, reaches none of its sockets.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Lab } from '../../src/experiment/lab.js';
+import { openFeed } from '../../src/feed/open-feed.js';
+import { formatGroup } from '../../src/feed/channels.js';
+import { config, G1, G2, sleep } from '../helpers/lab.js';
+import { MDLAB, ROOT } from '../helpers/shared.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const tmp = tempDir();
+const RECORDING = join(ROOT, 'recordings', 'default.pcap');
+const HAS_TSHARK = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
+const trap = () => config({ nic: { model: 'sfn6122f' }, subscribers: [{ name: 'book1', groups: [G1, G2], env: { EF_POLL_USEC: 0 } }, { name: 'book2', groups: [G1, G2], env: { EF_POLL_USEC: 0 } }] });
+
+/** The recording's UDP payloads per group, in order, as hex. */
+async function recorded(): Promise<Map<string, string[]>> {
+  const r = await openFeed(RECORDING);
+  const out = new Map<string, string[]>();
+  while (await r.next()) {
+    const p = r.packet;
+    const g = formatGroup(p.dstAddr, p.dstPort);
+    out.set(g, [...(out.get(g) ?? []), Buffer.from(p.bytes.subarray(p.offset, p.offset + p.length)).toString('hex')]);
+  }
+  r.close();
+  return out;
+}
+
+describe('the kernel path: the lab\'s own, and the exchange\'s bytes', () => {
+  it(`a capture inside the lab's namespace sees the recording's exact payloads${HAS_TSHARK ? ' (tshark: every one valid MoldUDP64)' : ' [tshark not installed: a plain receiver instead, no dissector check]'}`, async () => {
+    const lab = new Lab(trap(), { durationNs: 4e9 });
+    const pcap = process.env.MDLAB_KEEP_CAPTURE ?? join(tmp.dir, 'inside.pcap');
+    let capture: ReturnType<typeof spawn> | undefined;
+    const received: string[] = [];
+    try {
+      await lab.start();
+      const iso = lab.snapshot().isolation;
+      expect(iso.kind).not.toBe('shared');
+      const enter = ['nsenter', `--net=/proc/${iso.pid}/ns/net`, '--'];
+      if (HAS_TSHARK) {
+        capture = spawn(enter[0], [...enter.slice(1), 'tshark', '-i', 'lo', '-f', 'udp port 26400', '-w', pcap], { stdio: ['ignore', 'ignore', 'pipe'] });
+        // tshark says so on stderr once it captures.
+        let said = '';
+        capture.stderr?.on('data', (d: Buffer) => (said += d.toString()));
+        for (let i = 0; i < 100 && !/Capturing on/.test(said); i++) await sleep(50);
+      } else {
+        // A plain receiver joined to the group inside the namespace, as a feed handler would be.
+        const script = `const d=require('dgram');const s=d.createSocket({type:'udp4',reuseAddr:true,recvBufferSize:8<<20});s.bind(26400,'239.100.1.1',()=>s.addMembership('239.100.1.1','127.0.0.1'));s.on('message',(m)=>process.stdout.write(m.toString('hex')+'\\n'));`;
+        capture = spawn(enter[0], [...enter.slice(1), process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+        capture.stdout?.on('data', (d: Buffer) => received.push(...d.toString().split('\n').filter(Boolean)));
+      }
+      await lab.finish();
+      await sleep(500);
+      capture?.kill('SIGINT');
+      await new Promise((resolve) => (capture?.exitCode !== null ? resolve(null) : capture.once('exit', resolve)));
+    } finally {
+      capture?.kill('SIGKILL');
+      await lab.teardown();
+    }
+    // tshark's dumpcap writes the file: give it a moment past tshark's own exit.
+    await sleep(1000);
+    const want = await recorded();
+    if (HAS_TSHARK) {
+      const fields = spawnSync('tshark', ['-r', pcap, '-d', 'udp.port==26400,moldudp64', '-T', 'fields', '-e', 'ip.dst', '-e', 'udp.payload', '-e', 'moldudp64.count', '-e', '_ws.malformed'], { encoding: 'utf8', maxBuffer: 256 << 20 });
+      const rows = fields.stdout.trim().split('\n').filter(Boolean).map((l) => l.split('\t'));
+      expect(rows.length).toBeGreaterThan(1000);
+      expect(rows.filter((r) => r[3]), 'malformed MoldUDP64').toEqual([]);
+      expect(rows.filter((r) => !r[2]), 'datagrams tshark did not decode as MoldUDP64').toEqual([]);
+      for (const g of ['239.100.1.1', '239.100.1.2']) {
+        const got = rows.filter((r) => r[0] === g).map((r) => r[1].replace(/:/g, ''));
+        const all = want.get(`${g}:26400`)!;
+        const at = all.indexOf(got[0]);
+        expect(at, `${g}: the first captured payload is one of the recording's`).toBeGreaterThanOrEqual(0);
+        expect(got, `${g}: byte-identical and in order`).toEqual(all.slice(at, at + got.length));
+      }
+    } else {
+      const all = want.get(`${G1}`)!;
+      expect(received.length).toBeGreaterThan(500);
+      const at = all.indexOf(received[0]);
+      expect(at).toBeGreaterThanOrEqual(0);
+      expect(received).toEqual(all.slice(at, at + received.length));
+    }
+  }, 90_000);
+
+  it('mdlab replay at top speed on the same groups, outside, reaches none of the lab\'s sockets', async () => {
+    const replay = spawn(process.execPath, [MDLAB, 'replay', RECORDING, '--topspeed', '--loop', '1000'], { cwd: ROOT, stdio: 'ignore' });
+    try {
+      await sleep(300);
+      const lab = new Lab(trap(), { durationNs: 2e9 });
+      const s = await lab.run();
+      expect(s.isolation.kind).not.toBe('shared');
+      expect(s.host.foreignDatagrams).toBe(0);
+      for (const sub of s.subscribers) for (const m of sub.memberships) expect(m.account.balanced).toBe(true);
+      expect(s.host.reasons.join(' ')).not.toMatch(/datagrams from outside/);
+      expect(replay.exitCode, 'the replay was running all along').toBe(null);
+    } finally {
+      replay.kill('SIGKILL');
+    }
+  }, 90_000);
+
+  it('on the host\'s loopback (MDLAB_ISOLATION=shared) the same replay does reach it, and the verdict says so', async () => {
+    const replay = spawn(process.execPath, [MDLAB, 'replay', RECORDING, '--topspeed', '--loop', '1000'], { cwd: ROOT, stdio: 'ignore' });
+    const json = join(tmp.dir, 'shared.json');
+    try {
+      await sleep(300);
+      const r = spawnSync(process.execPath, [MDLAB, 'run', 'configs/ef-name-trap.yaml', '--headless', '--quiet', '--duration', '2s', '--json', json], { cwd: ROOT, env: { ...process.env, MDLAB_ISOLATION: 'shared' }, encoding: 'utf8' });
+      expect(r.status, r.stderr).not.toBe(null);
+      const doc = JSON.parse(readFileSync(json, 'utf8')) as { isolation: { kind: string }; host: { verdict: string; foreignDatagrams: number; reasons: string[] } };
+      expect(doc.isolation.kind).toBe('shared');
+      expect(doc.host.foreignDatagrams).toBeGreaterThan(0);
+      expect(doc.host.verdict).toBe('contended');
+      expect(doc.host.reasons.some((x) => /datagrams from outside the lab reached its sockets/.test(x))).toBe(true);
+    } finally {
+      replay.kill('SIGKILL');
+    }
+  }, 90_000);
+});
