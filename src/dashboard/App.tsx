@@ -74,7 +74,7 @@ export function App({ snapshot: s, ui, theme, width, height, history }: AppProps
       <Header model={headerModel(s)} theme={theme} />
       {s.error ? <Text color={theme.warning} wrap="truncate">{` error: ${s.error}`}</Text> : null}
       {body}
-      <FeedLine model={feedModel(s)} theme={theme} notice={ui.notice ?? (s.host?.verdict === 'contended' ? `host contended: ${s.host.reasons[0]}` : s.warnings.length > 0 && !done ? `warning: ${s.warnings[0]}` : null)} />
+      <FeedLine model={feedModel(s)} theme={theme} notice={ui.notice ?? ((s.dropsExplained ?? []).length > 0 ? `drops: ${s.dropsExplained[s.dropsExplained.length - 1].text}` : s.host?.verdict === 'contended' ? `host contended: ${s.host.reasons[0]}` : s.warnings.length > 0 && !done ? `warning: ${s.warnings[0]}` : null)} />
       <Footer theme={theme} done={done} />
     </Box>
   );

@@ -237,7 +237,7 @@ export function feedModel(s: LabSnapshot): FeedModel {
   const causes = Object.entries(t.droppedByCause).map(([c, n]) => `${c} ${fmtCount(n)}`).join(', ');
   const gaps = s.subscribers.map((x) => `${x.name} ${x.memberships.reduce((n, m) => n + m.sequenceGaps, 0)}`).join(' ');
   return {
-    rates: `feed ${fmtCount(s.nic.packetsPerSecond)} pkt/s · ${fmtCount(s.nic.messagesPerSecond)} msg/s · lag ${fmtLatency(s.nic.lagNs)}`,
+    rates: `feed ${fmtCount(s.nic.packetsPerSecond)} pkt/s avg · peak ${fmtCount((s.nic.peak100msPackets ?? 0) * 10)}/s over 100 ms, ${fmtCount((s.nic.peak1msPackets ?? 0) * 1000)}/s over 1 ms · ${fmtCount(s.nic.messagesPerSecond)} msg/s · lag ${fmtLatency(s.nic.lagNs)}`,
     accounting: `sent ${fmtCount(t.sent)} = bypass ${fmtCount(t.bypass)} + kernel ${fmtCount(t.kernel)}${t.offload > 0 ? ` + offload ${fmtCount(t.offload)}` : ''} + dropped ${fmtCount(t.dropped)}${causes ? ` (${causes})` : ''}${t.inFlight > 0 ? ` + in flight ${fmtCount(t.inFlight)}` : ''}`,
     balanced: t.balanced,
     gaps: `gaps ${gaps}`,

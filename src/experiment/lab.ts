@@ -27,6 +27,8 @@ import { account, droppedTotal, type Account, type AccountState } from './accoun
 import { formatDurationNs } from '../metrics/duration.js';
 import { ensureWarden, forkChild, lastErrorLine, wardenWatch } from './children.js';
 import { isolate, type Isolation } from '../kernel/netns.js';
+import { measureSocketRoom, type SocketRoom } from '../kernel/socket-room.js';
+import { explainDrops } from './drop-explain.js';
 import { defaultRcvbuf } from '../kernel/loopback.js';
 import { entriesFor, SideTableWriter } from '../kernel/side-table.js';
 import { HealthSampler, type LabProcess } from './health-sampler.js';
@@ -139,6 +141,8 @@ export class Lab {
   private readonly warnings: string[] = [];
   private tornDown = false;
   private lengthNs: number | null = null;
+  private meanPayloadBytes: number | null = null;
+  private readonly rooms = new Map<number, SocketRoom>();
   private lastLatencyReadMs = Date.now();
   private startEpochMs = Date.now();
   private lastRate = { atNs: 0, packets: 0, messages: 0, pps: 0, mps: 0 };
@@ -208,6 +212,7 @@ export class Lab {
       // The NIC and the subscribers start side by side: each is a Node process to boot.
       const subscribers = this.config.subscribers.filter((s) => !this.config.deferred.includes(s.name));
       await Promise.all([this.startNic(), ...subscribers.map((s) => this.startSubscriber(s).then(() => undefined, (err: unknown) => this.diedStarting(s.name, err)))]);
+      await this.measureRooms();
       for (const sub of this.subscribers) {
         for (const g of sub.settings.groups) {
           if (!sub.alive) break;
@@ -301,6 +306,7 @@ export class Lab {
     if (r.type === 'ready') {
       this.nic = { child, stderr, pid: r.pid };
       this.lengthNs = r.lengthNs;
+      this.meanPayloadBytes = r.meanPayloadBytes;
     }
   }
 
@@ -672,6 +678,15 @@ export class Lab {
     return n;
   }
 
+  /** How many of the recording's datagrams each rcvbuf in the config holds, measured (for the drop explanations). */
+  private async measureRooms(): Promise<void> {
+    const sizes = new Set(this.config.subscribers.filter((x) => x.receive !== 'offload').map((x) => x.rcvbuf));
+    for (const rcvbuf of sizes) {
+      const room = await measureSocketRoom(rcvbuf, this.meanPayloadBytes ?? 100);
+      if (room) this.rooms.set(rcvbuf ?? 0, room);
+    }
+  }
+
   /** A finished run names every reader that left packets unread: they are not delivered, and not hidden. */
   private warnUnread(s: LabSnapshot): void {
     for (const sub of s.subscribers) {
@@ -708,6 +723,8 @@ export class Lab {
     if (this.listeners.size === 0 && this.state !== 'running') return;
     const s = this.snapshot();
     for (const l of this.listeners) l(s);
+    // The feed's peaks shown are those since the last snapshot: the NIC starts new ones.
+    if (this.state === 'running') this.nicSeg?.nextPeak();
     this.publishRegistry();
   }
 
@@ -851,6 +868,7 @@ export class Lab {
       events: [...this.events],
       totals,
       isolation: { kind: this.isolation.kind, pid: this.isolation.pid, note: this.isolation.note },
+      dropsExplained: explainDrops({ subscribers, stacks, nic: nicStatus }, this.config.subscribers, (rcvbuf) => this.rooms.get(rcvbuf ?? 0) ?? null),
       host: this.health.judge(this.labProcesses(), this.nicSeg!.lagSummary(), this.foreignDatagrams()),
       warnings: [...this.warnings],
       error: this.error,

@@ -85,6 +85,11 @@ export function formatReport(s: LabSnapshot): string {
   out.push(lrows.length === 0 ? '  no packets were delivered' : table(lrows, ['subscriber', 'group', 'path', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max', '|', 'p50', 'p90', 'p99', 'p99.9', 'max']));
   out.push('');
 
+  if ((s.dropsExplained ?? []).length > 0) {
+    out.push('Drops explained');
+    for (const d of s.dropsExplained) out.push(`  - ${d.text}`);
+    out.push('');
+  }
   out.push('Subscribers');
   out.push(table(s.subscribers.map((x) => [
     x.name, String(x.pid ?? '-'), x.alive ? 'running' : x.exit ?? 'stopped', x.stack === null ? '-' : `${x.stack}${x.stackName ? ` (${x.stackName})` : ''}`,

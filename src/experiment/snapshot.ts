@@ -9,6 +9,7 @@ import type { RecordedPath } from '../metrics/latency.js';
 import type { NicStatus } from '../nic/nic-layout.js';
 import type { Account } from './accounting.js';
 import type { HostHealth } from '../metrics/host-health.js';
+import type { DropExplanation } from './drop-explain.js';
 
 export type LabState = 'starting' | 'running' | 'paused' | 'draining' | 'done' | 'failed';
 
@@ -122,6 +123,8 @@ export interface LabSnapshot {
   totals: Totals;
   /** The lab's kernel path: a network namespace of its own, or the host's loopback (DESIGN §11). */
   isolation: { kind: 'netns' | 'userns' | 'shared'; pid: number | null; note: string };
+  /** Each drop cause of each membership in words: its mechanism and its numbers. */
+  dropsExplained: DropExplanation[];
   /** What the host did to this run, and whether its figures are the path's (DESIGN §11). */
   host: HostHealth;
   warnings: string[];

@@ -39,6 +39,12 @@ export class SlidingPeak {
     }
   }
 
+  /** Starts a new peak from what the window holds now (the window itself is kept). */
+  resetPeak(): void {
+    this.peakPackets = this.packets;
+    this.peakMessages = this.messages;
+  }
+
   private grow(): void {
     const cap = this.times.length;
     const times = new Float64Array(cap * 2);

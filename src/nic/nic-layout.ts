@@ -16,6 +16,8 @@
  *          144 wire time of the next packet, run clock ns
  *          152 read until (monotonic ns; 0 while the replay runs): set by the controller when the replay
  *              ends; readers count what they take after it as unread instead of delivering it
+ *          160 peak packets in 1 ms of wire time, and 168 in 100 ms, since the controller last looked
+ *          176 peak generation (the controller bumps it when it has read them)  184 peak in 100 ms, whole run
  *   group    0 address  4 port  8 kernel (1: send to the kernel)  12 stack mask (bit per stack slot)
  *           16 first member (index into member lists)  20 member count
  *           24 packets (f64)  32 kernel sends (f64)  40 ring writes (f64)
@@ -67,6 +69,10 @@ export const F_LOOPS = 120 / 8;
 export const F_UNJOINED = 128 / 8;
 export const F_TOO_BIG = 136 / 8;
 export const F_READ_UNTIL = 152 / 8;
+export const F_PEAK_1MS = 160 / 8;
+export const F_PEAK_100MS = 168 / 8;
+export const F_PEAK_GEN = 176 / 8;
+export const F_PEAK_100MS_RUN = 184 / 8;
 
 export const PATH_NONE = 0;
 export const PATH_BYPASS = 1;
@@ -104,6 +110,10 @@ export interface NicStatus {
   done: boolean;
   paused: boolean;
   speed: number;
+  /** The feed's peak since the last snapshot: packets in 1 ms and in 100 ms of wire time; and in 100 ms over the run. */
+  peak1msPackets: number;
+  peak100msPackets: number;
+  peak100msRunPackets: number;
 }
 
 export class NicSegment {
@@ -219,7 +229,15 @@ export class NicSegment {
       startNs: f[F_START], lagNs: f[F_LAG], worstLagNs: f[F_WORST_LAG], kernelSends: f[F_KERNEL_SENDS], ringWrites: f[F_RING_WRITES],
       loops: f[F_LOOPS], unjoined: f[F_UNJOINED], tooBig: f[F_TOO_BIG],
       done: Atomics.load(this.i32, W_DONE) === 1, paused: Atomics.load(this.i32, W_PAUSED) === 1, speed: f[F_SPEED],
+      peak1msPackets: f[F_PEAK_1MS], peak100msPackets: f[F_PEAK_100MS], peak100msRunPackets: f[F_PEAK_100MS_RUN],
     };
+  }
+
+  /** Controller: the peaks have been read; the NIC starts new ones. */
+  nextPeak(): void {
+    this.f64[F_PEAK_1MS] = 0;
+    this.f64[F_PEAK_100MS] = 0;
+    this.f64[F_PEAK_GEN] += 1;
   }
 
   /** The NIC's lag behind schedule, per packet: p50 and p99 (each to within a bucket: ×1.5), the worst exactly. */

@@ -13,6 +13,7 @@ import { openFeed } from '../feed/open-feed.js';
 import type { FeedReader } from '../feed/feed-reader.js';
 import { openDoorbellSender, openMulticastSender } from '../kernel/loopback.js';
 import { SideTableWriter } from '../kernel/side-table.js';
+import { SlidingPeak } from '../feed/sliding-peak.js';
 import { nowNs } from '../metrics/clock.js';
 import { copyBytes } from '../shm/copy.js';
 import { setAffinity } from '../shm/segment.js';
@@ -21,7 +22,7 @@ import { MAX_MEMBERSHIPS, S_DOORBELL, S_INTERRUPTS, SOCKET_ATTACHED, StackSegmen
 import { FrameTemplate, FRAME_HEADER_BYTES } from './frame-template.js';
 import {
   F_BYTES, F_KERNEL_SENDS, F_LAG, F_LENGTH, F_LOOPS, F_MESSAGES, F_PACKETS, F_POSITION, F_RING_WRITES, F_SPEED, F_START, F_TOO_BIG,
-  F_UNJOINED, F_WORST_LAG, LAG_OFFSET, lagBucket, MAX_STACKS, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_OFFLOAD, W_DONE, W_PAUSED,
+  F_UNJOINED, F_WORST_LAG, F_PEAK_GEN, F_PEAK_1MS, F_PEAK_100MS, F_PEAK_100MS_RUN, LAG_OFFSET, lagBucket, MAX_STACKS, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_OFFLOAD, W_DONE, W_PAUSED,
 } from './nic-layout.js';
 import type { FromNic, NicStart, ToNic } from './nic-protocol.js';
 import { OffloadPort } from './offload-port.js';
@@ -71,6 +72,13 @@ class Nic {
   private stopping = false;
   private loopGapNs = 1e6;
   private readonly lagBase = LAG_OFFSET >> 3;
+  /** From the length scan: the recording's packets and payload bytes (the mean datagram, for the drop explanations). */
+  scannedPackets = 0;
+  scannedBytes = 0;
+  /** The feed's peak: packets in any 1 ms and 100 ms of wire time since the controller last looked. */
+  private readonly peak1 = new SlidingPeak(1e6);
+  private readonly peak100 = new SlidingPeak(100e6);
+  private peakGen = 0;
 
   constructor(private readonly start: NicStart) {
     this.seg = NicSegment.attach(start.nicSegment);
@@ -129,6 +137,8 @@ class Nic {
         first = r.packet.tsSec;
         firstN = r.packet.tsNsec;
       }
+      this.scannedPackets++;
+      this.scannedBytes += r.packet.length;
       last = (r.packet.tsSec - first) * 1e9 + (r.packet.tsNsec - firstN);
     }
     r.close();
@@ -243,6 +253,17 @@ class Nic {
     f[F_LAG] = lag;
     if (lag > f[F_WORST_LAG]) f[F_WORST_LAG] = lag;
     f[this.lagBase + lagBucket(lag)] += 1;
+    // The burst, by wire time: the controller bumps the generation when it has read the peaks.
+    if (f[F_PEAK_GEN] !== this.peakGen) {
+      this.peakGen = f[F_PEAK_GEN];
+      this.peak1.resetPeak();
+      this.peak100.resetPeak();
+    }
+    this.peak1.add(scheduledNs, 0);
+    this.peak100.add(scheduledNs, 0);
+    if (this.peak1.peakPackets > f[F_PEAK_1MS]) f[F_PEAK_1MS] = this.peak1.peakPackets;
+    if (this.peak100.peakPackets > f[F_PEAK_100MS]) f[F_PEAK_100MS] = this.peak100.peakPackets;
+    if (this.peak100.peakPackets > f[F_PEAK_100MS_RUN]) f[F_PEAK_100MS_RUN] = this.peak100.peakPackets;
     if (g < 0) {
       f[F_UNJOINED] += 1;
       return;
@@ -379,7 +400,7 @@ process.on('message', (msg: ToNic | { type: 'speed'; speed: number } | { type: '
       send({ type: 'error', message: err instanceof MdlabError || err instanceof Error ? err.message : String(err) });
       return;
     }
-    nic.open().then((lengthNs) => send({ type: 'ready', pid: process.pid, lengthNs }), (e: unknown) => nic?.fail(e));
+    nic.open().then((lengthNs) => send({ type: 'ready', pid: process.pid, lengthNs, meanPayloadBytes: nic && nic.scannedPackets > 0 ? nic.scannedBytes / nic.scannedPackets : null }), (e: unknown) => nic?.fail(e));
   } else if (msg.type === 'go') {
     nic?.go(msg.startNs, msg.stopAtNs);
   } else {

@@ -21,6 +21,6 @@ export interface NicStart {
 export type ToNic = NicStart | { type: 'go'; startNs: number; stopAtNs: number | null } | { type: 'stop' };
 
 export type FromNic =
-  | { type: 'ready'; pid: number; lengthNs: number | null }
+  | { type: 'ready'; pid: number; lengthNs: number | null; meanPayloadBytes: number | null }
   | { type: 'done'; reason: 'end-of-recording' | 'duration' | 'stopped' }
   | { type: 'error'; message: string };
