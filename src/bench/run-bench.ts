@@ -14,6 +14,7 @@ import { dgramLatency, dgramThroughput, ringThroughput, shmLatency } from './flo
 import { labLatency, labMemory, labThroughput } from './lab-figures.js';
 import { decodeRate, firstFrame, recordCost } from './micro.js';
 import { soak } from './soak.js';
+import { defaultRun } from './default-runs.js';
 import { sockperfOneWay, sockperfVersion } from './sockperf.js';
 import { figure, type Figure } from './stats.js';
 import { evaluateTargets, type Row } from './targets.js';
@@ -35,12 +36,14 @@ export interface BenchProfile {
   dashboardReps: number;
   /** The soak: configs/default.yaml looped this long, every lab process's RSS sampled. */
   soakSeconds: number;
+  /** Runs of configs/default.yaml on the host as it is (clean or not, and what the lab cost). */
+  defaultRuns: number;
 }
 
 export const PROFILES: Readonly<Record<BenchProfile['name'], BenchProfile>> = {
-  full: { name: 'full', reps: 5, latencyPackets: 300_000, rate: 100_000, warmupMs: 500, topPackets: 2_000_000, dgramPackets: 300_000, sockperfSeconds: 5, bigSeconds: 210, recordSamples: 5_000_000, dashboardReps: 3, soakSeconds: 600 },
-  quick: { name: 'quick', reps: 2, latencyPackets: 100_000, rate: 100_000, warmupMs: 300, topPackets: 300_000, dgramPackets: 50_000, sockperfSeconds: 1, bigSeconds: 3, recordSamples: 1_000_000, dashboardReps: 1, soakSeconds: 20 },
-  tiny: { name: 'tiny', reps: 1, latencyPackets: 20_000, rate: 50_000, warmupMs: 100, topPackets: 20_000, dgramPackets: 5_000, sockperfSeconds: 1, bigSeconds: 1, recordSamples: 100_000, dashboardReps: 1, soakSeconds: 6 },
+  full: { name: 'full', reps: 5, latencyPackets: 300_000, rate: 100_000, warmupMs: 500, topPackets: 2_000_000, dgramPackets: 300_000, sockperfSeconds: 5, bigSeconds: 210, recordSamples: 5_000_000, dashboardReps: 3, soakSeconds: 600, defaultRuns: 10 },
+  quick: { name: 'quick', reps: 2, latencyPackets: 100_000, rate: 100_000, warmupMs: 300, topPackets: 300_000, dgramPackets: 50_000, sockperfSeconds: 1, bigSeconds: 3, recordSamples: 1_000_000, dashboardReps: 1, soakSeconds: 20, defaultRuns: 2 },
+  tiny: { name: 'tiny', reps: 1, latencyPackets: 20_000, rate: 50_000, warmupMs: 100, topPackets: 20_000, dgramPackets: 5_000, sockperfSeconds: 1, bigSeconds: 1, recordSamples: 100_000, dashboardReps: 1, soakSeconds: 6, defaultRuns: 1 },
 };
 
 export interface BenchResults {
@@ -135,6 +138,13 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
     const frames = await optional(log, 'the dashboard figure', () => repeat(p.dashboardReps, 'mdlab run configs/default.yaml on a pty', log, () => firstFrame(join(o.root, 'bin', 'mdlab.js'), 'configs/default.yaml', o.root)));
     Object.assign(raw, { firstFrameSeconds: frames });
 
+    log(`the default lab, ${p.defaultRuns} runs on the host as it is`);
+    const defaults = await repeat(p.defaultRuns, 'mdlab run configs/default.yaml', log, async () => {
+      const r = defaultRun(o.root, dir, 0, p.name === 'tiny' ? '2s' : '6s');
+      return { ...r, host: { verdict: r.verdict, reasons: r.reasons } };
+    });
+    Object.assign(raw, { defaults });
+
     log(`soak: configs/default.yaml looped for ${p.soakSeconds} s, every lab process's RSS`);
     const soaked = await soak(o.root, dir, p.soakSeconds);
     for (const x of soaked.processes) log(`  ${x.role}: ${x.startMb.toFixed(1)} -> ${x.endMb.toFixed(1)} MB (${(x.growth * 100).toFixed(2)}%)`);
@@ -160,6 +170,9 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
       recordingGb: bigBytes / 1e9,
       firstFrame: f(frames),
       soakGrowth: soaked.worstGrowth * 100,
+      controllerCpu: f(defaults.map((x) => x.controllerCpuShare * 100)),
+      nicCpuPerPacket: f(defaults.map((x) => x.nicCpuNsPerPacket / 1e3)),
+      defaultClean: { clean: defaults.filter((x) => x.verdict === 'clean').length, runs: defaults.length, lessonHeldInClean: defaults.filter((x) => x.verdict === 'clean').every((x) => x.lessonHeld) },
       soakSeconds: soaked.seconds,
       drops: {
         bypass: bypass.reduce((a, x) => a + x.dropped, 0),
@@ -169,7 +182,7 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
         kernelRate: kernelRate.reduce((a, x) => a + x.dropped, 0),
       },
     });
-    const labReps = [...bypass, ...kernel, ...one, ...four, ...kernelRate];
+    const labReps = [...bypass, ...kernel, ...one, ...four, ...kernelRate, ...defaults];
     const clean = labReps.filter((x) => x.host.verdict === 'clean').length;
     return { profile: p, host: { ...hostFacts(), sockperf }, rows, raw, seconds: (Date.now() - started) / 1000, labReps: { clean, total: labReps.length } };
   } finally {
