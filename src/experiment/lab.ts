@@ -34,6 +34,8 @@ import { entriesFor, SideTableWriter } from '../kernel/side-table.js';
 import { HealthSampler, type LabProcess } from './health-sampler.js';
 import type { LabConfig, TimedEvent } from './config.js';
 import { STACK_SOCKETS, stackKey } from './timeline-check.js';
+import { planCpus } from './cpu-plan.js';
+import { withTimeout } from './timeout.js';
 import type { GroupView, LabEvent, LabSnapshot, LabState, LatencyByClock, MembershipSnapshot, ProcessEvent, StackView, SubscriberSnapshotView, Totals } from './snapshot.js';
 
 export interface LabOptions {
@@ -204,8 +206,7 @@ export class Lab {
         const { group, port } = parseGroup(g);
         this.nicSeg!.setGroup(i, group, port);
       });
-      this.checkCores();
-      this.planCpus();
+      this.applyCpuPlan();
       // Watchers see the lab being built (a dashboard draws its frame at once), then run.
       this.snapshotTimer = setInterval(() => this.publish(), this.snapshotMs);
       this.publish();
@@ -238,40 +239,13 @@ export class Lab {
     this.warnings.push(`${name} (pid ${sub.pid}) ${sub.exit ?? 'exited'} while the lab was starting: the run goes on without it`);
   }
 
-  private checkCores(): void {
-    const spinning = this.config.subscribers.filter(spins).length;
-    const cores = cpus().length;
-    // The NIC paces by spinning too, between packets closer than 2 ms.
-    if (spinning + 1 > cores) {
-      const w = `${spinning} subscriber${spinning === 1 ? '' : 's'} spin (EF_POLL_USEC) and the NIC paces by spinning, on ${cores} core${cores === 1 ? '' : 's'}: spinners will steal each other's time and latency will suffer; give each spinning process a core, or use EF_INT_DRIVEN=1`;
-      this.warnings.push(w);
-    }
-  }
-
-  /**
-   * Pinned subscribers get their CPU to themselves, as on a host with isolated cores: the NIC,
-   * the other subscribers and the controller run on the rest.
-   */
-  private planCpus(): void {
-    const cores = cpus().length;
-    const reserved = new Set<number>();
-    for (const s of this.config.subscribers) {
-      if (s.cpu === null) continue;
-      if (s.cpu >= cores) {
-        this.warnings.push(`${s.name} asks for CPU ${s.cpu}, but this machine has ${cores} (0 to ${cores - 1}): not pinned`);
-        s.cpu = null;
-        continue;
-      }
-      reserved.add(s.cpu);
-    }
-    if (reserved.size === 0) return;
-    const rest = [...Array(cores).keys()].filter((c) => !reserved.has(c));
-    if (rest.length === 0) {
-      this.warnings.push(`pinned subscribers take every CPU (${[...reserved].join(', ')}); the NIC and the rest share them`);
-      return;
-    }
-    this.sharedCpus = rest;
-    setAffinity(rest);
+  /** The CPU plan (cpu-plan.ts): the controller runs on the shared CPUs from here on. */
+  private applyCpuPlan(): void {
+    const plan = planCpus(this.config.subscribers, cpus().length);
+    this.warnings.push(...plan.warnings);
+    for (const s of this.config.subscribers) if (plan.unpinned.includes(s.name)) s.cpu = null;
+    this.sharedCpus = plan.shared;
+    if (plan.shared) setAffinity(plan.shared);
   }
 
   private async startNic(): Promise<void> {
@@ -921,14 +895,4 @@ export class Lab {
     const prefix = segmentName(this.labPid, `${this.instance}.`);
     for (const name of listSegments(this.labPid)) if (name.startsWith(prefix)) unlinkSegment(name);
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new MdlabError(`${what} within ${ms / 1000} s`)), ms);
-    }),
-  ]);
 }

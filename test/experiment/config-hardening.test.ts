@@ -2,7 +2,7 @@
  * The audit's config defects (issue 17), each as it was reproduced: every one now gets one line
  * naming the file and the key or line, before any process starts, through the real CLI.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readConfigFile } from '../../src/experiment/config.js';
