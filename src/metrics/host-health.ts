@@ -103,7 +103,8 @@ export function judgeHealth(x: HealthInput): HostHealth {
     const reasons: string[] = [];
     const others = x.processes.filter((o) => o !== p && o.cpus.some((c) => p.cpus.includes(c))).map((o) => o.name);
     const where = p.cpus.length > 0 ? ` on CPU ${p.cpus.join(', ')}` : '';
-    if (wait > limit(THRESHOLDS.runQueueWait)) {
+    // The controller only samples counters: its waits delay no packet, so they decide no figure.
+    if (p.role !== 'controller' && wait > limit(THRESHOLDS.runQueueWait)) {
       reasons.push(`${p.name} waited ${pct(wait)} of its time on a run queue for a CPU${where}${others.length > 0 ? ` (shared with ${others.join(', ')})` : ''}`);
     }
     if (p.spinning && p.maxStallNs !== null && p.maxStallNs > limit(THRESHOLDS.spinnerStallNs)) reasons.push(`${p.name}'s poll loop stalled for up to ${formatDurationNs(p.maxStallNs)}: it was off its CPU`);
