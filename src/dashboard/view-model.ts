@@ -85,14 +85,19 @@ export function matrixModel(s: LabSnapshot): MatrixModel {
   const groups = s.groups.map((g) => g.group);
   const ports = new Set(groups.map((g) => g.split(':')[1]));
   const port = ports.size === 1 ? [...ports][0] : null;
+  // Before the processes are up, the config's plan: every subscriber and its groups, joining (…).
+  const plan = s.config.plan ?? [];
+  const names = [...plan.map((p) => p.subscriber), ...s.subscribers.map((x) => x.name).filter((n) => !plan.some((p) => p.subscriber === n))];
+  const starting = s.state === 'starting';
   return {
-    subscribers: s.subscribers.map((x) => x.name),
+    subscribers: names,
     port,
     rows: groups.map((group) => ({
       group: port ? group.split(':')[0] : group,
-      cells: s.subscribers.map((sub) => {
-        const m = sub.memberships.find((x) => x.group === group && x.active);
-        if (!m) return { path: 'none', letter: '·', stack: '' };
+      cells: names.map((name) => {
+        const sub = s.subscribers.find((x) => x.name === name);
+        const m = sub?.memberships.find((x) => x.group === group && x.active);
+        if (!m || !sub) return starting && plan.some((p) => p.subscriber === name && p.groups.includes(group)) ? { path: 'none', letter: '…', stack: '' } : { path: 'none', letter: '·', stack: '' };
         const letter = pathLetter(m.path);
         return { path: m.path, letter, stack: stackLabel(m, sub) };
       }),

@@ -834,6 +834,7 @@ export class Lab {
         filterTable: this.config.filterTable, recording: this.config.recording,
         durationMs: this.durationNs === null ? (this.lengthNs === null ? null : this.lengthNs / 1e6 / (this.speed || 1)) : this.durationNs / 1e6,
         loop: this.loop,
+        plan: this.config.subscribers.filter((x) => !this.config.deferred.includes(x.name)).map((x) => ({ subscriber: x.name, groups: x.groups })),
       },
       nic: { ...nicStatus, pid: this.nic?.pid ?? null, packetsPerSecond: this.lastRate.pps, messagesPerSecond: this.lastRate.mps },
       stacks,

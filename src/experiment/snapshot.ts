@@ -114,7 +114,9 @@ export interface Totals {
 export interface LabSnapshot {
   state: LabState;
   runMs: number;
-  config: { name: string; file: string; description: string; nic: string; nicDescription: string; replication: boolean; filterTable: number; recording: string; durationMs: number | null; loop: boolean };
+  config: { name: string; file: string; description: string; nic: string; nicDescription: string; replication: boolean; filterTable: number; recording: string; durationMs: number | null; loop: boolean;
+    /** Who the config says joins what, known before any process starts (the first frame draws it). */
+    plan?: { subscriber: string; groups: string[] }[] };
   nic: NicStatus & { pid: number | null; packetsPerSecond: number; messagesPerSecond: number };
   stacks: StackView[];
   groups: GroupView[];

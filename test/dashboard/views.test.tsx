@@ -33,6 +33,15 @@ describe('dashboard views (ink-testing-library, fixture snapshot)', () => {
     expect(lines[0]).toMatch(/^ mdlab {2}default\.yaml · NIC sfn6122f \(no multic.* \[HOST \?\] ▶ 1× 00:03\.0 \/ 00:04\.0$/);
   });
 
+  it('the first frame, before any process is up, already draws the config and its path matrix', () => {
+    const starting = { ...fixture, state: 'starting' as const, subscribers: [], events: [], config: { ...fixture.config, plan: [{ subscriber: 'book1', groups: ['239.100.1.1:26400', '239.100.1.2:26400'] }, { subscriber: 'quotes', groups: ['239.100.1.3:26400'] }] } };
+    const m = matrixModel(starting);
+    expect(m.subscribers).toEqual(['book1', 'quotes']);
+    expect(m.rows[0].cells.map((c) => c.letter)).toEqual(['…', '·']);
+    expect(m.rows[2].cells.map((c) => c.letter)).toEqual(['·', '…']);
+    expect(frame({}, 80, 24, starting).join('\n')).toMatch(/239\.100\.1\.1 +… +·/);
+  });
+
   it('the host badge reads without colour, and a contended run says why on screen', () => {
     const health = { verdict: 'contended' as const, reasons: ['quotes waited 38% of its time on a run queue for a CPU on CPU 1'], sampledMs: 3000, cores: 2, processes: [], nicLag: null, outsideCores: 1.2, stealShare: 0, foreignDatagrams: 0 };
     const contended = frame({}, 80, 24, { ...fixture, host: health });
