@@ -5,7 +5,7 @@
  * the drain and teardown do not count.
  */
 import { cpus } from 'node:os';
-import { judgeHealth, type HealthInput, type HostHealth, type ProcessRole, type ProcessUsage } from '../metrics/host-health.js';
+import { judgeHealth, UNMEASURED, type HealthInput, type HostHealth, type ProcessRole, type ProcessUsage } from '../metrics/host-health.js';
 import { sampleHost, sampleProcess, type HostSample, type ProcessSample } from '../metrics/proc-sample.js';
 
 export interface LabProcess {
@@ -60,6 +60,8 @@ export class HealthSampler {
   /** The verdict so far (or the frozen one). */
   judge(procs: readonly LabProcess[], nicLag: HealthInput['nicLag'], foreignDatagrams: number): HostHealth {
     if (this.frozen) return this.frozen;
+    // Before the replay begins nothing is measured: the badge says so (HOST ?), not "clean".
+    if (this.startNs === 0) return { ...UNMEASURED, cores: this.cores };
     const usage: ProcessUsage[] = [];
     for (const p of procs) {
       const t = this.tracked.get(p.pid);
