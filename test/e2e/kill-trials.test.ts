@@ -39,6 +39,15 @@ function labProcesses(lab: number): string[] {
   }
 }
 
+/** Network-namespace holders (`sleep infinity` under unshare) on the host: a lab's must go with it. */
+function holders(): number {
+  try {
+    return execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).split('\n').filter((l) => l.trim() === 'sleep infinity').length;
+  } catch {
+    return 0;
+  }
+}
+
 const segments = (lab: number) => readdirSync('/dev/shm').filter((n) => n.startsWith(`mdlab.${lab}.`));
 
 function subscriberPids(lab: number): number[] {
@@ -50,6 +59,7 @@ type Kind = 'SIGINT controller' | 'SIGKILL controller' | 'SIGKILL subscriber';
 async function trial(i: number, kind: Kind, atMs: number): Promise<string> {
   const out = join(tmp.dir, `t${i}`);
   const json = join(tmp.dir, `t${i}.json`);
+  const holdersBefore = holders();
   const child = spawn(process.execPath, [MDLAB, 'run', 'configs/default.yaml', '--headless', '--quiet', '--duration', '2s', '--out', out, '--json', json], { cwd: ROOT, stdio: 'ignore' });
   const lab = child.pid!;
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -65,7 +75,8 @@ async function trial(i: number, kind: Kind, atMs: number): Promise<string> {
   clearTimeout(timer);
   // The warden gives children up to a moment to die, then sweeps.
   const until = Date.now() + 5000;
-  while (Date.now() < until && (segments(lab).length > 0 || labProcesses(lab).length > 0)) await sleep(50);
+  while (Date.now() < until && (segments(lab).length > 0 || labProcesses(lab).length > 0 || holders() > holdersBefore)) await sleep(50);
+  expect(holders(), `trial ${i} (${kind} at ${atMs} ms): its network namespace's holder is left`).toBeLessThanOrEqual(holdersBefore);
   expect(segments(lab), `trial ${i} (${kind} at ${atMs} ms): segments left`).toEqual([]);
   expect(labProcesses(lab), `trial ${i} (${kind} at ${atMs} ms): processes left`).toEqual([]);
   for (const f of [join(out, 'summary.json'), json]) {
