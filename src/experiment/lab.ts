@@ -17,13 +17,13 @@ import { F_READ_UNTIL, MAX_STACKS, MEMBER_ACTIVE, MEMBER_ENDED, NicSegment, PATH
 import type { FromNic, ToNic } from '../nic/nic-protocol.js';
 import { decide, EMPTY_STEERING, type KernelReason, type Member, type Path, type Steering } from '../onload/fallback.js';
 import { pathEvents } from '../onload/path-events.js';
-import { RegistryWriter, type MemberState } from '../onload/registry.js';
+import { RegistryWriter } from '../onload/registry.js';
 import { DEFAULT_SLOT_BYTES, MAX_MEMBERSHIPS, StackSegment } from '../onload/stack-layout.js';
 import { listSegments, segmentName, setAffinity, sweepStaleSegments, unlinkSegment } from '../shm/segment.js';
 import { HistogramReader } from '../metrics/shm-histogram.js';
 import type { FromSubscriber, MembershipReport, SubscriberSnapshot, ToSubscriber } from '../subscriber/protocol.js';
 import { spins, waitingName, type SubscriberSettings } from '../subscriber/settings.js';
-import { account, droppedTotal, type Account, type AccountState } from './accounting.js';
+import { account, type Account, type AccountState } from './accounting.js';
 import { formatDurationNs } from '../metrics/duration.js';
 import { ensureWarden, forkChild, lastErrorLine, wardenWatch } from './children.js';
 import { isolate, type Isolation } from '../kernel/netns.js';
@@ -34,9 +34,10 @@ import { entriesFor, SideTableWriter } from '../kernel/side-table.js';
 import { HealthSampler, type LabProcess } from './health-sampler.js';
 import type { LabConfig, TimedEvent } from './config.js';
 import { STACK_SOCKETS, stackKey } from './timeline-check.js';
+import { deliveredPerSecond, memberState, totalsOf } from './lab-views.js';
 import { planCpus } from './cpu-plan.js';
 import { withTimeout } from './timeout.js';
-import type { GroupView, LabEvent, LabSnapshot, LabState, LatencyByClock, MembershipSnapshot, ProcessEvent, StackView, SubscriberSnapshotView, Totals } from './snapshot.js';
+import type { GroupView, LabEvent, LabSnapshot, LabState, LatencyByClock, MembershipSnapshot, ProcessEvent, StackView, SubscriberSnapshotView } from './snapshot.js';
 
 export interface LabOptions {
   /** Overrides the config's duration. */
@@ -103,12 +104,6 @@ let instances = 0;
 
 /** The path codes the NIC's steering table uses. */
 const NIC_PATH_CODES: Readonly<Record<Path, number>> = { bypass: PATH_BYPASS, kernel: PATH_KERNEL, offload: PATH_OFFLOAD, lost: PATH_LOST };
-
-function deliveredPerSecond(r: MembershipReport): number {
-  const span = r.lastDeliveryNs - r.firstDeliveryNs;
-  const n = r.receivedBypass + r.receivedKernel + r.receivedOffload;
-  return span > 0 && n > 1 ? ((n - 1) * 1e9) / span : 0;
-}
 
 export class Lab {
   private readonly labPid = process.pid;
@@ -739,10 +734,6 @@ export class Lab {
     };
   }
 
-  private memberState(path: Path | undefined): MemberState {
-    return path === 'bypass' ? 'ACCELERATED' : path === 'kernel' ? 'KERNEL' : 'NO-TRAFFIC';
-  }
-
   snapshot(): LabSnapshot {
     const nicStatus = this.nicSeg!.status();
     const now = nowNs();
@@ -784,7 +775,7 @@ export class Lab {
               subscriber: s.settings.name,
               pid: s.pid,
               group: m.groupName,
-              state: this.memberState(this.steering.decisions.get(m.id)?.path),
+              state: memberState(this.steering.decisions.get(m.id)?.path),
               delivered: m.report?.receivedBypass ?? 0,
               overrun: m.report?.ringDrops ?? 0,
               interrupts: 0,
@@ -810,21 +801,7 @@ export class Lab {
       const c = this.nicSeg!.groupCounters(i);
       return { group: g, packets: c.packets, kernelSends: c.kernelSends, ringWrites: c.ringWrites, stacks: gs?.stacks ?? [], kernel: gs?.kernel ?? false, conflict: gs?.conflict ?? false };
     });
-    const totals: Totals = { sent: 0, bypass: 0, kernel: 0, offload: 0, dropped: 0, inFlight: 0, droppedByCause: {}, balanced: true };
-    for (const s of subscribers) {
-      for (const m of s.memberships) {
-        const a = m.account;
-        totals.sent += a.sent;
-        totals.bypass += a.delivered.bypass;
-        totals.kernel += a.delivered.kernel;
-        totals.offload += a.delivered.offload;
-        totals.dropped += droppedTotal(a);
-        totals.inFlight += a.inFlight;
-        // A finished run's account has nothing in flight: every packet is read or has a cause.
-        totals.balanced &&= a.balanced && (!this.finished || a.inFlight === 0);
-        for (const [cause, n] of Object.entries(a.dropped)) totals.droppedByCause[cause] = (totals.droppedByCause[cause] ?? 0) + (n ?? 0);
-      }
-    }
+    const totals = totalsOf(subscribers, this.finished);
     return {
       state: this.state,
       runMs: Math.max(0, this.runMs),
@@ -862,7 +839,7 @@ export class Lab {
       filters: this.steering.filters.map((f) => ({ ...f })),
       members: this.members.map((m) => {
         const d = this.steering.decisions.get(m.id);
-        return { stack: m.stack, subscriber: m.subscriber, pid: m.pid, group: m.group, path: d?.path ?? 'none', cause: d?.cause ?? null, state: this.memberState(d?.path) };
+        return { stack: m.stack, subscriber: m.subscriber, pid: m.pid, group: m.group, path: d?.path ?? 'none', cause: d?.cause ?? null, state: memberState(d?.path) };
       }),
     });
   }
