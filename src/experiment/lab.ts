@@ -151,7 +151,7 @@ export class Lab {
   /** CPUs for processes that are not pinned: all but those pinned subscribers reserve (null: no plan). */
   private sharedCpus: number[] | null = null;
   /** The lab's network namespace, or why it has none. */
-  private isolation: Isolation = { kind: 'shared', pid: null, enter: [], note: 'not started' };
+  private isolation: Isolation = { kind: 'shared', portOffset: 0, pid: null, enter: [], note: 'not started' };
   private nsHolder: ChildProcess | null = null;
 
   constructor(readonly config: LabConfig, options: LabOptions = {}) {
@@ -189,10 +189,10 @@ export class Lab {
     try {
       // The warden first: from the first segment on, nothing of this lab can outlive it.
       await ensureWarden();
-      const ns = await isolate(wardenWatch);
+      const ns = await isolate([...new Set(this.config.groups.map((g) => parseGroup(g).port))], wardenWatch);
       this.isolation = ns.isolation;
       this.nsHolder = ns.holder;
-      if (ns.isolation.kind === 'shared') this.warnings.push(ns.isolation.note);
+      if (ns.isolation.kind === 'shared' || ns.isolation.kind === 'ports') this.warnings.push(ns.isolation.note);
       sweepStaleSegments();
       this.nicSeg = NicSegment.create(this.nicSegmentName);
       SideTableWriter.create(this.sideTableName, Math.max(1, this.config.groups.length), entriesFor(Math.max(defaultRcvbuf(), ...this.config.subscribers.map((s) => s.rcvbuf ?? 0))));
@@ -248,7 +248,7 @@ export class Lab {
     this.nicChild = child;
     const groups = this.config.groups.map((g) => {
       const { group, port } = parseGroup(g);
-      return { addr: group, port };
+      return { addr: group, port, sendPort: port + this.isolation.portOffset };
     });
     let onReady!: (m: FromNic) => void;
     const ready = new Promise<FromNic>((resolve) => (onReady = resolve));
@@ -390,7 +390,7 @@ export class Lab {
     const onRing = sub.stack !== null && reason === null;
     const joined = this.waitFor(sub, `joined:${id}`);
     const histogram = segmentName(this.labPid, `${this.instance}.m${id}.latency`);
-    this.sendSub(sub, { type: 'join', membership: id, group: g, groupName: group, addr, port, stack: onRing ? { segment: sub.stack!.segment, id: sub.stack!.id } : null, histogram, sideTable: this.sideTableName });
+    this.sendSub(sub, { type: 'join', membership: id, group: g, groupName: group, addr, port, kernelPort: port + this.isolation.portOffset, stack: onRing ? { segment: sub.stack!.segment, id: sub.stack!.id } : null, histogram, sideTable: this.sideTableName });
     const r = await withTimeout(joined, STARTUP_TIMEOUT_MS, `${sub.settings.name} did not join ${group}`);
     if (r.type === 'error') throw new MdlabError(`${sub.settings.name} could not join ${group}: ${r.message}`);
     const member: Member = { id, subscriber: sub.settings.name, pid: sub.pid, group, stack: sub.stack?.id ?? null, stackName: sub.stack?.name ?? null, kernelReason: reason, offload: sub.settings.receive === 'offload' };
@@ -819,7 +819,7 @@ export class Lab {
       subscribers,
       events: [...this.events],
       totals,
-      isolation: { kind: this.isolation.kind, pid: this.isolation.pid, note: this.isolation.note },
+      isolation: { kind: this.isolation.kind, pid: this.isolation.pid, portOffset: this.isolation.portOffset, note: this.isolation.note },
       dropsExplained: explainDrops({ subscribers, stacks, nic: nicStatus }, this.config.subscribers, (rcvbuf) => this.rooms.get(rcvbuf ?? 0) ?? null),
       host: this.health.judge(this.labProcesses(), this.nicSeg!.lagSummary(), this.foreignDatagrams()),
       warnings: [...this.warnings],

@@ -124,7 +124,7 @@ export interface LabSnapshot {
   events: LabEvent[];
   totals: Totals;
   /** The lab's kernel path: a network namespace of its own, or the host's loopback (DESIGN §11). */
-  isolation: { kind: 'netns' | 'userns' | 'shared'; pid: number | null; note: string };
+  isolation: { kind: 'netns' | 'userns' | 'ports' | 'shared'; pid: number | null; portOffset: number; note: string };
   /** Each drop cause of each membership in words: its mechanism and its numbers. */
   dropsExplained: DropExplanation[];
   /** What the host did to this run, and whether its figures are the path's (DESIGN §11). */

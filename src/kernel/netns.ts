@@ -8,11 +8,16 @@
  * lab. Where no namespace can be made, the lab shares the host's loopback and says so.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 
 export interface Isolation {
-  /** netns: a network namespace of its own; userns: the same, inside a user namespace (not root); shared: the host's loopback. */
-  kind: 'netns' | 'userns' | 'shared';
+  /**
+   * netns: a network namespace of its own; userns: the same, inside a user namespace (not root);
+   * ports: the host's loopback, on a free per-lab port base; shared: the host's loopback as it is.
+   */
+  kind: 'netns' | 'userns' | 'ports' | 'shared';
+  /** Added to every group's port on the kernel path (ports isolation), else 0. */
+  portOffset: number;
   /** The process whose namespace the lab's processes run in (null when shared). */
   pid: number | null;
   /** How to watch the lab's kernel path from outside, or why it is not isolated. */
@@ -48,10 +53,11 @@ async function holder(args: string[]): Promise<ChildProcess | null> {
 }
 
 /** Makes the lab's namespace, or says why it could not. `holderStarted` hears of the holder at once (for the warden). */
-export async function isolate(holderStarted: (pid: number) => void): Promise<{ isolation: Isolation; holder: ChildProcess | null }> {
-  if (process.env.MDLAB_ISOLATION === 'shared') return { isolation: { kind: 'shared', pid: null, enter: [], note: 'MDLAB_ISOLATION=shared: the lab shares the host\'s loopback; other traffic to its groups reaches its sockets' }, holder: null };
+export async function isolate(ports: readonly number[], holderStarted: (pid: number) => void): Promise<{ isolation: Isolation; holder: ChildProcess | null }> {
+  if (process.env.MDLAB_ISOLATION === 'shared') return { isolation: { kind: 'shared', portOffset: 0, pid: null, enter: [], note: 'MDLAB_ISOLATION=shared: the lab shares the host\'s loopback; other traffic to its groups reaches its sockets' }, holder: null };
+  if (process.env.MDLAB_ISOLATION === 'ports') return { isolation: portBase(ports, 'MDLAB_ISOLATION=ports'), holder: null };
   const missing = ['unshare', 'nsenter', 'setpriv', 'ip'].filter((c) => which(c) === null);
-  if (missing.length > 0) return { isolation: { kind: 'shared', pid: null, enter: [], note: `no network namespace (${missing.join(', ')} not installed: util-linux, iproute2): the lab shares the host's loopback` }, holder: null };
+  if (missing.length > 0) return { isolation: portBase(ports, `no network namespace (${missing.join(', ')} not installed: util-linux, iproute2)`), holder: null };
   const sleeper = ['--', 'setpriv', '--pdeathsig', 'KILL', '--', 'sleep', 'infinity'];
   const attempts: { kind: 'netns' | 'userns'; args: string[]; enter: (pid: number) => string[] }[] = [
     { kind: 'netns', args: ['--net', ...sleeper], enter: (pid) => ['nsenter', `--net=/proc/${pid}/ns/net`, '--'] },
@@ -73,7 +79,39 @@ export async function isolate(holderStarted: (pid: number) => void): Promise<{ i
       continue;
     }
     const note = `its own network namespace (held by pid ${h.pid}); watch its kernel path from outside with: nsenter --net=/proc/${h.pid}/ns/net tshark -i lo -d udp.port==26400,moldudp64`;
-    return { isolation: { kind: a.kind, pid: h.pid, enter, note }, holder: h };
+    return { isolation: { kind: a.kind, portOffset: 0, pid: h.pid, enter, note }, holder: h };
   }
-  return { isolation: { kind: 'shared', pid: null, enter: [], note: `no network namespace (${why.join('; ')}): the lab shares the host's loopback; other traffic to its groups reaches its sockets` }, holder: null };
+  return { isolation: portBase(ports, `no network namespace (${why.join('; ')})`), holder: null };
+}
+
+/** UDP ports something on this host has bound (/proc/net/udp, local address column). */
+function boundPorts(): Set<number> {
+  const out = new Set<number>();
+  try {
+    for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
+      const local = line.trim().split(/\s+/)[1];
+      if (local) out.add(parseInt(local.split(':')[1], 16));
+    }
+  } catch {
+    // unreadable: no ports known to be taken
+  }
+  return out;
+}
+
+/**
+ * Where no namespace can be made: the kernel path on the host's loopback, on a port base of the
+ * lab's own (every group's port moved by one random offset, to ports nothing has bound), so that
+ * other labs and replays of the recording's own ports do not reach its sockets. The payloads are
+ * still the exchange's bytes; only the port differs, and the result says by how much.
+ */
+function portBase(ports: readonly number[], why: string): Isolation {
+  const taken = boundPorts();
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const offset = 1000 + Math.floor(Math.random() * 20000);
+    if (ports.every((p) => p + offset <= 65535 && !taken.has(p + offset))) {
+      const example = ports.length > 0 ? ` (${ports[0]} → ${ports[0] + offset})` : '';
+      return { kind: 'ports', portOffset: offset, pid: null, enter: [], note: `${why}: the lab's kernel path uses the host's loopback on a port base of its own, every group's port + ${offset}${example}; traffic to the recording's own ports does not reach it` };
+    }
+  }
+  return { kind: 'shared', portOffset: 0, pid: null, enter: [], note: `${why}, and no free port base: the lab shares the host's loopback; other traffic to its groups reaches its sockets` };
 }

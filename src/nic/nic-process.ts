@@ -110,7 +110,7 @@ class Nic {
   }
 
   async open(): Promise<number | null> {
-    for (const g of this.start.groups) this.senders.push(await openMulticastSender(g.addr, g.port));
+    for (const g of this.start.groups) this.senders.push(await openMulticastSender(g.addr, g.sendPort));
     const lengthNs = await this.scanLength();
     if (lengthNs !== null) this.seg.f64[F_LENGTH] = lengthNs;
     this.reader = await openFeed(this.start.recording, this.start.itch);

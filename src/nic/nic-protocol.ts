@@ -6,8 +6,8 @@ export interface NicStart {
   recording: string;
   itch?: ItchFileOptions;
   nicSegment: string;
-  /** Groups by index: address and port. */
-  groups: { addr: number; port: number }[];
+  /** Groups by index: address and port in the recording, and the port the kernel path sends to (the lab's port base). */
+  groups: { addr: number; port: number; sendPort: number }[];
   speed: number;
   loop: boolean;
   /** The lab's id (names its offloaded sockets). */

@@ -77,12 +77,12 @@ export class Membership {
    * but offload: an Onload socket has one, and an ef_vi application keeps one for the IGMP join),
    * a place in the stack's or VI's ring, or the offloaded socket the NIC writes payloads to.
    */
-  async open(addr: number, port: number, stack: StackSegment | null, mode: ReceiveMode, doorbellPort: number, rcvbuf: number | undefined, sideTable: string): Promise<void> {
+  async open(addr: number, port: number, kernelPort: number, stack: StackSegment | null, mode: ReceiveMode, doorbellPort: number, rcvbuf: number | undefined, sideTable: string): Promise<void> {
     this.addr = addr;
-    this.port = port;
+    this.port = kernelPort;
     if (mode !== 'offload') {
       this.side = new SideTableReader(sideTable, this.group, this.id);
-      this.kernel = await openMulticastReceiver(addr, port, rcvbuf);
+      this.kernel = await openMulticastReceiver(addr, kernelPort, rcvbuf);
       this.kernel.on('message', this.onKernel);
     }
     if (stack && readsRing(mode)) {

@@ -7,7 +7,10 @@ export interface JoinRequest {
   group: number;
   groupName: string;
   addr: number;
+  /** The group's port in the recording (the frames in a ring carry it). */
   port: number;
+  /** The port its kernel socket binds: the recording's, or the lab's port base (ports isolation). */
+  kernelPort: number;
   /** The stack segment whose ring carries the group by bypass; null for a kernel-only socket. */
   stack: { segment: string; id: number } | null;
   /** The shared-memory segment this membership counts its latencies into. */

@@ -80,7 +80,7 @@ class Subscriber {
     }
     const m = new Membership(req.membership, req.group, req.groupName, this.lab, new HistogramWriter(req.histogram, req.membership, req.group), this.handler, this.nic.f64);
     m.onFirst = this.onFirstPacket;
-    await m.open(req.addr, req.port, stack, this.settings.receive, this.doorbell.port, this.settings.rcvbuf, req.sideTable);
+    await m.open(req.addr, req.port, req.kernelPort, stack, this.settings.receive, this.doorbell.port, this.settings.rcvbuf, req.sideTable);
     this.memberships.set(req.membership, m);
     this.polled = [...this.memberships.values()];
     send({ type: 'joined', membership: req.membership, stackSocket: m.stackSocket });

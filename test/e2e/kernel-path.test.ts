@@ -122,4 +122,23 @@ describe('the kernel path: the lab\'s own, and the exchange\'s bytes', () => {
       replay.kill('SIGKILL');
     }
   }, 90_000);
+
+  it('where no namespace can be made (MDLAB_ISOLATION=ports), a port base of the lab\'s own keeps the same replay out', async () => {
+    const replay = spawn(process.execPath, [MDLAB, 'replay', RECORDING, '--topspeed', '--loop', '1000'], { cwd: ROOT, stdio: 'ignore' });
+    const json = join(tmp.dir, 'ports.json');
+    try {
+      await sleep(300);
+      const r = spawnSync(process.execPath, [MDLAB, 'run', 'configs/ef-name-trap.yaml', '--headless', '--quiet', '--duration', '2s', '--json', json], { cwd: ROOT, env: { ...process.env, MDLAB_ISOLATION: 'ports' }, encoding: 'utf8' });
+      expect(r.status, r.stderr).not.toBe(null);
+      const doc = JSON.parse(readFileSync(json, 'utf8')) as { isolation: { kind: string; portOffset: number; note: string }; host: { foreignDatagrams: number }; totals: { balanced: boolean; kernel: number } };
+      expect(doc.isolation.kind).toBe('ports');
+      expect(doc.isolation.portOffset).toBeGreaterThan(0);
+      expect(doc.isolation.note).toContain(`26400 → ${26400 + doc.isolation.portOffset}`);
+      expect(doc.host.foreignDatagrams).toBe(0);
+      expect(doc.totals).toMatchObject({ balanced: true });
+      expect(doc.totals.kernel).toBeGreaterThan(1000);
+    } finally {
+      replay.kill('SIGKILL');
+    }
+  }, 90_000);
 });
