@@ -120,13 +120,15 @@ export class HistogramStore {
       const k = HistogramStore.key(subscriber, group, iv.path, iv.clock);
       const s = this.get(k);
       const d = iv.delta;
-      for (let i = 0; i < COUNTS_LENGTH; i++) {
+      for (let i = iv.lo; i <= iv.hi; i++) {
         if (d[i] === 0) continue;
         s.total[i] += d[i];
         if (i < s.lo) s.lo = i;
         if (i >= s.hi) s.hi = i + 1;
       }
-      s.last.set(d);
+      // d is zero outside [lo, hi], and the last interval's counts lay inside it (the range only grows).
+      s.last.fill(0, s.lo, s.hi);
+      s.last.set(d.subarray(iv.lo, iv.hi + 1), iv.lo);
       s.version++;
       fresh.add(k);
       if (this.keepIntervals) {
@@ -137,8 +139,8 @@ export class HistogramStore {
     }
     const prefix = `${subscriber}|${group}|`;
     for (const [k, s] of this.series) {
-      if (k.startsWith(prefix) && !fresh.has(k) && s.last.some((x) => x !== 0)) {
-        s.last.fill(0);
+      if (k.startsWith(prefix) && !fresh.has(k) && s.last.subarray(s.lo, s.hi).some((x) => x !== 0)) {
+        s.last.fill(0, s.lo, s.hi);
         s.version++;
       }
     }

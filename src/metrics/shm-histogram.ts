@@ -5,7 +5,9 @@
  * writer ever pausing or encoding). Buckets are HdrHistogram's: 3 significant digits (2048
  * sub-buckets, unit 1 ns), so an index maps to exactly the bucket hdr-histogram-js uses.
  *
- *   0 magic 'MDHG'  4 version  8 membership  12 group  16..63 reserved
+ *   0 magic 'MDHG'  4 version  8 membership  12 group  16..63 per array the lowest and highest
+ *     index ever counted (i32 pairs; written by the subscriber when they move, so the controller
+ *     reads only the range that can hold counts: latencies cluster in a few hundred of 27,648)
  *   64.. four count arrays (u32 × COUNTS_LENGTH): bypass/scheduled, bypass/sent, kernel/scheduled, kernel/sent
  */
 import type * as hdr from 'hdr-histogram-js';
@@ -13,7 +15,7 @@ import { checkHeader, createSegment, fourcc, openSegment } from '../shm/segment.
 import { newHistogram, type Clock, type RecordedPath } from './latency.js';
 
 export const HIST_MAGIC = fourcc('MDHG');
-export const HIST_LAYOUT_VERSION = 2;
+export const HIST_LAYOUT_VERSION = 3;
 const HALF = 1024; // sub-bucket half count: 2048 sub-buckets give 3 significant digits
 const BUCKETS = 26; // enough for values up to 2^36 ns (68 s)
 export const COUNTS_LENGTH = (BUCKETS + 1) * HALF;
@@ -47,9 +49,15 @@ export function valueFromIndex(i: number): number {
 
 const ORDER: readonly [RecordedPath, Clock][] = [['bypass', 'scheduled'], ['bypass', 'sent'], ['kernel', 'scheduled'], ['kernel', 'sent'], ['offload', 'scheduled'], ['offload', 'sent']];
 
-/** The subscriber's side: two counts per packet, nothing else. */
+/** Header word of array a's lowest (and, +1, highest) counted index. */
+const rangeWord = (a: number) => 4 + 2 * a;
+
+/** The subscriber's side: two counts per packet, and the range they fall in when it grows. */
 export class HistogramWriter {
   private readonly counts: Uint32Array;
+  private readonly header: Int32Array;
+  private readonly lo = new Int32Array(ARRAYS).fill(COUNTS_LENGTH);
+  private readonly hi = new Int32Array(ARRAYS).fill(-1);
 
   constructor(readonly segment: string, membership: number, group: number) {
     const buf = createSegment(segment, SIZE);
@@ -57,15 +65,30 @@ export class HistogramWriter {
     i32[1] = HIST_LAYOUT_VERSION;
     i32[2] = membership;
     i32[3] = group;
+    for (let a = 0; a < ARRAYS; a++) {
+      i32[rangeWord(a)] = COUNTS_LENGTH;
+      i32[rangeWord(a) + 1] = -1;
+    }
     Atomics.store(i32, 0, HIST_MAGIC);
+    this.header = i32;
     this.counts = new Uint32Array(buf, HEADER, ARRAYS * COUNTS_LENGTH);
   }
 
   /** path 0 = bypass, 1 = kernel, 2 = offload. */
   record(path: 0 | 1 | 2, fromScheduledNs: number, fromSentNs: number): void {
-    const base = path * 2 * COUNTS_LENGTH;
-    this.counts[base + countsIndex(fromScheduledNs)]++;
-    this.counts[base + COUNTS_LENGTH + countsIndex(fromSentNs)]++;
+    const a = path * 2;
+    const i = countsIndex(fromScheduledNs);
+    const j = countsIndex(fromSentNs);
+    // The range first, then the count: a reader that sees the count sees a range that holds it.
+    if (i < this.lo[a] || i > this.hi[a]) this.widen(a, i);
+    if (j < this.lo[a + 1] || j > this.hi[a + 1]) this.widen(a + 1, j);
+    this.counts[a * COUNTS_LENGTH + i]++;
+    this.counts[(a + 1) * COUNTS_LENGTH + j]++;
+  }
+
+  private widen(a: number, i: number): void {
+    if (i < this.lo[a]) Atomics.store(this.header, rangeWord(a), (this.lo[a] = i));
+    if (i > this.hi[a]) Atomics.store(this.header, rangeWord(a) + 1, (this.hi[a] = i));
   }
 }
 
@@ -74,6 +97,9 @@ export interface IntervalCounts {
   path: RecordedPath;
   clock: Clock;
   delta: Uint32Array;
+  /** delta is zero outside [lo, hi] (the range the writer ever counted in). */
+  lo: number;
+  hi: number;
 }
 
 /** Lowest and highest value of every counts index, computed once (summaries read them per bucket). */
@@ -95,11 +121,13 @@ export function countsToHistogram(counts: ArrayLike<number>): hdr.Histogram {
 /** The controller's side: reads the counts and hands out what arrived since the last read. */
 export class HistogramReader {
   private readonly counts: Uint32Array;
+  private readonly header: Int32Array;
   private readonly previous = new Uint32Array(ARRAYS * COUNTS_LENGTH);
 
   constructor(readonly segment: string) {
     const buf = openSegment(segment);
-    checkHeader(new Int32Array(buf, 0, HEADER / 4), HIST_MAGIC, HIST_LAYOUT_VERSION, `histogram segment ${segment}`);
+    this.header = new Int32Array(buf, 0, HEADER / 4);
+    checkHeader(this.header, HIST_MAGIC, HIST_LAYOUT_VERSION, `histogram segment ${segment}`);
     this.counts = new Uint32Array(buf, HEADER, ARRAYS * COUNTS_LENGTH);
   }
 
@@ -111,8 +139,10 @@ export class HistogramReader {
     for (let a = 0; a < ARRAYS; a++) {
       const base = a * COUNTS_LENGTH;
       const delta = this.deltas[a];
+      const lo = Atomics.load(this.header, rangeWord(a));
+      const hi = Math.min(COUNTS_LENGTH - 1, Atomics.load(this.header, rangeWord(a) + 1));
       let any = false;
-      for (let i = 0; i < COUNTS_LENGTH; i++) {
+      for (let i = lo; i <= hi; i++) {
         const now = this.counts[base + i];
         const d = (now - this.previous[base + i]) >>> 0;
         delta[i] = d;
@@ -121,7 +151,7 @@ export class HistogramReader {
           this.previous[base + i] = now;
         }
       }
-      if (any) out.push({ path: ORDER[a][0], clock: ORDER[a][1], delta });
+      if (any) out.push({ path: ORDER[a][0], clock: ORDER[a][1], delta, lo, hi });
     }
     return out;
   }
