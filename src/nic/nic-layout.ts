@@ -254,7 +254,9 @@ export class NicSegment {
       }
       return 0;
     };
-    return { p50Ns: at(0.5), p99Ns: at(0.99), maxNs: this.f64[F_WORST_LAG], packets: total };
+    // A bucket's top may lie above the worst lag seen: never report a percentile above it.
+    const max = this.f64[F_WORST_LAG];
+    return { p50Ns: Math.min(at(0.5), max), p99Ns: Math.min(at(0.99), max), maxNs: max, packets: total };
   }
 
   groupCounters(g: number): { packets: number; kernelSends: number; ringWrites: number } {
