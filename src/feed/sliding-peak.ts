@@ -15,15 +15,19 @@ export class SlidingPeak {
 
   /** Adds one packet with `messages` at `tNs` (non-decreasing). */
   add(tNs: number, messages: number): void {
-    const cap = this.times.length;
+    // Capacity is a power of two: positions wrap by a mask (a modulo per packet costs more).
+    let mask = this.times.length - 1;
     while (this.size > 0 && this.times[this.head] <= tNs - this.windowNs) {
       this.packets--;
       this.messages -= this.counts[this.head];
-      this.head = (this.head + 1) % cap;
+      this.head = (this.head + 1) & mask;
       this.size--;
     }
-    if (this.size === cap) this.grow();
-    const at = (this.head + this.size) % this.times.length;
+    if (this.size === mask + 1) {
+      this.grow();
+      mask = this.times.length - 1;
+    }
+    const at = (this.head + this.size) & mask;
     this.times[at] = tNs;
     this.counts[at] = messages;
     this.size++;
