@@ -56,8 +56,8 @@ const rangeWord = (a: number) => 4 + 2 * a;
 export class HistogramWriter {
   private readonly counts: Uint32Array;
   private readonly header: Int32Array;
-  private readonly lo = new Int32Array(ARRAYS).fill(COUNTS_LENGTH);
-  private readonly hi = new Int32Array(ARRAYS).fill(-1);
+  /** Per array, the lowest and highest index counted so far (this process's copy of the header's). */
+  private readonly range = new Int32Array(2 * ARRAYS);
 
   constructor(readonly segment: string, membership: number, group: number) {
     const buf = createSegment(segment, SIZE);
@@ -66,8 +66,8 @@ export class HistogramWriter {
     i32[2] = membership;
     i32[3] = group;
     for (let a = 0; a < ARRAYS; a++) {
-      i32[rangeWord(a)] = COUNTS_LENGTH;
-      i32[rangeWord(a) + 1] = -1;
+      i32[rangeWord(a)] = this.range[2 * a] = COUNTS_LENGTH;
+      i32[rangeWord(a) + 1] = this.range[2 * a + 1] = -1;
     }
     Atomics.store(i32, 0, HIST_MAGIC);
     this.header = i32;
@@ -79,16 +79,20 @@ export class HistogramWriter {
     const a = path * 2;
     const i = countsIndex(fromScheduledNs);
     const j = countsIndex(fromSentNs);
+    const r = this.range;
     // The range first, then the count: a reader that sees the count sees a range that holds it.
-    if (i < this.lo[a] || i > this.hi[a]) this.widen(a, i);
-    if (j < this.lo[a + 1] || j > this.hi[a + 1]) this.widen(a + 1, j);
-    this.counts[a * COUNTS_LENGTH + i]++;
-    this.counts[(a + 1) * COUNTS_LENGTH + j]++;
+    if (i < r[2 * a] || i > r[2 * a + 1]) this.widen(a, i);
+    if (j < r[2 * a + 2] || j > r[2 * a + 3]) this.widen(a + 1, j);
+    const c = this.counts;
+    c[a * COUNTS_LENGTH + i]++;
+    c[(a + 1) * COUNTS_LENGTH + j]++;
   }
 
+  /** Rare: a count outside the range so far. */
   private widen(a: number, i: number): void {
-    if (i < this.lo[a]) Atomics.store(this.header, rangeWord(a), (this.lo[a] = i));
-    if (i > this.hi[a]) Atomics.store(this.header, rangeWord(a) + 1, (this.hi[a] = i));
+    const r = this.range;
+    if (i < r[2 * a]) Atomics.store(this.header, rangeWord(a), (r[2 * a] = i));
+    if (i > r[2 * a + 1]) Atomics.store(this.header, rangeWord(a) + 1, (r[2 * a + 1] = i));
   }
 }
 
