@@ -34,6 +34,27 @@ async function recorded(): Promise<Map<string, string[]>> {
   return out;
 }
 
+interface RunDoc {
+  isolation: { kind: string; portOffset: number; note: string };
+  host: { verdict: string; foreignDatagrams: number; reasons: string[] };
+  totals: { balanced: boolean; kernel: number };
+}
+
+/** The trap config run through the CLI (MDLAB_ISOLATION as given) while `mdlab replay --topspeed --loop` sends the same recording outside. */
+async function runBesideReplay(isolation: 'shared' | 'ports'): Promise<RunDoc> {
+  const replay = spawn(process.execPath, [MDLAB, 'replay', RECORDING, '--topspeed', '--loop', '1000'], { cwd: ROOT, stdio: 'ignore' });
+  const json = join(tmp.dir, `${isolation}.json`);
+  try {
+    await sleep(300);
+    const r = spawnSync(process.execPath, [MDLAB, 'run', 'configs/ef-name-trap.yaml', '--headless', '--quiet', '--duration', '2s', '--json', json], { cwd: ROOT, env: { ...process.env, MDLAB_ISOLATION: isolation }, encoding: 'utf8' });
+    expect(r.status, r.stderr).not.toBe(null);
+    expect(replay.exitCode, 'the replay was running all along').toBe(null);
+    return JSON.parse(readFileSync(json, 'utf8')) as RunDoc;
+  } finally {
+    replay.kill('SIGKILL');
+  }
+}
+
 describe('the kernel path: the lab\'s own, and the exchange\'s bytes', () => {
   it(`a capture inside the lab's namespace sees the recording's exact payloads${HAS_TSHARK ? ' (tshark: every one valid MoldUDP64)' : ' [tshark not installed: a plain receiver instead, no dissector check]'}`, async () => {
     const lab = new Lab(trap(), { durationNs: 4e9 });
@@ -107,38 +128,20 @@ describe('the kernel path: the lab\'s own, and the exchange\'s bytes', () => {
   }, 90_000);
 
   it('on the host\'s loopback (MDLAB_ISOLATION=shared) the same replay does reach it, and the verdict says so', async () => {
-    const replay = spawn(process.execPath, [MDLAB, 'replay', RECORDING, '--topspeed', '--loop', '1000'], { cwd: ROOT, stdio: 'ignore' });
-    const json = join(tmp.dir, 'shared.json');
-    try {
-      await sleep(300);
-      const r = spawnSync(process.execPath, [MDLAB, 'run', 'configs/ef-name-trap.yaml', '--headless', '--quiet', '--duration', '2s', '--json', json], { cwd: ROOT, env: { ...process.env, MDLAB_ISOLATION: 'shared' }, encoding: 'utf8' });
-      expect(r.status, r.stderr).not.toBe(null);
-      const doc = JSON.parse(readFileSync(json, 'utf8')) as { isolation: { kind: string }; host: { verdict: string; foreignDatagrams: number; reasons: string[] } };
-      expect(doc.isolation.kind).toBe('shared');
-      expect(doc.host.foreignDatagrams).toBeGreaterThan(0);
-      expect(doc.host.verdict).toBe('contended');
-      expect(doc.host.reasons.some((x) => /datagrams from outside the lab reached its sockets/.test(x))).toBe(true);
-    } finally {
-      replay.kill('SIGKILL');
-    }
+    const doc = await runBesideReplay('shared');
+    expect(doc.isolation.kind).toBe('shared');
+    expect(doc.host.foreignDatagrams).toBeGreaterThan(0);
+    expect(doc.host.verdict).toBe('contended');
+    expect(doc.host.reasons.some((x) => /datagrams from outside the lab reached its sockets/.test(x))).toBe(true);
   }, 90_000);
 
   it('where no namespace can be made (MDLAB_ISOLATION=ports), a port base of the lab\'s own keeps the same replay out', async () => {
-    const replay = spawn(process.execPath, [MDLAB, 'replay', RECORDING, '--topspeed', '--loop', '1000'], { cwd: ROOT, stdio: 'ignore' });
-    const json = join(tmp.dir, 'ports.json');
-    try {
-      await sleep(300);
-      const r = spawnSync(process.execPath, [MDLAB, 'run', 'configs/ef-name-trap.yaml', '--headless', '--quiet', '--duration', '2s', '--json', json], { cwd: ROOT, env: { ...process.env, MDLAB_ISOLATION: 'ports' }, encoding: 'utf8' });
-      expect(r.status, r.stderr).not.toBe(null);
-      const doc = JSON.parse(readFileSync(json, 'utf8')) as { isolation: { kind: string; portOffset: number; note: string }; host: { foreignDatagrams: number }; totals: { balanced: boolean; kernel: number } };
-      expect(doc.isolation.kind).toBe('ports');
-      expect(doc.isolation.portOffset).toBeGreaterThan(0);
-      expect(doc.isolation.note).toContain(`26400 → ${26400 + doc.isolation.portOffset}`);
-      expect(doc.host.foreignDatagrams).toBe(0);
-      expect(doc.totals).toMatchObject({ balanced: true });
-      expect(doc.totals.kernel).toBeGreaterThan(1000);
-    } finally {
-      replay.kill('SIGKILL');
-    }
+    const doc = await runBesideReplay('ports');
+    expect(doc.isolation.kind).toBe('ports');
+    expect(doc.isolation.portOffset).toBeGreaterThan(0);
+    expect(doc.isolation.note).toContain(`26400 → ${26400 + doc.isolation.portOffset}`);
+    expect(doc.host.foreignDatagrams).toBe(0);
+    expect(doc.totals).toMatchObject({ balanced: true });
+    expect(doc.totals.kernel).toBeGreaterThan(1000);
   }, 90_000);
 });
