@@ -15,6 +15,8 @@ export interface LabProcess {
   spinning: boolean;
   pinned: number | null;
   maxStallNs: number | null;
+  /** Its longest garbage-collection pause (a stall of its own making), ns; null when not measured. */
+  maxGcNs: number | null;
 }
 
 interface Tracked {
@@ -67,7 +69,7 @@ export class HealthSampler {
       const t = this.tracked.get(p.pid);
       if (!t) continue;
       usage.push({
-        role: p.role, name: p.name, pid: p.pid, spinning: p.spinning, pinned: p.pinned, maxStallNs: p.maxStallNs,
+        role: p.role, name: p.name, pid: p.pid, spinning: p.spinning, pinned: p.pinned, maxStallNs: p.maxStallNs, maxGcNs: p.maxGcNs,
         cpuNs: t.last.cpuNs - t.base.cpuNs, waitNs: t.last.waitNs - t.base.waitNs, involuntary: t.last.involuntary - t.base.involuntary,
         cpus: [...t.cpus].sort((a, b) => a - b),
       });

@@ -25,6 +25,8 @@ export interface ProcessUsage {
   cpus: number[];
   /** A spinner's longest poll-loop cycle (Aeron's max cycle time), ns; null when not measured. */
   maxStallNs: number | null;
+  /** Its longest garbage-collection pause, ns (a stall of its own making, not the host's); null when not measured. */
+  maxGcNs?: number | null;
 }
 
 export interface HealthInput {
@@ -50,6 +52,7 @@ export interface ProcessHealth {
   involuntaryPerSecond: number;
   cpus: number[];
   maxStallNs: number | null;
+  maxGcNs: number | null;
   verdict: Verdict;
   reasons: string[];
 }
@@ -107,10 +110,14 @@ export function judgeHealth(x: HealthInput): HostHealth {
     if (p.role !== 'controller' && wait > limit(THRESHOLDS.runQueueWait)) {
       reasons.push(`${p.name} waited ${pct(wait)} of its time on a run queue for a CPU${where}${others.length > 0 ? ` (shared with ${others.join(', ')})` : ''}`);
     }
-    if (p.spinning && p.maxStallNs !== null && p.maxStallNs > limit(THRESHOLDS.spinnerStallNs)) reasons.push(`${p.name}'s poll loop stalled for up to ${formatDurationNs(p.maxStallNs)}: it was off its CPU`);
+    // A stall its own garbage collector explains is the process's, not the host's: it does not count.
+    const gc = p.maxGcNs ?? 0;
+    if (p.spinning && p.maxStallNs !== null && p.maxStallNs > limit(THRESHOLDS.spinnerStallNs) && p.maxStallNs - gc > limit(THRESHOLDS.spinnerStallNs)) {
+      reasons.push(`${p.name}'s poll loop stalled for up to ${formatDurationNs(p.maxStallNs)}${gc > 0 ? ` (its longest GC pause: ${formatDurationNs(gc)})` : ''}: it was off its CPU`);
+    }
     if (p.spinning && invol > limit(THRESHOLDS.spinnerInvoluntaryPerSecond)) reasons.push(`${p.name} spins but was preempted ${Math.round(invol)} times a second`);
     const own = p.role === 'subscriber' ? [...reasons, ...hostReasons] : reasons;
-    return { role: p.role, name: p.name, pid: p.pid, cpuShare: p.cpuNs / span, runQueueWait: wait, involuntaryPerSecond: invol, cpus: p.cpus, maxStallNs: p.maxStallNs, verdict: own.length > 0 ? 'contended' : 'clean', reasons };
+    return { role: p.role, name: p.name, pid: p.pid, cpuShare: p.cpuNs / span, runQueueWait: wait, involuntaryPerSecond: invol, cpus: p.cpus, maxStallNs: p.maxStallNs, maxGcNs: p.maxGcNs ?? null, verdict: own.length > 0 ? 'contended' : 'clean', reasons };
   });
   const reasons = [...processes.flatMap((p) => p.reasons), ...hostReasons];
   return { verdict: reasons.length > 0 ? 'contended' : 'clean', reasons, sampledMs: span / 1e6, cores: x.cores, processes, nicLag: x.nicLag, outsideCores, stealShare, foreignDatagrams: x.foreignDatagrams };

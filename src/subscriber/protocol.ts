@@ -86,6 +86,8 @@ export interface SubscriberSnapshot {
   interruptsReceived: number;
   /** A spinner's longest poll-loop cycle since its first packet (ns); null when it does not spin. */
   maxStallNs: number | null;
+  /** Its longest garbage-collection pause since its first packet (ns): a stall of its own making. */
+  maxGcNs: number;
   spinning: boolean;
   blocked: boolean;
   orders: number;

@@ -6,6 +6,7 @@
  * spin loop yields to every few microseconds so that they are never held back for long.
  */
 import type dgram from 'node:dgram';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { openDoorbellReceiver } from '../kernel/loopback.js';
 import { nowNs } from '../metrics/clock.js';
 import { HistogramWriter } from '../metrics/shm-histogram.js';
@@ -47,6 +48,12 @@ class Subscriber {
   private interrupts = 0;
   /** A spinner's longest poll-loop cycle since its first packet, ns; the clock at its last cycle. */
   private maxStallNs = 0;
+  /** The longest garbage-collection pause since its first packet, ns: a stall the process caused itself. */
+  private maxGcNs = 0;
+  private readonly gcWatch = new PerformanceObserver((list) => {
+    if (!this.baseline || Atomics.load(this.nic.i32, W_DONE) === 1) return;
+    for (const e of list.getEntries()) if (e.duration * 1e6 > this.maxGcNs) this.maxGcNs = e.duration * 1e6;
+  });
   private lastCycleNs = 0;
   private ticking = false;
   private snapshotTimer: NodeJS.Timeout | undefined;
@@ -66,6 +73,7 @@ class Subscriber {
   }
 
   async start(): Promise<void> {
+    this.gcWatch.observe({ entryTypes: ['gc'] });
     this.doorbell = await openDoorbellReceiver();
     this.doorbell.socket.on('message', this.onInterrupt);
     this.snapshotTimer = setInterval(() => send(this.snapshot(false)), this.snapshotMs);
@@ -237,6 +245,7 @@ class Subscriber {
       },
       interruptsReceived: this.interrupts,
       maxStallNs: this.spinning ? this.maxStallNs : null,
+      maxGcNs: this.maxGcNs,
       spinning: this.spinning && !this.blocked,
       blocked: this.blocked,
       orders: this.handler.book?.orders ?? 0,
@@ -246,6 +255,7 @@ class Subscriber {
   stop(): void {
     this.running = false;
     clearInterval(this.snapshotTimer);
+    this.gcWatch.disconnect();
     for (const m of this.memberships.values()) m.close(m.reader?.stack ?? null);
     this.doorbell?.socket.close();
   }

@@ -52,5 +52,10 @@ describe('host health: the lab says when the host decided its figures', () => {
       '12 datagrams from outside the lab reached its sockets',
     ]);
     expect(bad.processes[0].verdict).toBe('contended');
+    // A stall its own garbage collector explains is the process's, not the host's.
+    const gc = judgeHealth({ ...base, processes: [{ ...quotes, maxStallNs: 5e6, maxGcNs: 4.8e6 }] });
+    expect(gc.verdict).toBe('clean');
+    const notGc = judgeHealth({ ...base, processes: [{ ...quotes, maxStallNs: 6.6e6, maxGcNs: 0.45e6 }] });
+    expect(notGc.reasons).toEqual(["quotes's poll loop stalled for up to 6.6ms (its longest GC pause: 450.0µs): it was off its CPU"]);
   });
 });
