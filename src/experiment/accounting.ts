@@ -76,18 +76,13 @@ export function account(nic: MemberCounters, report: MembershipReport | undefine
     add('ring-overrun', ringLeft - ringUnread);
     add('oflow-drop', kernelLeft - socketUnread);
     add('unread', ringUnread + socketUnread);
-  } else if (state === 'exited') {
-    const ring = Math.min(ringGaps, ringLeft);
-    const oflow = Math.min(kernelGaps, kernelLeft);
-    add('ring-overrun', ring);
-    add('oflow-drop', oflow);
-    add('process-exit', ringLeft - ring + kernelLeft - oflow);
   } else {
+    // Exited or unresponsive: the gaps it reported keep their cause; the rest died with it, or was never read.
     const ring = Math.min(ringGaps, ringLeft);
     const oflow = Math.min(kernelGaps, kernelLeft);
     add('ring-overrun', ring);
     add('oflow-drop', oflow);
-    add('unread', ringLeft - ring + kernelLeft - oflow);
+    add(state === 'exited' ? 'process-exit' : 'unread', ringLeft - ring + kernelLeft - oflow);
   }
   const droppedTotal = Object.values(dropped).reduce((n, x) => n + (x ?? 0), 0);
   return {

@@ -622,8 +622,9 @@ export class Lab {
       await Promise.all(finals);
       this.state = this.error ? 'failed' : 'done';
       this.readLatency();
-      this.warnUnread(this.snapshot());
       const final = this.snapshot();
+      this.warnUnread(final);
+      final.warnings = [...this.warnings];
       for (const l of this.listeners) l(final);
       return final;
     } finally {
@@ -706,8 +707,7 @@ export class Lab {
 
   private membershipView(sub: SubscriberState, ms: MembershipState): MembershipSnapshot {
     const d = this.steering.decisions.get(ms.id);
-    const finished = this.state === 'done' || this.state === 'failed';
-    const closing: AccountState = !sub.alive ? 'exited' : sub.final ? 'final' : finished ? 'unresponsive' : 'running';
+    const closing: AccountState = !sub.alive ? 'exited' : sub.final ? 'final' : this.finished ? 'unresponsive' : 'running';
     const acc = ms.endedAccount ?? account(this.nicSeg!.member(ms.id), ms.report, closing);
     const r = ms.report;
     const name = sub.settings.name;

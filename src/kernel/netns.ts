@@ -8,7 +8,8 @@
  * lab. Where no namespace can be made, the lab shares the host's loopback and says so.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
+import { udpSockets } from './socket-drops.js';
 
 export interface Isolation {
   /**
@@ -26,9 +27,15 @@ export interface Isolation {
   enter: string[];
 }
 
-function which(cmd: string): string | null {
-  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : null;
+/** Whether a command is installed (asked once per process: every lab start needs the answer). */
+const found = new Map<string, boolean>();
+function installed(cmd: string): boolean {
+  let yes = found.get(cmd);
+  if (yes === undefined) {
+    yes = spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+    found.set(cmd, yes);
+  }
+  return yes;
 }
 
 const netOf = (pid: number | 'self') => {
@@ -56,7 +63,7 @@ async function holder(args: string[]): Promise<ChildProcess | null> {
 export async function isolate(ports: readonly number[], holderStarted: (pid: number) => void): Promise<{ isolation: Isolation; holder: ChildProcess | null }> {
   if (process.env.MDLAB_ISOLATION === 'shared') return { isolation: { kind: 'shared', portOffset: 0, pid: null, enter: [], note: 'MDLAB_ISOLATION=shared: the lab shares the host\'s loopback; other traffic to its groups reaches its sockets' }, holder: null };
   if (process.env.MDLAB_ISOLATION === 'ports') return { isolation: portBase(ports, 'MDLAB_ISOLATION=ports'), holder: null };
-  const missing = ['unshare', 'nsenter', 'setpriv', 'ip'].filter((c) => which(c) === null);
+  const missing = ['unshare', 'nsenter', 'setpriv', 'ip'].filter((c) => !installed(c));
   if (missing.length > 0) return { isolation: portBase(ports, `no network namespace (${missing.join(', ')} not installed: util-linux, iproute2)`), holder: null };
   const sleeper = ['--', 'setpriv', '--pdeathsig', 'KILL', '--', 'sleep', 'infinity'];
   const attempts: { kind: 'netns' | 'userns'; args: string[]; enter: (pid: number) => string[] }[] = [
@@ -84,18 +91,9 @@ export async function isolate(ports: readonly number[], holderStarted: (pid: num
   return { isolation: portBase(ports, `no network namespace (${why.join('; ')})`), holder: null };
 }
 
-/** UDP ports something on this host has bound (/proc/net/udp, local address column). */
+/** UDP ports something on this host has bound. */
 function boundPorts(): Set<number> {
-  const out = new Set<number>();
-  try {
-    for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
-      const local = line.trim().split(/\s+/)[1];
-      if (local) out.add(parseInt(local.split(':')[1], 16));
-    }
-  } catch {
-    // unreadable: no ports known to be taken
-  }
-  return out;
+  return new Set(udpSockets().map((r) => r.port));
 }
 
 /**

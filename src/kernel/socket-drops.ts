@@ -31,21 +31,35 @@ function localAddress(group: number, port: number): string {
   return `${(le >>> 0).toString(16).toUpperCase().padStart(8, '0')}:${port.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
-/** Drops the kernel counted at this process's socket bound to group:port, or null if none is found. */
-export function kernelSocketDrops(group: number, port: number): number | null {
+/** One row of /proc/net/udp: the local address (hex, as the file writes it), its port, the socket's inode and drops. */
+export interface UdpSocketRow {
+  local: string;
+  port: number;
+  inode: string;
+  drops: number;
+}
+
+/** The UDP sockets of this network namespace, as /proc/net/udp lists them (empty when unreadable). */
+export function udpSockets(): UdpSocketRow[] {
   let text: string;
   try {
     text = readFileSync('/proc/net/udp', 'utf8');
   } catch {
-    return null;
+    return [];
   }
+  const rows: UdpSocketRow[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 13) continue;
+    rows.push({ local: f[1], port: parseInt(f[1].split(':')[1], 16), inode: f[9], drops: Number(f[12]) });
+  }
+  return rows;
+}
+
+/** Drops the kernel counted at this process's socket bound to group:port, or null if none is found. */
+export function kernelSocketDrops(group: number, port: number): number | null {
   const mine = socketInodes();
   const local = localAddress(group, port);
-  for (const line of text.split('\n')) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 13 || f[1] !== local || !mine.has(f[9])) continue;
-    const drops = Number(f[12]);
-    return Number.isFinite(drops) ? drops : null;
-  }
-  return null;
+  const row = udpSockets().find((r) => r.local === local && mine.has(r.inode));
+  return row && Number.isFinite(row.drops) ? row.drops : null;
 }
