@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { openFeed } from '../feed/open-feed.js';
-import { inspectFeed, type InspectSummary } from '../feed/inspect.js';
+import { inspectFeed, type InspectSummary, type SequenceProblem } from '../feed/inspect.js';
 import { fmtInt, table, writeJson } from './output.js';
 import { Progress } from './progress.js';
 import { act } from './action.js';
 import { intOption } from './parse.js';
-import { makeChannels } from '../feed/channels.js';
+import { makeChannels, parseGroup } from '../feed/channels.js';
+import { describeAssignments } from '../feed/feed-traffic.js';
 import { DEFAULT_PACKETIZER } from '../feed/packetizer.js';
 
 interface InspectFlags {
@@ -14,6 +15,7 @@ interface InspectFlags {
   locateMax: number;
   maxMessages: number;
   maxBytes: number;
+  decodeAs?: string;
 }
 
 export function registerInspect(program: Command): void {
@@ -22,6 +24,7 @@ export function registerInspect(program: Command): void {
     .description('what a recording holds: packets, groups, sessions, messages by type, rates, gaps, skipped frames')
     .argument('<file>', 'pcap, pcapng or binary ITCH 5.0 file (plain or gzip)')
     .option('--json', 'print the summary as JSON')
+    .option('--decode-as <group>', 'captures: take every UDP datagram not to a multicast group as MoldUDP64 to GROUP:PORT (as tshark -d)')
     .option('--channels <k>', 'binary ITCH files: channels to split stock locates into', intOption('--channels', 1, 64), 1)
     .option('--locate-max <n>', 'binary ITCH files: highest stock locate, for the channel ranges', intOption('--locate-max', 1, 65535), 10000)
     .option('--max-messages <n>', 'binary ITCH files: most messages per MoldUDP64 packet', intOption('--max-messages', 1, 65534), DEFAULT_PACKETIZER.maxMessages)
@@ -31,6 +34,7 @@ export function registerInspect(program: Command): void {
         channels: makeChannels(opts.channels, opts.locateMax),
         maxMessages: opts.maxMessages,
         maxBytes: opts.maxBytes,
+        decodeAs: opts.decodeAs === undefined ? undefined : parseGroup(opts.decodeAs, '--decode-as'),
       });
       const progress = new Progress('inspect', opts.json === true);
       const summary = await inspectFeed(reader, (packets) => progress.update(`${fmtInt(packets)} packets`));
@@ -43,6 +47,16 @@ export function registerInspect(program: Command): void {
     }));
 }
 
+const TEXT_PROBLEMS = 20;
+
+function describeProblem(x: SequenceProblem): string {
+  const range = x.fromSequence === x.toSequence ? `sequence ${fmtInt(x.fromSequence)}` : `sequences ${fmtInt(x.fromSequence)}-${fmtInt(x.toSequence)}`;
+  const what = x.kind === 'gap' ? `gap: ${range} missing, ${fmtInt(x.messages)} message${x.messages === 1 ? '' : 's'} lost`
+    : x.kind === 'duplicate' ? `duplicate: ${range} seen again (${fmtInt(x.messages)} message${x.messages === 1 ? '' : 's'})`
+      : `out of order: ${range} arrived after later ones (${fmtInt(x.messages)} message${x.messages === 1 ? '' : 's'})`;
+  return `${x.group} ${x.session} ${what}, at packet ${fmtInt(x.packet)} (${x.wireTime})`;
+}
+
 export function formatInspect(s: InspectSummary): string {
   const out: string[] = [];
   out.push(`${s.file}  (${s.format}${s.header.timestampResolution ? `, ${s.header.timestampResolution} timestamps` : ''}${s.header.linktypeName ? `, ${s.header.linktypeName}` : ''})`);
@@ -52,14 +66,30 @@ export function formatInspect(s: InspectSummary): string {
   out.push(table(s.groups.map((g) => [g.group, g.packets, g.messages, g.bytes, g.sessions.join(' ')]), ['group', 'packets', 'messages', 'bytes', 'sessions']));
   out.push('');
   out.push(table(
-    s.sessions.map((x) => [`${x.group} ${x.session}`, x.firstSequence, x.nextSequence - 1, x.messages, x.gaps, x.missingMessages, x.duplicateMessages]),
-    ['session', 'first seq', 'last seq', 'messages', 'gaps', 'missing', 'duplicates'],
+    s.sessions.map((x) => [`${x.group} ${x.session}`, x.firstSequence, x.nextSequence - 1, x.messages, x.gaps, x.missingMessages, x.lateMessages, x.duplicateMessages]),
+    ['session', 'first seq', 'last seq', 'messages', 'gaps', 'missing', 'late', 'duplicates'],
   ));
+  const shown = s.sequenceProblems.slice(0, TEXT_PROBLEMS);
+  if (shown.length > 0) {
+    out.push('');
+    out.push('sequence breaks (packet number and wire time where each was seen):');
+    for (const x of shown) out.push(`  ${describeProblem(x)}`);
+    const more = s.sequenceProblems.length - shown.length + s.sequenceProblemsOmitted;
+    if (more > 0) out.push(`  … and ${fmtInt(more)} more (--json lists the first ${fmtInt(s.sequenceProblems.length)})`);
+  }
+  for (const x of s.sessions) {
+    if (x.tailMayBeCut && x.packets > 0) out.push(`${x.group} ${x.session}: no end-of-session packet after sequence ${fmtInt(x.nextSequence - 1)}: the recording's tail may be cut`);
+  }
   out.push('');
   const types = Object.entries(s.messagesByType).sort((a, b) => b[1].count - a[1].count);
   out.push(table(types.map(([t, x]) => [`${t}  ${x.name}`, x.count]), ['type', 'messages']));
   out.push('');
   out.push(table(s.peakRate.map((r) => [`peak in ${r.window}`, r.packets, r.messages, r.messagesPerSecond]), ['window', 'packets', 'messages', 'msg/s']));
+  if (s.assignedGroups.length > 0) {
+    out.push('');
+    out.push('groups assigned (the capture\'s IP destination said nothing):');
+    for (const line of describeAssignments(s.assignedGroups)) out.push(`  ${line}`);
+  }
   const skips = Object.entries(s.skippedFrames);
   if (skips.length > 0) {
     out.push('');

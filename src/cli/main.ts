@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { MdlabError } from '../errors.js';
 import { takeExitCode } from './action.js';
 import { registerInspect } from './inspect.js';
+import { registerDecode } from './decode.js';
 import { registerSynth } from './synth.js';
 import { registerRun } from './run.js';
 import { registerStackdump } from './stackdump.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerSynth(program);
   registerInspect(program);
+  registerDecode(program);
   registerStackdump(program);
   registerCompare(program);
   registerReplayRecord(program);

@@ -25,6 +25,8 @@ export interface LabConfig {
   name: string;
   description: string;
   recording: string;
+  /** Take the capture's UDP datagrams not to a multicast group as feed traffic to this group (anonymised captures). */
+  decodeAs: { group: number; port: number } | null;
   /** Multiple of recorded pace; 0 = top speed. */
   speed: number;
   durationNs: number | null;
@@ -70,7 +72,7 @@ export interface Expectation {
 }
 
 export const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_-]{0,23}$/;
-const TOP_KEYS = ['name', 'description', 'recording', 'speed', 'duration', 'loop', 'nic', 'subscribers', 'events', 'expect', 'sweep'] as const;
+const TOP_KEYS = ['name', 'description', 'recording', 'decodeAs', 'speed', 'duration', 'loop', 'nic', 'subscribers', 'events', 'expect', 'sweep'] as const;
 const NIC_KEYS = ['model', 'filterTable'] as const;
 const SUB_KEYS = ['name', 'onload', 'groups', 'env', 'receive', 'work', 'delay', 'ring', 'rcvbuf', 'cpu', 'start'] as const;
 const EVENT_ACTIONS = ['join', 'leave', 'kill', 'start', 'speed'] as const;
@@ -290,6 +292,15 @@ export function validateConfig(raw: unknown, file: string): LabConfig {
     v.fail('recording', (err as Error).message);
   }
 
+  let decodeAs: LabConfig['decodeAs'] = null;
+  if (top.decodeAs !== undefined) {
+    try {
+      decodeAs = parseGroup(v.string('decodeAs', top.decodeAs), 'decodeAs');
+    } catch (err) {
+      v.fail('decodeAs', (err as Error).message.replace(/^decodeAs /, ''));
+    }
+  }
+
   let speed = 1;
   if (top.speed !== undefined) {
     if (top.speed === 'top') speed = 0;
@@ -360,7 +371,7 @@ export function validateConfig(raw: unknown, file: string): LabConfig {
   }
   checkTimeline((path, what) => v.fail(path, what), subscribers, deferred, events);
   const expect = top.expect === undefined ? [] : validateExpect(v, top.expect, subscribers, groups);
-  return { file, name, description, recording, speed, durationNs, loop, nic, filterTable, subscribers, groups, deferred, events, expect };
+  return { file, name, description, recording, decodeAs, speed, durationNs, loop, nic, filterTable, subscribers, groups, deferred, events, expect };
 }
 
 /**

@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { randomInt } from 'node:crypto';
 import { MdlabError } from '../errors.js';
+import type { GroupAssignment } from '../feed/feed-traffic.js';
 import { parseGroup } from '../feed/channels.js';
 import { HistogramStore, type LatencySummary } from '../metrics/histogram-store.js';
 import { nowNs } from '../metrics/clock.js';
@@ -139,6 +140,8 @@ export class Lab {
   private tornDown = false;
   private lengthNs: number | null = null;
   private meanPayloadBytes: number | null = null;
+  /** Groups the recording's unaddressed datagrams were given (anonymised captures): the run says so. */
+  private assignedGroups: GroupAssignment[] = [];
   private readonly rooms = new Map<number, SocketRoom>();
   private lastLatencyReadMs = Date.now();
   private startEpochMs = Date.now();
@@ -256,7 +259,10 @@ export class Lab {
     this.nicDone = new Promise<string>((resolve) => (resolveDone = resolve));
     child.on('message', (m: FromNic) => {
       if (m.type === 'ready' || m.type === 'error') onReady(m);
-      if (m.type === 'done') resolveDone(m.reason);
+      if (m.type === 'done') {
+        if (m.assignments.length > 0) this.assignedGroups = m.assignments;
+        resolveDone(m.reason);
+      }
       if (m.type === 'error') {
         this.error = `NIC: ${m.message}`;
         resolveDone('error');
@@ -269,13 +275,14 @@ export class Lab {
         resolveDone('error');
       }
     });
-    this.sendNic({ type: 'start', recording: this.config.recording, nicSegment: this.nicSegmentName, groups, speed: this.speed, loop: this.loop, cpus: this.sharedCpus, lab: this.labId, sideTable: this.sideTableName });
+    this.sendNic({ type: 'start', recording: this.config.recording, feed: this.config.decodeAs ? { decodeAs: this.config.decodeAs } : undefined, nicSegment: this.nicSegmentName, groups, speed: this.speed, loop: this.loop, cpus: this.sharedCpus, lab: this.labId, sideTable: this.sideTableName });
     const r = await withTimeout(ready, STARTUP_TIMEOUT_MS, 'the NIC did not start');
     if (r.type === 'error') throw new MdlabError(`the NIC could not start: ${r.message}`);
     if (r.type === 'ready') {
       this.nic = { child, stderr, pid: r.pid };
       this.lengthNs = r.lengthNs;
       this.meanPayloadBytes = r.meanPayloadBytes;
+      this.assignedGroups = r.assignments;
     }
   }
 
@@ -811,6 +818,7 @@ export class Lab {
         filterTable: this.config.filterTable, recording: this.config.recording,
         durationMs: this.durationNs === null ? (this.lengthNs === null ? null : this.lengthNs / 1e6 / (this.speed || 1)) : this.durationNs / 1e6,
         loop: this.loop,
+        assignedGroups: this.assignedGroups,
         plan: this.config.subscribers.filter((x) => !this.config.deferred.includes(x.name)).map((x) => ({ subscriber: x.name, groups: x.groups })),
       },
       nic: { ...nicStatus, pid: this.nic?.pid ?? null, packetsPerSecond: this.lastRate.pps, messagesPerSecond: this.lastRate.mps },

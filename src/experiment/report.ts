@@ -3,6 +3,7 @@
  */
 import { RECORDED_PATHS } from '../metrics/latency.js';
 import { overheadRows, type OverheadRow } from './overheads.js';
+import { summarizeAssignments } from '../feed/feed-traffic.js';
 import { basename } from 'node:path';
 import { fmtInt, table } from './text-table.js';
 import type { LatencySummary } from '../metrics/histogram-store.js';
@@ -38,16 +39,24 @@ export function formatEvent(e: LabEvent): string[] {
   return out;
 }
 
+/** The NIC's pacing error (actual minus scheduled send), from its lag histogram where measured. */
+function pacingText(s: LabSnapshot): string {
+  const lag = s.host?.nicLag;
+  if (!lag || lag.packets === 0) return `worst lag behind schedule ${formatUs(s.nic.worstLagNs)} µs`;
+  return `pacing error (actual minus scheduled send) p50 ${formatUs(lag.p50Ns)} µs, p99 ${formatUs(lag.p99Ns)} µs, max ${formatUs(Math.max(lag.maxNs, s.nic.worstLagNs))} µs`;
+}
+
 export function formatReport(s: LabSnapshot): string {
   const out: string[] = [];
   const speed = s.nic.speed === 0 ? 'top speed' : `${s.nic.speed}×`;
   out.push(`mdlab · ${basename(s.config.file)} · NIC ${s.config.nicDescription} · ${basename(s.config.recording)} · ${speed} · ${(s.runMs / 1000).toFixed(2)} s · ${s.state}`);
   if (s.config.description) out.push(s.config.description);
+  for (const line of summarizeAssignments(s.config.assignedGroups ?? [])) out.push(`recording: ${line}`);
   out.push(...healthLines(s));
   for (const w of s.warnings) out.push(`warning: ${w}`);
   if (s.error) out.push(`error: ${s.error}`);
   out.push('');
-  out.push(`NIC: ${fmtInt(s.nic.packets)} packets, ${fmtInt(s.nic.messages)} messages; ${fmtInt(s.nic.ringWrites)} ring writes, ${fmtInt(s.nic.kernelSends)} kernel sends; worst lag behind schedule ${formatUs(s.nic.worstLagNs)} µs${s.nic.unjoined > 0 ? `; ${fmtInt(s.nic.unjoined)} packets to groups nobody joined` : ''}`);
+  out.push(`NIC: ${fmtInt(s.nic.packets)} packets, ${fmtInt(s.nic.messages)} messages; ${fmtInt(s.nic.ringWrites)} ring writes, ${fmtInt(s.nic.kernelSends)} kernel sends; ${pacingText(s)}${s.nic.unjoined > 0 ? `; ${fmtInt(s.nic.unjoined)} packets to groups nobody joined` : ''}`);
   out.push('');
   const interesting = s.events.filter((e) => !isPathEvent(e) || e.kind !== 'accelerated');
   out.push(`Events (${interesting.length}${interesting.length < s.events.length ? `; ${s.events.length - interesting.length} joins by bypass not shown` : ''})`);

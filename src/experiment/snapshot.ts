@@ -7,6 +7,7 @@ import type { PathEvent } from '../onload/path-events.js';
 import type { LatencySummary } from '../metrics/histogram-store.js';
 import type { RecordedPath } from '../metrics/latency.js';
 import type { NicStatus } from '../nic/nic-layout.js';
+import type { GroupAssignment } from '../feed/feed-traffic.js';
 import type { Account } from './accounting.js';
 import type { HostHealth } from '../metrics/host-health.js';
 import type { DropExplanation } from './drop-explain.js';
@@ -115,6 +116,8 @@ export interface LabSnapshot {
   state: LabState;
   runMs: number;
   config: { name: string; file: string; description: string; nic: string; nicDescription: string; replication: boolean; filterTable: number; recording: string; durationMs: number | null; loop: boolean;
+    /** Groups the recording's datagrams were given where their IP destination said nothing (anonymised captures). */
+    assignedGroups?: GroupAssignment[];
     /** Who the config says joins what, known before any process starts (the first frame draws it). */
     plan?: { subscriber: string; groups: string[] }[] };
   nic: NicStatus & { pid: number | null; packetsPerSecond: number; messagesPerSecond: number };

@@ -4,6 +4,7 @@
  * `packet` is reused: its bytes are valid until the next call to `nextSync`/`next`.
  */
 import type { SkipReason } from './frame.js';
+import type { GroupAssignment } from './feed-traffic.js';
 import type { PullResult } from './pcap/frame-reader.js';
 
 export interface FeedPacket {
@@ -37,6 +38,8 @@ export interface FeedReader {
   readonly packet: FeedPacket;
   /** Frames that were not feed traffic, by reason, with the first frame number of each. */
   readonly skipped: SkipCounts;
+  /** Groups given to datagrams whose IP destination said nothing (anonymised captures), and why. */
+  readonly assignments: readonly GroupAssignment[];
   describe(): Record<string, string | number>;
   nextSync(): PullResult;
   fill(): Promise<void>;

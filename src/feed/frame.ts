@@ -23,6 +23,7 @@ export type SkipReason =
   | 'not-ipv4'
   | 'not-udp'
   | 'not-multicast'
+  | 'unaddressed'
   | 'ip-fragment'
   | 'truncated-frame'
   | 'unsupported-linktype'
@@ -31,7 +32,8 @@ export type SkipReason =
 export const SKIP_DESCRIPTIONS: Readonly<Record<SkipReason, string>> = {
   'not-ipv4': 'frame does not carry IPv4 (ARP, IPv6, LLDP, ...)',
   'not-udp': 'IPv4 packet that is not UDP',
-  'not-multicast': 'UDP to a unicast or broadcast address: not feed traffic',
+  'not-multicast': 'UDP to a unicast or broadcast address, not a multicast group: not feed traffic (--decode-as GROUP:PORT takes it as feed)',
+  'unaddressed': 'UDP to 0.0.0.0 (an anonymised capture) with neither a multicast MAC nor a MoldUDP64 payload (--decode-as GROUP:PORT takes it as feed)',
   'ip-fragment': 'IPv4 fragment: feed datagrams are not fragmented',
   'truncated-frame': 'frame captured shorter than its headers or UDP length say (snaplen cut)',
   'unsupported-linktype': 'frame from an interface whose link type mdlab does not decode',
@@ -46,10 +48,15 @@ export interface UdpDatagram {
   /** Offset and length of the UDP payload in the frame's buffer. */
   payloadOffset: number;
   payloadLength: number;
+  /**
+   * The low 23 bits of the group an Ethernet multicast destination (01:00:5e:…) names, or -1
+   * (not Ethernet, or a unicast MAC). Anonymised captures keep it where the IP address is zeroed.
+   */
+  macGroupBits: number;
 }
 
 export function newDatagram(): UdpDatagram {
-  return { srcAddr: 0, dstAddr: 0, srcPort: 0, dstPort: 0, payloadOffset: 0, payloadLength: 0 };
+  return { srcAddr: 0, dstAddr: 0, srcPort: 0, dstPort: 0, payloadOffset: 0, payloadLength: 0, macGroupBits: -1 };
 }
 
 const ETH_IPV4 = 0x0800;
@@ -59,7 +66,8 @@ const ETH_VLAN_OLD_QINQ = 0x9100;
 
 /**
  * Decodes `bytes[off, off+len)` of the given link type into `out`.
- * Returns null for a feed datagram, or the reason it is skipped.
+ * Returns null for a feed datagram, or the reason it is skipped. For 'not-multicast' and
+ * 'unaddressed', `out` still holds the datagram, so a caller may take it as feed traffic.
  */
 export function decodeFrame(
   linktype: number,
@@ -71,9 +79,14 @@ export function decodeFrame(
 ): SkipReason | null {
   const end = off + len;
   let ip: number;
+  out.macGroupBits = -1;
   switch (linktype) {
     case LINKTYPE_ETHERNET: {
       if (len < 14) return 'truncated-frame';
+      // RFC 1112 §6.4: 01:00:5e, then a zero bit and the group's low 23 bits.
+      if (bytes[off] === 0x01 && bytes[off + 1] === 0x00 && bytes[off + 2] === 0x5e && bytes[off + 3] < 0x80) {
+        out.macGroupBits = (bytes[off + 3] << 16) | (bytes[off + 4] << 8) | bytes[off + 5];
+      }
       let p = off + 12;
       let ethertype = v.getUint16(p);
       while (ethertype === ETH_VLAN || ethertype === ETH_QINQ || ethertype === ETH_VLAN_OLD_QINQ) {
@@ -115,7 +128,6 @@ export function decodeIpv4Udp(bytes: Uint8Array, v: DataView, ip: number, end: n
   const fragment = v.getUint16(ip + 6);
   if ((fragment & 0x3fff) !== 0) return 'ip-fragment'; // MF set or a non-zero offset
   const dst = v.getUint32(ip + 16);
-  if (dst >>> 28 !== 0xe) return 'not-multicast';
   const udp = ip + ihl;
   if (udp + 8 > end) return 'truncated-frame';
   const udpLen = v.getUint16(udp + 4);
@@ -126,5 +138,7 @@ export function decodeIpv4Udp(bytes: Uint8Array, v: DataView, ip: number, end: n
   out.dstPort = v.getUint16(udp + 2);
   out.payloadOffset = udp + 8;
   out.payloadLength = udpLen - 8;
+  if (dst === 0) return 'unaddressed';
+  if (dst >>> 28 !== 0xe) return 'not-multicast';
   return null;
 }

@@ -8,6 +8,7 @@ import { formatGroup } from './channels.js';
 import { SKIP_DESCRIPTIONS } from './frame.js';
 import { formatItchTime } from './itch/codec.js';
 import type { FeedReader } from './feed-reader.js';
+import type { GroupAssignment } from './feed-traffic.js';
 import { LENGTH_BY_CODE, MESSAGE_BY_CODE } from './itch/layout.js';
 import { MOLD_COUNT_END_OF_SESSION, MOLD_COUNT_HEARTBEAT, MOLD_HEADER_LENGTH, moldSession, sameSession } from './moldudp64.js';
 import { readU64Number } from './bytes.js';
@@ -27,7 +28,28 @@ export interface SessionSummary {
   missingMessages: number;
   duplicatePackets: number;
   duplicateMessages: number;
+  /** Messages that arrived after later ones (they filled part of a gap). */
+  lateMessages: number;
+  /** No end-of-session packet was seen: the recording may stop before the session did. */
+  tailMayBeCut: boolean;
 }
+
+/** Where a session's sequence broke: a gap, a duplicate or an out-of-order (late) packet. */
+export interface SequenceProblem {
+  kind: 'gap' | 'duplicate' | 'out-of-order';
+  group: string;
+  session: string;
+  /** The sequence range concerned, inclusive. */
+  fromSequence: number;
+  toSequence: number;
+  messages: number;
+  packet: number;
+  wireTime: string;
+}
+
+/** At most this many sequence problems are listed; the rest are counted. */
+export const MAX_SEQUENCE_PROBLEMS = 1000;
+const MAX_HOLES = 4096;
 
 export interface GroupSummary {
   group: string;
@@ -69,6 +91,11 @@ export interface InspectSummary {
   sessions: SessionSummary[];
   peakRate: PeakRate[];
   skippedFrames: Record<string, Problem>;
+  /** Every gap, duplicate and late packet, in file order (the first MAX_SEQUENCE_PROBLEMS). */
+  sequenceProblems: SequenceProblem[];
+  sequenceProblemsOmitted: number;
+  /** Groups given to datagrams whose IP destination said nothing (anonymised captures), and why. */
+  assignedGroups: GroupAssignment[];
   malformed: Record<string, Problem>;
   /** Set when reading stopped early: what went wrong and where. */
   error: string | null;
@@ -80,6 +107,8 @@ interface SessionState extends SessionSummary {
   port: number;
   sessionBytes: Uint8Array;
   started: boolean;
+  /** Missing ranges [from, to) still open, so that a late packet is told from a duplicate. */
+  holes: number[];
 }
 
 const WINDOWS: readonly [string, number][] = [['1ms', 1e6], ['100ms', 1e8], ['1s', 1e9]];
@@ -91,6 +120,33 @@ function isoTime(sec: number, nsec: number): string {
   return `${iso.slice(0, 19)}.${String(nsec).padStart(9, '0')}Z`;
 }
 
+/**
+ * Removes [from, to) from the open holes (pairs [a, b)); returns how many messages it filled.
+ * A hole split in two keeps its halves.
+ */
+function fillHoles(holes: number[], from: number, to: number): number {
+  let filled = 0;
+  for (let i = 0; i < holes.length; i += 2) {
+    const a = holes[i];
+    const b = holes[i + 1];
+    const lo = Math.max(a, from);
+    const hi = Math.min(b, to);
+    if (lo >= hi) continue;
+    filled += hi - lo;
+    if (lo === a && hi === b) {
+      holes.splice(i, 2);
+      i -= 2;
+    } else if (lo === a) holes[i] = hi;
+    else if (hi === b) holes[i + 1] = lo;
+    else {
+      holes[i + 1] = lo;
+      holes.splice(i + 2, 0, hi, b);
+      i += 2;
+    }
+  }
+  return filled;
+}
+
 export type InspectProgress = (packets: number, bytesRead: number) => void;
 
 export async function inspectFeed(reader: FeedReader, onProgress?: InspectProgress): Promise<InspectSummary> {
@@ -99,6 +155,15 @@ export async function inspectFeed(reader: FeedReader, onProgress?: InspectProgre
   const groups = new Map<string, GroupSummary>();
   const peaks = WINDOWS.map(([, ns]) => new SlidingPeak(ns));
   const malformed: Record<string, Problem> = {};
+  const problems: SequenceProblem[] = [];
+  let problemsOmitted = 0;
+  const problem = (kind: SequenceProblem['kind'], st: SessionState, from: number, count: number, packet: number, sec: number, nsec: number) => {
+    if (problems.length >= MAX_SEQUENCE_PROBLEMS) {
+      problemsOmitted++;
+      return;
+    }
+    problems.push({ kind, group: st.group, session: st.session, fromSequence: from, toSequence: from + count - 1, messages: count, packet, wireTime: isoTime(sec, nsec) });
+  };
   const note = (reason: string, description: string, where: string) => {
     const m = malformed[reason];
     if (m) m.count++;
@@ -170,7 +235,7 @@ export async function inspectFeed(reader: FeedReader, onProgress?: InspectProgre
           s = {
             group: g.group, session: name, dst: p.dstAddr, port: p.dstPort, sessionBytes: Uint8Array.from(bytes.subarray(off, off + 10)), // a copy: Buffer.slice is a view
             firstSequence: 0, nextSequence: 0, packets: 0, messages: 0, heartbeats: 0, endOfSession: 0,
-            gaps: 0, missingMessages: 0, duplicatePackets: 0, duplicateMessages: 0, started: false,
+            gaps: 0, missingMessages: 0, duplicatePackets: 0, duplicateMessages: 0, lateMessages: 0, tailMayBeCut: true, started: false, holes: [],
           };
           sessions.push(s);
           g.sessions.push(name);
@@ -197,11 +262,24 @@ export async function inspectFeed(reader: FeedReader, onProgress?: InspectProgre
       if (seq > s.nextSequence) {
         s.gaps++;
         s.missingMessages += seq - s.nextSequence;
+        problem('gap', s, s.nextSequence, seq - s.nextSequence, p.number, p.tsSec, p.tsNsec);
+        if (s.holes.length < 2 * MAX_HOLES) s.holes.push(s.nextSequence, seq);
       } else if (seq < s.nextSequence && n > 0) {
-        const dup = Math.min(n, s.nextSequence - seq);
-        s.duplicateMessages += dup;
-        if (dup === n) s.duplicatePackets++;
+        const before = Math.min(n, s.nextSequence - seq);
+        const late = fillHoles(s.holes, seq, seq + before);
+        const dup = before - late;
+        if (late > 0) {
+          s.lateMessages += late;
+          s.missingMessages -= late;
+          problem('out-of-order', s, seq, before, p.number, p.tsSec, p.tsNsec);
+        }
+        if (dup > 0) {
+          s.duplicateMessages += dup;
+          if (dup === n) s.duplicatePackets++;
+          if (late === 0) problem('duplicate', s, seq, dup, p.number, p.tsSec, p.tsNsec);
+        }
       }
+      if (count === MOLD_COUNT_END_OF_SESSION) s.tailMayBeCut = false;
       if (seq + n > s.nextSequence) s.nextSequence = seq + n;
 
       // Messages.
@@ -271,7 +349,7 @@ export async function inspectFeed(reader: FeedReader, onProgress?: InspectProgre
     },
     messagesByType,
     groups: [...groups.values()],
-    sessions: sessions.map(({ dst: _d, port: _p, sessionBytes: _b, started: _s, ...rest }) => rest),
+    sessions: sessions.map(({ dst: _d, port: _p, sessionBytes: _b, started: _s, holes: _h, ...rest }) => rest),
     peakRate: WINDOWS.map(([window, ns], i) => ({
       window,
       packets: peaks[i].peakPackets,
@@ -281,6 +359,9 @@ export async function inspectFeed(reader: FeedReader, onProgress?: InspectProgre
       messagesPeakAtMs: peaks[i].peakMessagesAtNs / 1e6,
     })),
     skippedFrames,
+    sequenceProblems: problems,
+    sequenceProblemsOmitted: problemsOmitted,
+    assignedGroups: [...reader.assignments],
     malformed,
     error,
     complete: error === null,

@@ -10,6 +10,7 @@ import { statSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { MdlabError } from '../errors.js';
 import { openFeed } from '../feed/open-feed.js';
+import type { GroupAssignment } from '../feed/feed-traffic.js';
 import type { FeedReader } from '../feed/feed-reader.js';
 import { openDoorbellSender, openMulticastSender } from '../kernel/loopback.js';
 import { SideTableWriter } from '../kernel/side-table.js';
@@ -75,6 +76,8 @@ class Nic {
   /** From the length scan: the recording's packets and payload bytes (the mean datagram, for the drop explanations). */
   scannedPackets = 0;
   scannedBytes = 0;
+  /** Groups the recording's unaddressed datagrams were given (anonymised captures), from the scan or the replay. */
+  assignments: GroupAssignment[] = [];
   /** The feed's peak: packets in any 1 ms and 100 ms of wire time since the controller last looked. */
   private readonly peak1 = new SlidingPeak(1e6);
   private readonly peak100 = new SlidingPeak(100e6);
@@ -113,14 +116,14 @@ class Nic {
     for (const g of this.start.groups) this.senders.push(await openMulticastSender(g.addr, g.sendPort));
     const lengthNs = await this.scanLength();
     if (lengthNs !== null) this.seg.f64[F_LENGTH] = lengthNs;
-    this.reader = await openFeed(this.start.recording, this.start.itch);
+    this.reader = await openFeed(this.start.recording, this.start.feed);
     return lengthNs;
   }
 
   /** The recording's length, from a quick read of its timestamps (skipped for very large files). */
   private async scanLength(): Promise<number | null> {
     if (statSync(this.start.recording).size > 256 << 20) return null;
-    const r = await openFeed(this.start.recording, this.start.itch);
+    const r = await openFeed(this.start.recording, this.start.feed);
     let first = -1;
     let firstN = 0;
     let last = 0;
@@ -141,6 +144,7 @@ class Nic {
       this.scannedBytes += r.packet.length;
       last = (r.packet.tsSec - first) * 1e9 + (r.packet.tsNsec - firstN);
     }
+    this.assignments = [...r.assignments];
     r.close();
     return first < 0 ? 0 : last;
   }
@@ -233,7 +237,7 @@ class Nic {
     this.loopBaseNs = this.lastRecNs + this.loopGapNs;
     this.firstSec = -1;
     this.seg.f64[F_LOOPS] += 1;
-    openFeed(this.start.recording, this.start.itch).then((r) => {
+    openFeed(this.start.recording, this.start.feed).then((r) => {
       this.reader = r;
       this.pump();
     }, (e: unknown) => this.fail(e));
@@ -366,7 +370,7 @@ class Nic {
     this.reader?.close();
     Atomics.store(this.seg.i32, W_DONE, 1);
     clearInterval(this.steeringTimer);
-    send({ type: 'done', reason });
+    send({ type: 'done', reason, assignments: this.assignments.length > 0 ? this.assignments : [...this.reader.assignments] });
     // Let queued kernel sends and doorbells flush before the sockets close.
     setTimeout(() => {
       for (const s of this.senders) s.close();
@@ -407,7 +411,7 @@ process.on('message', (msg: ToNic | { type: 'speed'; speed: number } | { type: '
       send({ type: 'error', message: err instanceof MdlabError || err instanceof Error ? err.message : String(err) });
       return;
     }
-    nic.open().then((lengthNs) => send({ type: 'ready', pid: process.pid, lengthNs, meanPayloadBytes: nic && nic.scannedPackets > 0 ? nic.scannedBytes / nic.scannedPackets : null }), (e: unknown) => nic?.fail(e));
+    nic.open().then((lengthNs) => send({ type: 'ready', pid: process.pid, lengthNs, meanPayloadBytes: nic && nic.scannedPackets > 0 ? nic.scannedBytes / nic.scannedPackets : null, assignments: nic?.assignments ?? [] }), (e: unknown) => nic?.fail(e));
   } else if (msg.type === 'go') {
     nic?.go(msg.startNs, msg.stopAtNs);
   } else {

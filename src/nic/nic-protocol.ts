@@ -1,10 +1,12 @@
 /** Messages between the controller and the NIC process (IPC). Hot-path control uses the NIC segment. */
-import type { ItchFileOptions } from '../feed/itch/itch-file-feed.js';
+import type { GroupAssignment } from '../feed/feed-traffic.js';
+import type { FeedOptions } from '../feed/open-feed.js';
 
 export interface NicStart {
   type: 'start';
   recording: string;
-  itch?: ItchFileOptions;
+  /** How to read it: packetizing for binary ITCH files, --decode-as for anonymised captures. */
+  feed?: FeedOptions;
   nicSegment: string;
   /** Groups by index: address and port in the recording, and the port the kernel path sends to (the lab's port base). */
   groups: { addr: number; port: number; sendPort: number }[];
@@ -21,6 +23,6 @@ export interface NicStart {
 export type ToNic = NicStart | { type: 'go'; startNs: number; stopAtNs: number | null } | { type: 'stop' };
 
 export type FromNic =
-  | { type: 'ready'; pid: number; lengthNs: number | null; meanPayloadBytes: number | null }
-  | { type: 'done'; reason: 'end-of-recording' | 'duration' | 'stopped' }
+  | { type: 'ready'; pid: number; lengthNs: number | null; meanPayloadBytes: number | null; assignments: GroupAssignment[] }
+  | { type: 'done'; reason: 'end-of-recording' | 'duration' | 'stopped'; assignments: GroupAssignment[] }
   | { type: 'error'; message: string };

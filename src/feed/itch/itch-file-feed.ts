@@ -33,6 +33,8 @@ interface Slot {
 export class ItchFileFeedReader implements FeedReader {
   readonly packet = newFeedPacket();
   readonly skipped: SkipCounts = {};
+  /** A binary ITCH file's groups are its channels', never guessed. */
+  readonly assignments = [] as const;
   readonly format: string;
   readonly channels: readonly Channel[];
   private readonly packetizer: Packetizer;

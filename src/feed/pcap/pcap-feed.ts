@@ -1,6 +1,7 @@
 /** Captured frames to feed packets: decode link and IP/UDP headers, keep multicast UDP. */
 import { decodeFrame, newDatagram } from '../frame.js';
 import { MOLD_HEADER_LENGTH } from '../moldudp64.js';
+import { GroupAssigner, type DecodeAs, type GroupAssignment } from '../feed-traffic.js';
 import { countSkip, newFeedPacket, pullNext, type FeedReader, type SkipCounts } from '../feed-reader.js';
 import { READY, type FrameReader, type PullResult } from './frame-reader.js';
 
@@ -9,9 +10,15 @@ export class PcapFeedReader implements FeedReader {
   readonly skipped: SkipCounts = {};
   readonly format: string;
   private readonly dgram = newDatagram();
+  private readonly assigner: GroupAssigner;
 
-  constructor(private readonly frames: FrameReader) {
+  constructor(private readonly frames: FrameReader, decodeAs?: DecodeAs) {
     this.format = frames.input.compressed ? `${frames.format}+gzip` : frames.format;
+    this.assigner = new GroupAssigner(decodeAs);
+  }
+
+  get assignments(): GroupAssignment[] {
+    return this.assigner.assignments;
   }
 
   get path(): string {
@@ -30,7 +37,9 @@ export class PcapFeedReader implements FeedReader {
       const f = frames.frame;
       const input = frames.input;
       const skip = decodeFrame(f.linktype, input.buf, input.view, f.dataOffset, f.capturedLength, this.dgram);
-      if (skip !== null) {
+      if ((skip === 'unaddressed' || skip === 'not-multicast') && this.assigner.assign(this.dgram, skip === 'unaddressed', input.buf, input.view, f.number)) {
+        // taken as feed traffic to the group the assigner gave it
+      } else if (skip !== null) {
         countSkip(this.skipped, skip, f.number);
         continue;
       }
