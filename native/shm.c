@@ -239,6 +239,8 @@ static napi_value parent_death_signal(napi_env env, napi_callback_info info) {
   return result;
 }
 
+void mdlab_define_capture(napi_env env, napi_value exports); /* udp_capture.c */
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"create", NULL, create, NULL, NULL, NULL, napi_default, NULL},
@@ -250,6 +252,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"parentDeathSignal", NULL, parent_death_signal, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  mdlab_define_capture(env, exports);
   return exports;
 }
 

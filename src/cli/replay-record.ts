@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { MdlabError } from '../errors.js';
+import { MdlabError, quote } from '../errors.js';
+import { parseIpv4 } from '../feed/bytes.js';
 import { parseGroup } from '../feed/channels.js';
 import { recordMulticast } from '../kernel/record.js';
 import { replayRecording } from '../kernel/replay.js';
@@ -9,6 +10,10 @@ import { fmtInt, writeJson } from './output.js';
 import { intOption } from './parse.js';
 import { Progress } from './progress.js';
 import { parseSpeed } from './run.js';
+
+function us(ns: number): string {
+  return ns < 10_000 ? (ns / 1000).toFixed(2) : fmtInt(Math.round(ns / 1000));
+}
 
 function onInterrupt(): () => boolean {
   let stop = false;
@@ -36,26 +41,50 @@ export function registerReplayRecord(program: Command): void {
       const s = await replayRecording(file, { speed, loops: f.loop === 0 ? Infinity : f.loop, shouldStop: stop, onProgress: (n) => progress.update(`${fmtInt(n)} packets`) });
       progress.done();
       if (f.json) writeJson(s);
-      else process.stdout.write(`sent ${fmtInt(s.packets)} packets (${fmtInt(s.bytes)} bytes) to ${s.groups.join(' ')} on 127.0.0.1 in ${s.seconds.toFixed(2)} s, ${s.loops} loop${s.loops === 1 ? '' : 's'}\n`);
+      else {
+        process.stdout.write(`sent ${fmtInt(s.packets)} packets (${fmtInt(s.bytes)} bytes) to ${s.groups.join(' ')} on 127.0.0.1 in ${s.seconds.toFixed(2)} s, ${s.loops} loop${s.loops === 1 ? '' : 's'}\n`);
+        const p = s.pacing;
+        if (p) process.stdout.write(`pacing error (actual minus scheduled send, ${fmtInt(p.packets)} packets): p50 ${us(p.p50Ns)} µs, p99 ${us(p.p99Ns)} µs, max ${us(p.maxNs)} µs; worst lag at packet ${fmtInt(p.worstLag.packet)}${s.loops > 1 ? ` of loop ${p.worstLag.loop}` : ''}, ${(p.worstLag.atMs / 1000).toFixed(3)} s in\n`);
+        else process.stdout.write('pacing error: none measured (top speed: nothing was scheduled)\n');
+      }
       return 0;
     }));
 
   program
     .command('record')
-    .description('capture live multicast from loopback into a pcap (ns, Ethernet) that mdlab and tshark read')
+    .description('capture live multicast from loopback into a pcap (ns, Ethernet) that mdlab, tshark and tcpreplay read: kernel timestamps, wire order, losses counted')
     .requiredOption('--group <group>', 'a group to join, ADDRESS:PORT (repeat for several)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .requiredOption('--out <file>', 'pcap file to write')
     .requiredOption('--duration <d>', 'how long to capture: 500ms, 10s, 2m')
+    .option('--rcvbuf <bytes>', 'receive buffer per group socket (raise it where datagrams are lost)', intOption('--rcvbuf', 0, 1 << 30), 4 << 20)
+    .option('--source <addr>', 'keep only datagrams from this sender, ADDRESS or ADDRESS:PORT (leave out other traffic to the groups)')
+    .option('--keep-source', 'keep a local source address (127.0.0.1) as received; by default it is rewritten so that tcpreplay -i lo can replay the file')
     .option('--json', 'print the summary as JSON')
-    .action(act(async (f: { group: string[]; out: string; duration: string; json?: boolean }) => {
+    .action(act(async (f: { group: string[]; out: string; duration: string; rcvbuf: number; source?: string; keepSource?: boolean; json?: boolean }) => {
       if (f.group.length === 0) throw new MdlabError('--group: give at least one group, such as 239.100.1.1:26400');
       const groups = f.group.map((g) => ({ ...parseGroup(g, '--group'), name: g }));
       const durationNs = parseDuration(f.duration, '--duration');
-      const s = await recordMulticast(groups, f.out, durationNs, onInterrupt(), () =>
-        process.stderr.write(`mdlab: recording ${f.group.join(' ')} on 127.0.0.1 for ${f.duration} (Ctrl-C stops early)\n`),
-      );
+      const source = f.source === undefined ? undefined : parseSource(f.source);
+      const s = await recordMulticast({
+        groups, out: f.out, durationNs, rcvbuf: f.rcvbuf, source, keepSource: f.keepSource === true, shouldStop: onInterrupt(),
+        onJoined: () => process.stderr.write(`mdlab: recording ${f.group.join(' ')} on 127.0.0.1 for ${f.duration} (Ctrl-C stops early)\n`),
+      });
       if (f.json) writeJson(s);
-      else process.stdout.write(`wrote ${s.file}: ${fmtInt(s.packets)} packets (${Object.entries(s.byGroup).map(([g, n]) => `${g} ${fmtInt(n)}`).join(', ')})\n`);
+      else {
+        process.stdout.write(`wrote ${s.file}: ${fmtInt(s.packets)} packets (${Object.entries(s.byGroup).map(([g, n]) => `${g} ${fmtInt(n.packets)}`).join(', ')}), kernel timestamps, in wire order; lost ${fmtInt(s.drops)}\n`);
+        if (s.sourceRewritten) process.stdout.write(`source ${s.sourceRewritten.from.join(', ')} rewritten to ${s.sourceRewritten.to} in ${fmtInt(s.sourceRewritten.packets)} packets, so that tcpreplay -i lo replays the file (--keep-source keeps it)\n`);
+        if (s.otherSources > 0) process.stdout.write(`left out ${fmtInt(s.otherSources)} datagrams from other senders (--source)\n`);
+      }
+      if (s.drops > 0) process.stderr.write(`mdlab: lost ${fmtInt(s.drops)} datagrams: the socket buffer overflowed (${fmtInt(s.rcvbuf.granted)} bytes granted); raise --rcvbuf\n`);
+      if (s.truncated > 0) process.stderr.write(`mdlab: ${fmtInt(s.truncated)} datagrams were longer than ${fmtInt(65536)} bytes and were written cut\n`);
       return 0;
     }));
+}
+
+function parseSource(text: string): { addr: number; port: number | null } {
+  const m = /^([0-9.]+)(?::(\d+))?$/.exec(text.trim());
+  const addr = m ? parseIpv4(m[1]) : undefined;
+  const port = m?.[2] === undefined ? null : Number(m[2]);
+  if (!m || addr === undefined || (port !== null && (port < 1 || port > 65535))) throw new MdlabError(`--source ${quote(text)}: expected a sender's ADDRESS or ADDRESS:PORT, such as 127.0.0.1 or 127.0.0.1:40000`);
+  return { addr, port };
 }

@@ -6,6 +6,7 @@
  * NAME.partial, then renamed. An interrupted run's results say so (complete: false, PARTIAL).
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { histogramLog, maxValueOf, totalOf } from '../metrics/hlog.js';
 import { join } from 'node:path';
 import { overheadRows } from './overheads.js';
 import { COUNTERS } from '../metrics/counters.js';
@@ -40,7 +41,11 @@ export function writeFileAtomic(path: string, text: string): void {
   renameSync(`${path}.partial`, path);
 }
 
-export function percentilesCsv(s: LabSnapshot): string {
+/**
+ * One row per subscriber, group, path and clock; and a row with group `all` per subscriber, path
+ * and clock: the total over its groups, which is what the matching .hlog's untagged lines hold.
+ */
+export function percentilesCsv(s: LabSnapshot, series: readonly LatencySeries[] = []): string {
   const rows = ['subscriber,group,path,clock,count,p50_ns,p90_ns,p99_ns,p99_9_ns,p99_99_ns,max_ns'];
   for (const sub of s.subscribers) {
     for (const m of sub.memberships) {
@@ -53,24 +58,25 @@ export function percentilesCsv(s: LabSnapshot): string {
       }
     }
   }
+  for (const [k, list] of seriesByFile(series)) {
+    const total = totalOf(list);
+    if (total.totalCount > 0) {
+      const [subscriber, path, clock] = k.split('.');
+      rows.push([subscriber, 'all', path, clock, total.totalCount, ...[50, 90, 99, 99.9, 99.99].map((p) => total.getValueAtPercentile(p)), maxValueOf(total)].join(','));
+    }
+    total.destroy();
+  }
   return `${rows.join('\n')}\n`;
 }
 
-/** An HdrHistogram interval log (format 1.3): one file per subscriber, path and clock, tagged by group. */
-export function histogramLog(series: readonly LatencySeries[], startedAtMs: number): string {
-  const lines = [
-    '#[Histogram log format version 1.3]',
-    `#[StartTime: ${(startedAtMs / 1000).toFixed(3)} (seconds since epoch), ${new Date(startedAtMs).toString()}]`,
-    '#[mdlab wire-to-application latency, values in nanoseconds; Interval_Max in milliseconds]',
-    '"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"',
-  ];
-  const all = series.flatMap((s) => s.intervals.map((iv) => ({ tag: s.group, iv }))).sort((a, b) => a.iv.startMs - b.iv.startMs);
-  for (const { tag, iv } of all) {
-    const start = Math.max(0, (iv.startMs - startedAtMs) / 1000);
-    const length = Math.max(0, (iv.endMs - iv.startMs) / 1000);
-    lines.push(`Tag=${tag},${start.toFixed(3)},${length.toFixed(3)},${(iv.maxNs / 1e6).toFixed(3)},${iv.histogram}`);
+/** Series by result file: `SUBSCRIBER.PATH.CLOCK` (one .hlog each, tagged by group). */
+function seriesByFile(series: readonly LatencySeries[]): [string, LatencySeries[]][] {
+  const groups = new Map<string, LatencySeries[]>();
+  for (const x of series) {
+    const k = `${x.subscriber}.${x.path}.${x.clock}`;
+    groups.set(k, [...(groups.get(k) ?? []), x]);
   }
-  return `${lines.join('\n')}\n`;
+  return [...groups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 export function reportMarkdown(s: LabSnapshot, verdicts: readonly Verdict[], meta: ResultMeta): string {
@@ -99,13 +105,8 @@ export function writeResults(dir: string, s: LabSnapshot, series: readonly Laten
     writeFileAtomic(join(dir, name), text);
     written.push(name);
   };
-  const groups = new Map<string, LatencySeries[]>();
-  for (const x of series) {
-    const k = `${x.subscriber}.${x.path}.${x.clock}`;
-    groups.set(k, [...(groups.get(k) ?? []), x]);
-  }
-  for (const [k, list] of [...groups.entries()].sort()) put(`${k}.hlog`, histogramLog(list, meta.startedAtMs));
-  put('percentiles.csv', percentilesCsv(s));
+  for (const [k, list] of seriesByFile(series)) put(`${k}.hlog`, histogramLog(list, meta.startedAtMs));
+  put('percentiles.csv', percentilesCsv(s, series));
   put('report.md', reportMarkdown(s, verdicts, meta));
   // summary.json last: its presence, complete, means the directory is a whole result.
   put('summary.json', resultJson(s, verdicts, meta));

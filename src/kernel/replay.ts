@@ -8,6 +8,7 @@ import { formatGroup } from '../feed/channels.js';
 import { openFeed } from '../feed/open-feed.js';
 import { nowNs, spinUntil } from '../metrics/clock.js';
 import { openMulticastSender } from './loopback.js';
+import { HIGHEST_NS, newHistogram } from '../metrics/latency.js';
 
 export interface ReplayOptions {
   /** Multiple of the recorded pace; 0 = top speed. */
@@ -18,12 +19,23 @@ export interface ReplayOptions {
   shouldStop?: () => boolean;
 }
 
+/** Actual minus scheduled send time, over every paced packet (null at top speed: nothing is scheduled). */
+export interface PacingError {
+  packets: number;
+  p50Ns: number;
+  p99Ns: number;
+  maxNs: number;
+  /** The worst lag: by how much, at which packet of the recording (1-based, in its loop), and when in the replay. */
+  worstLag: { ns: number; packet: number; loop: number; atMs: number };
+}
+
 export interface ReplaySummary {
   packets: number;
   bytes: number;
   loops: number;
   seconds: number;
   groups: string[];
+  pacing: PacingError | null;
 }
 
 export async function replayRecording(path: string, o: ReplayOptions): Promise<ReplaySummary> {
@@ -34,6 +46,8 @@ export async function replayRecording(path: string, o: ReplayOptions): Promise<R
   let bytes = 0;
   let loops = 0;
   const start = nowNs();
+  const errors = newHistogram(false);
+  const worst = { ns: -1, packet: 0, loop: 0, atMs: 0 };
   let offset = 0; // recording time of the loop's start, so loops follow one another
   try {
     for (; loops < o.loops; loops++) {
@@ -41,8 +55,10 @@ export async function replayRecording(path: string, o: ReplayOptions): Promise<R
       let first = -1;
       let firstN = 0;
       let last = 0;
+      let inLoop = 0;
       try {
         while (await r.next()) {
+          inLoop++;
           if (o.shouldStop?.()) return finish();
           const p = r.packet;
           if (first < 0) {
@@ -56,6 +72,11 @@ export async function replayRecording(path: string, o: ReplayOptions): Promise<R
             if (wait > 2e6) await new Promise((res) => setTimeout(res, (wait - 1e6) / 1e6));
             else if (wait > 100e3) Atomics.wait(sleeper, 0, 0, (wait - 100e3) / 1e6);
             spinUntil(due);
+            // Pacing from absolute times (start + offset / speed), never packet to packet: an error
+            // here is this packet's own, it does not carry into the next one's schedule.
+            const late = Math.max(0, nowNs() - due);
+            errors.recordValue(Math.min(Math.max(1, Math.round(late)), HIGHEST_NS));
+            if (late > worst.ns) Object.assign(worst, { ns: late, packet: inLoop, loop: loops + 1, atMs: (due - start) / 1e6 });
           }
           const key = p.dstAddr * 65536 + p.dstPort;
           let s = senders.get(key);
@@ -85,9 +106,14 @@ export async function replayRecording(path: string, o: ReplayOptions): Promise<R
   }
 
   function finish(): ReplaySummary {
+    const paced = errors.totalCount;
     return {
       packets, bytes, loops, seconds: (nowNs() - start) / 1e9,
       groups: names,
+      pacing: paced === 0 ? null : {
+        packets: paced, p50Ns: errors.getValueAtPercentile(50), p99Ns: errors.getValueAtPercentile(99), maxNs: Math.round(worst.ns),
+        worstLag: { ns: Math.round(worst.ns), packet: worst.packet, loop: worst.loop, atMs: Math.round(worst.atMs * 1000) / 1000 },
+      },
     };
   }
 }

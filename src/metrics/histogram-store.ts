@@ -133,7 +133,10 @@ export class HistogramStore {
       fresh.add(k);
       if (this.keepIntervals) {
         const h = countsToHistogram(iv.delta);
-        s.intervals.push({ startMs, endMs, maxNs: h.maxValue, histogram: hdr.encodeIntoCompressedBase64(h) });
+        let top = iv.hi;
+        while (top > iv.lo && d[top] === 0) top--;
+        // HdrHistogram's getMaxValue(): the top of the largest value's bucket, as its log writer writes it.
+        s.intervals.push({ startMs, endMs, maxNs: d[top] > 0 ? HIGHEST_OF_INDEX[top] : 0, histogram: hdr.encodeIntoCompressedBase64(h) });
         h.destroy();
       }
     }

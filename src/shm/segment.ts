@@ -14,9 +14,20 @@ interface ShmAddon {
   setAffinity(cpus: number[]): void;
   clockCell(): ArrayBuffer;
   clockNow(): void;
+  captureOpen(group: number, port: number, iface: number, rcvbuf: number): number;
+  captureRcvbuf(fd: number): number;
+  captureRead(fd: number, buffer: Buffer, slotSize: number, meta: Float64Array): number;
+  captureWait(fds: number[], ms: number): number;
+  captureClose(fd: number): void;
+  realtimeNow(): [number, number];
 }
 
 let addon: ShmAddon | undefined;
+
+/** The addon itself, for the kernel path's capture sockets (src/kernel/udp-capture.ts). */
+export function addonModule(): ShmAddon {
+  return load();
+}
 
 function load(): ShmAddon {
   if (!addon) {
