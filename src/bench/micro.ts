@@ -3,6 +3,7 @@
  * from `npm start`'s command to the dashboard's first frame on a real terminal (a pty).
  */
 import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { openFeed } from '../feed/open-feed.js';
 import { pullNext } from '../feed/feed-reader.js';
 import { nowNs } from '../metrics/clock.js';
@@ -28,6 +29,35 @@ export async function decodeRate(recording: string): Promise<{ messagesPerSecond
     r.close();
   }
   return { messagesPerSecond: (handler.messages * 1e9) / busyNs, messages: handler.messages };
+}
+
+/**
+ * `mdlab decode FILE` as a user runs it, its output to /dev/null: messages per second (wall time of
+ * the whole command, start-up included) and its peak RSS (VmHWM), to show it streams in flat memory.
+ */
+export async function decodeCli(mdlab: string, recording: string, json: boolean): Promise<{ messagesPerSecond: number; messages: number; peakRssMb: number }> {
+  const devNull = openSync('/dev/null', 'w');
+  const t = nowNs();
+  const child = spawn(process.execPath, [mdlab, 'decode', recording, ...(json ? ['--json'] : [])], { stdio: ['ignore', devNull, 'pipe'] });
+  let err = '';
+  child.stderr?.on('data', (d) => (err += d));
+  let peakKb = 0;
+  const poll = setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (m) peakKb = Math.max(peakKb, Number(m[1]));
+    } catch {
+      // exited
+    }
+  }, 50);
+  const code = await new Promise<number | null>((res) => child.on('exit', res));
+  clearInterval(poll);
+  closeSync(devNull);
+  const seconds = (nowNs() - t) / 1e9;
+  const m = /decoded ([\d,]+) messages/.exec(err);
+  if (code !== 0 || !m) throw new Error(`mdlab decode failed: ${err.trim()}`);
+  const messages = Number(m[1].replace(/,/g, ''));
+  return { messagesPerSecond: messages / seconds, messages, peakRssMb: peakKb / 1024 };
 }
 
 /** ns per recorded packet latency (both clocks, as a subscriber records it), and the same through hdr-histogram-js (WASM), the bare library. */

@@ -12,7 +12,7 @@ import { hostFacts, type HostFacts } from '../experiment/host.js';
 import { writeEvenFeed } from './bench-feed.js';
 import { dgramLatency, dgramThroughput, ringThroughput, shmLatency } from './floors.js';
 import { labLatency, labMemory, labThroughput } from './lab-figures.js';
-import { decodeRate, firstFrame, recordCost } from './micro.js';
+import { decodeCli, decodeRate, firstFrame, recordCost } from './micro.js';
 import { soak } from './soak.js';
 import { defaultRun } from './default-runs.js';
 import { sockperfOneWay, sockperfVersion } from './sockperf.js';
@@ -131,8 +131,11 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
     const bigBytes = statSync(big).size;
     log(`  ${(bigBytes / 1e9).toFixed(2)} GB written`);
     const memory = await labMemory(big);
+    log('  mdlab decode of it to /dev/null, text and JSON lines');
+    const decodeText = await repeat(p.reps, 'mdlab decode', log, () => decodeCli(join(o.root, 'bin', 'mdlab.js'), big, false));
+    const decodeJson = await repeat(p.reps, 'mdlab decode --json', log, () => decodeCli(join(o.root, 'bin', 'mdlab.js'), big, true));
     rmSync(big, { force: true });
-    Object.assign(raw, { memory: { ...memory, recordingBytes: bigBytes } });
+    Object.assign(raw, { memory: { ...memory, recordingBytes: bigBytes }, decodeText, decodeJson });
 
     log('dashboard: first frame');
     const frames = await optional(log, 'the dashboard figure', () => repeat(p.dashboardReps, 'mdlab run configs/default.yaml on a pty', log, () => firstFrame(join(o.root, 'bin', 'mdlab.js'), 'configs/default.yaml', o.root)));
@@ -162,6 +165,9 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
       fourEach: f(four.map((x) => Math.min(...x.perSubscriber))),
       kernelRate: { floor: f(dgramRate.map((x) => ((x.received ?? 0) * 1e9) / (x.elapsedNs ?? NaN))), mdlab: f(kernelRate.map((x) => x.perSubscriber[0])) },
       decode: f(decode.map((x) => x.messagesPerSecond)),
+      decodeText: f(decodeText.map((x) => x.messagesPerSecond)),
+      decodeJson: f(decodeJson.map((x) => x.messagesPerSecond)),
+      decodePeakRssMb: Math.max(...decodeText.map((x) => x.peakRssMb), ...decodeJson.map((x) => x.peakRssMb)),
       record: { floor: f(record.map((x) => x.hdrNs)), mdlab: f(record.map((x) => x.mdlabNs)) },
       nicRss: memory.nicBytes / 2 ** 20,
       subscriberRss: memory.subscriberBytes / 2 ** 20,

@@ -34,6 +34,10 @@ export interface Measured {
   fourEach: Figure;
   kernelRate: Pair;
   decode: Figure;
+  /** `mdlab decode` of the memory section's recording to /dev/null: msg/s, text and JSON; its peak RSS, MB. */
+  decodeText: Figure;
+  decodeJson: Figure;
+  decodePeakRssMb: number;
   record: Pair;
   nicRss: number;
   subscriberRss: number;
@@ -74,6 +78,8 @@ export function evaluateTargets(m: Measured): Row[] {
     row('throughput.bypass.four', 'top-speed bypass, four subscribers on one stack (slowest)', 'pkt/s', m.fourEach, m.ringOne.floor, 'bare shm ring', '≥ 2 M each', m.fourEach.median >= 2e6),
     row('throughput.kernel', 'top-speed kernel path, one subscriber', 'pkt/s', m.kernelRate.mdlab, m.kernelRate.floor, 'bare dgram receive', null, null),
     row('decode', 'ITCH decode in a subscriber', 'msg/s', m.decode, null, null, null, null),
+    row('decode.cli', `mdlab decode to /dev/null, text (the ${m.recordingGb.toFixed(2)} GB recording; peak RSS ${m.decodePeakRssMb.toFixed(0)} MB)`, 'msg/s', m.decodeText, null, null, null, null),
+    row('decode.cli.json', 'mdlab decode --json to /dev/null', 'msg/s', m.decodeJson, null, null, null, null),
     row('record', 'recording one packet\'s latency (two clocks)', 'ns', m.record.mdlab, m.record.floor, 'hdr-histogram-js ×2 (WASM)', null, null),
     row('memory.nic', `NIC peak RSS replaying a ${m.recordingGb.toFixed(2)} GB recording (${m.nicShmem.toFixed(0)} MB of it shared rings)`, 'MB', single(m.nicRss), null, null, '≤ 150 MB', m.nicRss <= 150),
     row('memory.subscriber', `subscriber peak RSS, same replay (${m.subscriberShmem.toFixed(0)} MB of it its ring)`, 'MB', single(m.subscriberRss), null, null, '≤ 80 MB', m.subscriberRss <= 80),

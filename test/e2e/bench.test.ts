@@ -13,7 +13,7 @@ describe('npm run bench (tiny profile)', () => {
     const ids = r.rows.map((x) => x.id);
     expect(ids).toEqual(expect.arrayContaining([
       'latency.bypass.p50', 'latency.bypass.p99', 'latency.kernel.p50', 'throughput.bypass.one', 'throughput.bypass.four',
-      'throughput.kernel', 'decode', 'record', 'memory.nic', 'memory.subscriber', 'dashboard.first-frame', 'soak.rss-growth', 'default.clean', 'default.controller-cpu', 'default.nic-cpu-per-packet',
+      'throughput.kernel', 'decode', 'decode.cli', 'decode.cli.json', 'record', 'memory.nic', 'memory.subscriber', 'dashboard.first-frame', 'soak.rss-growth', 'default.clean', 'default.controller-cpu', 'default.nic-cpu-per-packet',
     ]));
     for (const row of r.rows) {
       expect(Number.isFinite(row.mdlab.median), row.id).toBe(true);

@@ -232,6 +232,25 @@ describe.skipIf(!HAS_INTEROP || !HAS_TCPREWRITE)(`anonymised captures (IPv4 0.0.
   });
 });
 
+describe.skipIf(!HAS_TCPREWRITE)(`a lab replays an anonymised capture${HAS_TCPREWRITE ? '' : ' [skipped: tcprewrite is not installed; .ci/run installs tcpreplay]'}`, () => {
+  it('groups assigned by the multicast MAC, and the run says so in its report and JSON', () => {
+    const anon = tmp.file('anon-default.pcap');
+    const maps = [1, 2, 3, 4].map((k) => `239.100.1.${k}/32:0.0.0.0/32`).join(',');
+    const r = spawnSync('tcprewrite', [`--dstipmap=${maps}`, '--srcipmap=198.18.0.10/32:0.0.0.0/32', '--portmap=26400:0', '--fixcsum', '-i', join(process.cwd(), 'recordings', 'default.pcap'), '-o', anon], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const config = tmp.file('anon.yaml');
+    writeFileSync(config, `recording: ${anon}\nnic: {model: sfn6122f}\nsubscribers:\n  - name: book1\n    groups: [239.100.1.1:26400, 239.100.1.2:26400]\n`);
+    const json = tmp.file('anon.json');
+    const run = mdlab(['run', config, '--headless', '--duration', '1s', '--json', json], {}, 60_000);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('recording: groups assigned by multicast-mac (IP destination 0.0.0.0, Ethernet destination a multicast MAC: the group from its 23 bits, under 239/8): MAC 01:00:5e:64:01:01 → 239.100.1.1:26400');
+    const doc = JSON.parse(readFileSync(json, 'utf8'));
+    expect(doc.config.assignedGroups.map((a: { group: string }) => a.group)).toEqual(['239.100.1.1:26400', '239.100.1.2:26400', '239.100.1.3:26400', '239.100.1.4:26400']);
+    expect(doc.totals.sent).toBeGreaterThan(0);
+    expect(doc.totals.balanced).toBe(true);
+  });
+});
+
 describe('the MoldUDP64 heuristic (rule 3 of src/feed/feed-traffic.ts)', () => {
   const ok = moldPacket('ABC 123', 7, [patternMessage('A'), patternMessage('D')]);
   const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
