@@ -142,6 +142,8 @@ export class Lab {
   private meanPayloadBytes: number | null = null;
   /** Groups the recording's unaddressed datagrams were given (anonymised captures): the run says so. */
   private assignedGroups: GroupAssignment[] = [];
+  /** The most packets each membership had queued at a snapshot (stackdump's q_max_pkts). */
+  private readonly maxQueued = new Map<number, number>();
   private readonly rooms = new Map<number, SocketRoom>();
   private lastLatencyReadMs = Date.now();
   private startEpochMs = Date.now();
@@ -300,11 +302,12 @@ export class Lab {
     if (key === null) return null;
     let st = this.stacks.get(key);
     if (!st) {
-      const id = this.stacks.size + 1;
-      if (id > MAX_STACKS) throw new MdlabError(`at most ${MAX_STACKS} stacks in one lab`);
+      // Stack ids count from 0, as Onload numbers its stacks (onload_stackdump's first row is 0).
+      const id = this.stacks.size;
+      if (id >= MAX_STACKS) throw new MdlabError(`at most ${MAX_STACKS} stacks in one lab`);
       const segment = segmentName(this.labPid, `${this.instance}.stack${id}`);
       const seg = StackSegment.create(segment, id, s.efName ?? '', { slotCount: s.ring, slotSize: DEFAULT_SLOT_BYTES, sockets: STACK_SOCKETS });
-      st = { id, slot: id - 1, name: s.efName, segment, seg, pids: new Set(), live: true };
+      st = { id, slot: id, name: s.efName, segment, seg, pids: new Set(), live: true };
       this.stacks.set(key, st);
       this.nicSeg!.setStack(st.slot, id, segment);
     } else if (st.seg.slotCount < s.ring) {
@@ -702,7 +705,7 @@ export class Lab {
     for (const l of this.listeners) l(s);
     // The feed's peaks shown are those since the last snapshot: the NIC starts new ones.
     if (this.state === 'running') this.nicSeg?.nextPeak();
-    this.publishRegistry();
+    this.publishRegistry(s);
   }
 
   // ---------------------------------------------------------------- snapshots
@@ -776,17 +779,29 @@ export class Lab {
       };
     });
     const stacks: StackView[] = [...this.stacks.values()].map((st) => {
-      const sockets = [...this.subscribers].flatMap((s) =>
+      const attached = st.seg.sockets();
+      const sockets = this.subscribers.flatMap((s, i) =>
         s.stack === st
-          ? [...s.memberships.values()].filter((m) => m.active).map((m) => ({
-              subscriber: s.settings.name,
-              pid: s.pid,
-              group: m.groupName,
-              state: memberState(this.steering.decisions.get(m.id)?.path),
-              delivered: m.report?.receivedBypass ?? 0,
-              overrun: m.report?.ringDrops ?? 0,
-              interrupts: 0,
-            }))
+          ? subscribers[i].memberships.filter((m) => m.active).map((m) => {
+              const a = m.account;
+              const queued = a.inFlight;
+              const max = Math.max(queued, this.maxQueued.get(m.membership) ?? 0);
+              this.maxQueued.set(m.membership, max);
+              return {
+                socket: attached.find((x) => x.membership === m.membership)?.index ?? null,
+                subscriber: s.settings.name,
+                pid: s.pid,
+                group: m.group,
+                state: memberState(m.path === 'none' ? undefined : m.path),
+                delivered: a.delivered.bypass,
+                os: a.delivered.kernel,
+                oflowDrop: a.dropped['oflow-drop'] ?? 0,
+                overrun: a.dropped['ring-overrun'] ?? 0,
+                queued,
+                maxQueued: max,
+                interrupts: 0,
+              };
+            })
           : [],
       );
       return {
@@ -835,16 +850,22 @@ export class Lab {
     };
   }
 
-  private publishRegistry(): void {
+  private publishRegistry(s: LabSnapshot = this.snapshot()): void {
     if (!this.registry) return;
     this.registry.publish({
       labPid: this.labPid,
       config: this.config.file,
       nic: this.config.nic.name,
+      replication: this.config.nic.replication,
       filterTable: this.config.filterTable,
-      startedAt: new Date().toISOString(),
-      stacks: [...this.stacks.values()].map((st) => ({ id: st.id, name: st.name ?? '', segment: st.segment, pids: [...st.pids], live: st.live })),
+      startedAt: new Date(this.startEpochMs).toISOString(),
+      publishedAt: new Date().toISOString(),
+      stacks: s.stacks.map((st) => ({
+        id: st.id, name: st.name ?? '', segment: st.segment, pids: st.pids, live: st.live, rxPackets: st.rxPackets,
+        sockets: st.sockets.map(({ interrupts: _i, ...so }) => so),
+      })),
       filters: this.steering.filters.map((f) => ({ ...f })),
+      refused: this.steering.refused.map((f) => ({ ...f })),
       members: this.members.map((m) => {
         const d = this.steering.decisions.get(m.id);
         return { stack: m.stack, subscriber: m.subscriber, pid: m.pid, group: m.group, path: d?.path ?? 'none', cause: d?.cause ?? null, state: memberState(d?.path) };

@@ -13,6 +13,11 @@ export interface CounterDef {
   readonly description: string;
   /** For the health thresholds: past this value a run is contended (units in the name). */
   readonly threshold?: number;
+  /**
+   * Where Onload keeps a counter of this name: `mdlab stackdump stats` prints it under
+   * ci_netif_stats (stats_def.h), `more_stats` under more_stats (more_stats_def.h).
+   */
+  readonly onload?: 'stats' | 'more_stats';
 }
 
 export const COUNTERS = [
@@ -48,6 +53,19 @@ export const COUNTERS = [
   { id: 43, name: 'interrupts', scope: 'subscriber', description: 'wake-ups by the NIC\'s doorbell while blocked (interrupt-driven or after EF_POLL_USEC of spinning)' },
   { id: 50, name: 'kernelCopiesIgnored', scope: 'membership', description: 'kernel copies meant for other sockets (the kernel copies to every joined socket)' },
   { id: 51, name: 'foreignDatagrams', scope: 'membership', description: 'datagrams from another lab on this host using the same groups, ignored' },
+  // Onload's own stack counters (src/include/ci/internal/stats_def.h and more_stats_def.h), per stack, as mdlab counts them.
+  { id: 70, name: 'rx_evs', scope: 'stack', onload: 'stats', description: 'receive events: frames the NIC DMAed into this stack\'s RX ring' },
+  { id: 71, name: 'udp_handover_socket', scope: 'stack', onload: 'stats', description: 'UDP sockets handed to the kernel at socket() (EF_DONT_ACCELERATE=1): they never read by bypass' },
+  { id: 72, name: 'udp_handover_bind', scope: 'stack', onload: 'stats', description: 'UDP sockets handed to the kernel at bind(), for want of a hardware filter (EF_NO_FAIL=1): cause filter-table-full' },
+  { id: 73, name: 'udp_handover_connect', scope: 'stack', onload: 'stats', description: 'UDP sockets handed to the kernel at connect() (mdlab\'s subscribers never connect: always 0)' },
+  { id: 74, name: 'udp_handover_setsockopt', scope: 'stack', onload: 'stats', description: 'UDP sockets handed to the kernel at setsockopt() (mdlab models none: always 0; EF_MCAST_RECV=0 leaves receive to the kernel without a handover)' },
+  { id: 75, name: 'udp_bind_no_filter', scope: 'stack', onload: 'stats', description: 'bind() found too few filters available, so the socket went to the kernel: the NIC\'s filter table is full (share a stack with EF_NAME, or a NIC with a larger table)' },
+  { id: 76, name: 'no_match_pass_to_kernel_udp', scope: 'stack', onload: 'stats', description: 'UDP frames in the ring that no socket of the stack matched, passed to the kernel (mdlab steers only joined groups: always 0)' },
+  { id: 77, name: 'rx_discard_mcast_mismatch', scope: 'stack', onload: 'stats', description: 'multicast frames discarded for matching no socket (a socket recently closed; mdlab removes a filter with its last member: always 0)' },
+  { id: 78, name: 'memory_pressure_drops', scope: 'stack', onload: 'stats', description: 'packets lost for want of buffers: in mdlab a reader lapped on the ring (ring-overrun), its slots reused before it read them; spin, do less per packet, or a bigger ring' },
+  { id: 79, name: 'udp_tot_recv_pkts_ul', scope: 'stack', onload: 'more_stats', description: 'UDP packets received at user level: by kernel bypass, from the ring' },
+  { id: 80, name: 'udp_tot_recv_drops_ul', scope: 'stack', onload: 'more_stats', description: 'UDP packets dropped at user level (queue overflow or memory pressure): here ring overruns' },
+  { id: 81, name: 'udp_tot_recv_pkts_os', scope: 'stack', onload: 'more_stats', description: 'UDP packets received via the kernel: the stack\'s sockets that fell back (os= per socket); with mcast-conflict, every member of the group' },
   { id: 60, name: 'health.runQueueWait', scope: 'health', threshold: 0.1, description: 'a lab process waited more than this share of the run on a run queue for a CPU (/proc/PID/schedstat): it was runnable and not running, so its figures are the scheduler\'s; give it a core (cpu:), or run fewer spinners' },
   { id: 61, name: 'health.spinnerStallNs', scope: 'health', threshold: 1e6, description: 'a spinning subscriber\'s longest poll-loop cycle (Aeron\'s max cycle time) was longer than this: it was taken off its CPU while packets waited; pin it to a core of its own' },
   { id: 62, name: 'health.spinnerInvoluntaryPerSecond', scope: 'health', threshold: 200, description: 'a spinning subscriber was preempted more often than this per second: another process shares its core' },

@@ -9,26 +9,49 @@ import { checkHeader, createSegment, fourcc, listSegments, openSegment, pidAlive
 import { MdlabError } from '../errors.js';
 
 export const REGISTRY_MAGIC = fourcc('MDRG');
-export const REGISTRY_LAYOUT_VERSION = 1;
+export const REGISTRY_LAYOUT_VERSION = 2;
 const DATA = 64;
 const SIZE = 1 << 20;
 
 export type MemberState = 'ACCELERATED' | 'KERNEL' | 'NO-TRAFFIC';
 
+/** One socket of a stack with its receive counters (see StackSocketView). */
+export interface RegistrySocket {
+  socket: number | null;
+  subscriber: string;
+  pid: number;
+  group: string;
+  state: MemberState;
+  delivered: number;
+  os: number;
+  oflowDrop: number;
+  overrun: number;
+  queued: number;
+  maxQueued: number;
+}
+
 export interface RegistryDocument {
   labPid: number;
   config: string;
   nic: string;
+  /** Whether the NIC replicates multicast to several stacks (filters' mcast_replicate). */
+  replication: boolean;
   filterTable: number;
+  /** When the lab started (not when this was published: a reader stamps its own dump time). */
   startedAt: string;
+  publishedAt: string;
   stacks: {
     id: number;
     name: string;
     segment: string;
     pids: number[];
     live: boolean;
+    rxPackets: number;
+    sockets: RegistrySocket[];
   }[];
   filters: { group: string; stack: number }[];
+  /** Filters wanted but not installed, for want of room in the table. */
+  refused: { group: string; stack: number }[];
   members: { stack: number | null; subscriber: string; pid: number; group: string; path: string; cause: string | null; state: MemberState }[];
 }
 

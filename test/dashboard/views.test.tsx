@@ -98,7 +98,8 @@ describe('dashboard views (ink-testing-library, fixture snapshot)', () => {
     const text = frame({ view: 'stacks' }).join('\n');
     expect(text).toMatch(/#stack-id stack-name +pids/);
     expect(text).toMatch(/^│ 1 +- +4312/m);
-    expect(text).toMatch(/book1 +pid 4312 +239\.100\.1\.1:26400 +KERNEL/);
+    // A KERNEL socket shows what it read through the kernel (os=), as onload_stackdump does, not "delivered 0".
+    expect(text).toMatch(/book1 +pid 4312 +239\.100\.1\.1:26400 +KERNEL +tot_pkts 0 +os=5[.,]?\d*k?/);
     expect(text).toMatch(/quotes +pid 4314 +239\.100\.1\.3:26400 +ACCELERATED/);
   });
 

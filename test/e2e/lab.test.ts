@@ -146,7 +146,7 @@ describe('the lab, end to end', () => {
       expect(m.account.balanced).toBe(true);
       expect(m.account.inFlight).toBe(0);
     }
-    expect(s.stacks.find((x) => x.id === 2)?.live).toBe(false);
+    expect(s.stacks.find((x) => x.id === 1)?.live).toBe(false);
   });
 
   it('stackdump reads the running lab from shared memory: stack ids, names and the right PIDs', async () => {
@@ -157,8 +157,8 @@ describe('the lab, end to end', () => {
       const doc = readRegistry(mine);
       const pids = Object.fromEntries(lab.snapshot().subscribers.map((x) => [x.name, x.pid]));
       expect(doc.stacks.map((x) => [x.id, x.name, x.pids.sort()])).toEqual([
-        [1, 'feed', [pids.book1, pids.book2].sort()],
-        [2, '', [pids.solo]],
+        [0, 'feed', [pids.book1, pids.book2].sort()],
+        [1, '', [pids.solo]],
       ]);
       expect(doc.members.filter((m) => m.group === G1).map((m) => [m.subscriber, m.state])).toEqual([['book1', 'ACCELERATED'], ['book2', 'ACCELERATED']]);
     } finally {

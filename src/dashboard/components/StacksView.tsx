@@ -21,7 +21,10 @@ export function StacksView({ snapshot: s, theme }: { snapshot: LabSnapshot; them
             <Text key={i} wrap="truncate">
               {`     ${so.subscriber.padEnd(10)} pid ${String(so.pid).padEnd(7)} ${so.group.padEnd(18)} `}
               <Text color={pathColour(theme, so.state === 'ACCELERATED' ? 'bypass' : so.state === 'KERNEL' ? 'kernel' : 'lost')}>{so.state.padEnd(12)}</Text>
-              {` delivered ${fmtCount(so.delivered)}  overrun ${fmtCount(so.overrun)}`}
+              {/* onload_stackdump's own words: tot_pkts by bypass, os= through the kernel socket. */}
+              {so.state === 'KERNEL' || so.os > 0
+                ? ` tot_pkts ${fmtCount(so.delivered)}  os=${fmtCount(so.os)}${so.oflowDrop > 0 ? `  oflow_drop ${fmtCount(so.oflowDrop)}` : ''}`
+                : ` tot_pkts ${fmtCount(so.delivered)}  overrun ${fmtCount(so.overrun)}`}
             </Text>
           ))}
         </Box>
