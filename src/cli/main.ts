@@ -11,6 +11,7 @@ import { registerDecode } from './decode.js';
 import { registerSynth } from './synth.js';
 import { registerRun } from './run.js';
 import { registerStackdump } from './stackdump.js';
+import { registerDoctor } from './doctor.js';
 import { registerCompare } from './compare.js';
 import { registerReplayRecord } from './replay-record.js';
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerDecode(program);
   registerStackdump(program);
+  registerDoctor(program);
   registerCompare(program);
   registerReplayRecord(program);
   for (const cmd of program.commands) cmd.exitOverride();
