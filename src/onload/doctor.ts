@@ -148,6 +148,8 @@ export function diagnose(d: HostDump): Diagnosis {
     } else {
       message = `${e.group}: ${CAUSE_DESCRIPTIONS[e.cause]} (${e.message})`;
     }
+    const igmp = d.igmp.filter((g) => g.group === e.group.split(':')[0]).map((g) => g.device);
+    if (e.path === 'kernel' && igmp.length > 0) message += `; the kernel has joined it on ${[...new Set(igmp)].join(', ')} (/proc/net/igmp)`;
     findings.push({ kind: e.path === 'lost' ? 'no-traffic' : 'kernel-path', group: e.group, cause: e.cause, stacks: stacks.map((s) => ({ id: s.id, name: s.name, pids: s.pids })), sockets: rows, packets, message, fix: e.fix });
   }
   // Sockets the core would accelerate that the host shows reading through the kernel.

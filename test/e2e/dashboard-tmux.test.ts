@@ -37,9 +37,9 @@ describe.skipIf(!HAS_TMUX)(`the dashboard in tmux${HAS_TMUX ? '' : ' [skipped: t
     // The histograms fill: percentiles with numbers, and bars.
     let s = await waitFor(/kernel p50 +[\d.]+(µs|ms)[\s\S]*█/);
     // The fallback event, its cause, the stacks and PIDs, and the fix.
-    s = await waitFor(/mcast-conflict: book1 st1 pid \d+/);
+    s = await waitFor(/mcast-conflict: book1 st0 pid \d+/);
     expect(s).toMatch(/Fix: EF_NAME=feed on book1 and book2/);
-    expect(s).toMatch(/239\.100\.1\.1 +K st1 +K st2/);
+    expect(s).toMatch(/239\.100\.1\.1 +K st0 +K st1/);
     expect(s.split('\n')[0]).toMatch(/^ mdlab {2}default\.yaml · NIC sfn6122f/);
     // The lab's controller: the live registry of configs/default.yaml (other tests run other configs).
     const doc = readLiveRegistries().find((d) => d.config === 'configs/default.yaml');
@@ -55,11 +55,11 @@ describe.skipIf(!HAS_TMUX)(`the dashboard in tmux${HAS_TMUX ? '' : ' [skipped: t
     await waitFor(/book1 +onload +kernel +kernel buffer, then application/);
     tmux('send-keys', '-t', 'lab', 'v');
     tmux('send-keys', '-t', 'lab', 'Right');
-    await waitFor(/book2 · pid \d+ · stack 2/);
+    await waitFor(/book2 · pid \d+ · stack 1/);
 
     tmux('resize-window', '-t', 'lab', '-x', '160', '-y', '48');
     await waitFor(/Fallback events \(\d+\)/);
-    await waitFor(/book2 · pid \d+ · stack 2 .*quotes · pid \d+/);
+    await waitFor(/book2 · pid \d+ · stack 1 .*quotes · pid \d+/);
 
     tmux('send-keys', '-t', 'lab', 'q');
     await waitFor(/mdlab-exit=0/, 30_000);

@@ -88,7 +88,7 @@ describe('replay and record on loopback', () => {
   it.skipIf(!HAS_TCPREPLAY)(`captures what tcpreplay -i lo sends from an mdlab recording${HAS_TCPREPLAY ? '' : ' [skipped: tcpreplay is not installed; .ci/run installs it]'}`, async () => {
     const feed = synth('for-tcpreplay.pcap');
     const out = tmp.file('from-tcpreplay.pcap');
-    const { done } = await recording(out, '3s');
+    const { done } = await recording(out, '2s');
     const t = spawnSync('tcpreplay', ['-i', 'lo', '--mbps', '20', feed], { encoding: 'utf8' });
     expect(t.status, t.stderr).toBe(0);
     expect(await done).toBe(0);
@@ -100,7 +100,7 @@ describe('replay and record on loopback', () => {
     const sent = packetOrder(feed);
     for (const [rcvbuf, name] of [['4194304', 'roomy'], ['4096', 'small']] as const) {
       const out = tmp.file(`${name}.pcap`);
-      const rec = await recording(out, '2s', ['--rcvbuf', rcvbuf, '--json'], 4);
+      const rec = await recording(out, '1200ms', ['--rcvbuf', rcvbuf, '--json'], 4);
       const t = spawnSync('tcpreplay', ['-i', 'lo', '--topspeed', feed], { encoding: 'utf8' });
       expect(t.status, t.stderr).toBe(0);
       expect(t.stdout).toContain(`Successful packets:        ${sent.length}`);
@@ -129,7 +129,7 @@ describe('replay and record on loopback', () => {
   it.skipIf(!HAS_TCPREPLAY)(`its own output replays with tcpreplay -i lo (the local source rewritten, and said so); --source leaves other senders out${HAS_TCPREPLAY ? '' : ' [skipped: tcpreplay is not installed; .ci/run installs it]'}`, async () => {
     const feed = synth('own.pcap');
     const first = tmp.file('own-first.pcap');
-    const rec = await recording(first, '2500ms', ['--json']);
+    const rec = await recording(first, '1500ms', ['--json']);
     expect(mdlab(['replay', feed, '--speed', '4']).code).toBe(0);
     expect(await rec.done).toBe(0);
     const s = JSON.parse(rec.output().stdout);
@@ -137,7 +137,7 @@ describe('replay and record on loopback', () => {
     // tcpreplay of that capture reaches a second recorder, which keeps only tcpreplay's sender
     // while mdlab replay (from 127.0.0.1) sends to the same groups.
     const second = tmp.file('own-second.pcap');
-    const rec2 = await recording(second, '3s', ['--json', '--source', '198.18.0.10']);
+    const rec2 = await recording(second, '2s', ['--json', '--source', '198.18.0.10']);
     const noise = spawn(process.execPath, [MDLAB, 'replay', feed, '--speed', '2'], { cwd: ROOT, stdio: 'ignore' });
     const t = spawnSync('tcpreplay', ['-i', 'lo', '--mbps', '20', first], { encoding: 'utf8' });
     expect(t.status, t.stderr).toBe(0);

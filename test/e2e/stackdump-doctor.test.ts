@@ -27,11 +27,12 @@ interface Dumps {
 /** Runs a lab in the background and dumps it from outside once its sockets have read packets. */
 async function dumpWhileRunning(config: string): Promise<Dumps> {
   const json = tmp.file(`${config.replace(/\W/g, '_')}.json`);
-  const child = spawn(process.execPath, [MDLAB, 'run', config, '--headless', '--duration', '4s', '--json', json], { cwd: ROOT, stdio: 'ignore' });
+  // Long enough for a loaded CI host to start it; stopped with Ctrl-C once dumped (its result is then partial, its events whole).
+  const child = spawn(process.execPath, [MDLAB, 'run', config, '--headless', '--duration', '30s', '--json', json], { cwd: ROOT, stdio: 'ignore' });
   const done = new Promise<number | null>((res) => child.on('exit', res));
   try {
     let lots = '';
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 200; i++) {
       await new Promise((res) => setTimeout(res, 100));
       const r = mdlab(['stackdump', 'lots', '--lab', String(child.pid)]);
       if (r.code === 0 && /(tot_pkts|os)=[1-9]/.test(r.stdout)) {
@@ -50,7 +51,9 @@ async function dumpWhileRunning(config: string): Promise<Dumps> {
     watcher.stdout.on('data', (c) => (watch += c));
     const watched = new Promise((res) => watcher.on('exit', res));
     const out = { listing: get(['stackdump']), lots, filters: get(['stackdump', 'filters']), stats: get(['stackdump', 'stats']), json: JSON.parse(get(['stackdump', 'lots', '--json'])) };
-    expect(await done).toBe(0);
+    await new Promise((res) => setTimeout(res, 700)); // the watcher's second refresh
+    child.kill('SIGINT');
+    expect(await done).toBe(130); // interrupted, as Ctrl-C
     await watched;
     return { ...out, watch, result: JSON.parse(readFileSync(json, 'utf8')) };
   } finally {

@@ -46,6 +46,13 @@ describe('doctor: two feed handlers in separate stacks on a NIC without replicat
     expect(text).toContain('stack 0 (pid 96602) and stack 1 (pid 96703) joined 233.54.12.111:26477; this NIC (mcast_replicate=0) cannot replicate multicast');
   });
 
+  it('/proc/net/igmp, where given, shows the kernel has joined the group (its word is the group in host order)', () => {
+    const igmp = 'Idx\tDevice    :  Count Querier\tGroup    Users Timer\tReporter\n4\tens1f0    :     3      V3\n\t\t\t\t6F0C36E9     2 0:00000000\t\t0\n\t\t\t\t010000E0     1 0:00000000\t\t0\n';
+    const y = diagnose(parseHostDump([read('trap-lots.txt'), read('trap-filters.txt'), { name: 'igmp.txt', text: igmp }]));
+    expect(y.findings[0].message).toMatch(/the kernel has joined it on ens1f0 \(\/proc\/net\/igmp\)$/);
+    expect(y.input.sections).toContain('igmp');
+  });
+
   it('without the filter dump it still finds the conflict from the sockets, and says what it inferred', () => {
     // The sockets are bound to 0.0.0.0: only filters name their group, so give lots with groups in lcl.
     const lots = read('trap-lots.txt').text.replace(/lcl=0\.0\.0\.0:26477/g, 'lcl=233.54.12.111:26477');
