@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { DEFAULT_PROFILE, loadProfile, shippedProfiles } from '../model/profile.js';
+import { runModel } from '../model/model-run.js';
 import type { Command } from 'commander';
 import { loadConfig, readConfigFile, validateConfig, type LabConfig } from '../experiment/config.js';
 import { evaluate, formatVerdicts, type Verdict } from '../experiment/expectations.js';
@@ -25,6 +27,8 @@ interface RunFlags {
   json?: string;
   out?: string;
   quiet?: boolean;
+  model?: boolean;
+  profile?: string;
 }
 
 export function parseSpeed(text: string): number {
@@ -43,8 +47,33 @@ interface RunOutcome {
   meta: ResultMeta;
 }
 
+/** The profile a model run uses: --profile, else the config's model:, else the default; null for a live run. */
+function modelProfile(config: LabConfig, flags: RunFlags): string | null {
+  if (flags.profile !== undefined && !flags.model && config.model === null) throw new MdlabError('--profile is for model mode: add --model (or model: in the config)');
+  if (!flags.model && config.model === null) return null;
+  return flags.profile ?? config.model?.profile ?? DEFAULT_PROFILE;
+}
+
+/** A model run (DESIGN §12): virtual time, the same snapshot, results and expectations as a live one. */
+async function runModelOne(config: LabConfig, flags: RunFlags, profileName: string, point: Record<string, unknown> | undefined, out: string | undefined): Promise<RunOutcome> {
+  const profile = loadProfile(profileName, dirname(config.file));
+  const r = await runModel(config, {
+    profile,
+    durationNs: flags.duration ? parseDuration(flags.duration, '--duration') : undefined,
+    speed: flags.speed ? parseSpeed(flags.speed) : undefined,
+  });
+  const verdicts = evaluate(config.expect, r.snapshot, point);
+  // Deterministic files: the host facts without a wall-clock time (the run's end is virtual).
+  const meta: ResultMeta = { complete: true, host: { ...hostFacts(), finishedAt: new Date(r.startedAtMs + r.snapshot.runMs).toISOString() }, point, labConfig: config, startedAtMs: r.startedAtMs };
+  if (out) writeResults(out, r.snapshot, r.series, verdicts, meta);
+  if (!flags.quiet) process.stderr.write(`mdlab: model run: ${r.deliveries.toLocaleString('en-US')} deliveries simulated in ${(r.simMs / 1000).toFixed(2)} s (${Math.round(r.deliveries / Math.max(1e-3, r.simMs / 1000)).toLocaleString('en-US')}/s; ${(r.wallMs / 1000).toFixed(2)} s with the recording read)\n`);
+  return { snapshot: r.snapshot, verdicts, interrupted: false, meta };
+}
+
 /** One run: start, report, results; Ctrl-C ends the replay and still reports (marked partial). */
 async function runOne(config: LabConfig, flags: RunFlags, point: Record<string, unknown> | undefined, out: string | undefined, label: string): Promise<RunOutcome> {
+  const profileName = modelProfile(config, flags);
+  if (profileName !== null) return runModelOne(config, flags, profileName, point, out);
   const lab = new Lab(config, {
     durationNs: flags.duration ? parseDuration(flags.duration, '--duration') : undefined,
     speed: flags.speed ? parseSpeed(flags.speed) : undefined,
@@ -105,7 +134,7 @@ export async function runHeadless(configFile: string, flags: RunFlags): Promise<
   const raw = readConfigFile(configFile);
   const points = sweepPoints(raw, configFile);
   if (points.length > 0) return runSweep(configFile, points, flags);
-  const config = validateConfig(raw, configFile);
+  const config = validateConfig(raw, configFile, { model: flags.model });
   const r = await runOne(config, flags, undefined, flags.out, `mdlab ${config.name}`);
   process.stdout.write(formatReport(r.snapshot));
   if (r.verdicts.length > 0) process.stdout.write(`\n${formatVerdicts(r.verdicts)}`);
@@ -122,7 +151,7 @@ async function runSweep(configFile: string, points: SweepPoint[], flags: RunFlag
   // Every point is validated before the first one runs: a bad point 7 fails at once, not after six runs.
   const configs = points.map((p) => {
     try {
-      return validateConfig(p.raw, configFile);
+      return validateConfig(p.raw, configFile, { model: flags.model });
     } catch (err) {
       if (err instanceof MdlabError) throw new MdlabError(`${err.message} (sweep point ${p.index + 1}: ${describePoint(p.values)})`);
       throw err;
@@ -157,6 +186,8 @@ export function registerRun(program: Command): void {
     .option('--json <file>', 'also write the full result as JSON')
     .option('--out <dir>', 'write result files: summary.json, percentiles.csv, report.md, HdrHistogram .hlog logs (a sweep: one directory per point)')
     .option('--quiet', 'no progress line')
+    .option('--model', 'model mode: the same lab in virtual time, costed by a profile (DESIGN §12); deterministic, at any scale')
+    .option('--profile <name|file>', `model mode's cost profile: a shipped one (${shippedProfiles().join(', ')}) or a file mdlab calibrate wrote`)
     .option('--describe', 'list every counter the report and the JSON carry, with what it means, and exit')
     .action(act(async (config: string | undefined, flags: RunFlags & { describe?: boolean }) => {
       if (flags.describe) {
@@ -164,8 +195,8 @@ export function registerRun(program: Command): void {
         return 0;
       }
       if (!config) throw new MdlabError('a config is needed: mdlab run CONFIG (for example configs/default.yaml)');
-      // The dashboard needs a terminal; in a pipe or CI the same run goes headless.
-      if (!flags.headless && process.stdout.isTTY && process.stdin.isTTY) {
+      // The dashboard needs a terminal; in a pipe or CI the same run goes headless. A model run is headless.
+      if (!flags.headless && !flags.model && process.stdout.isTTY && process.stdin.isTTY) {
         // React's development build checks far more per render; the dashboard runs it as shipped.
         process.env.NODE_ENV ??= 'production';
         const { runDashboard } = await import('../dashboard/run-dashboard.js');

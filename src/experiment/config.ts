@@ -25,6 +25,8 @@ export interface LabConfig {
   name: string;
   description: string;
   recording: string;
+  /** Model mode (DESIGN §12), with the profile named in the config (null: a live run unless --model). */
+  model: { profile: string | undefined } | null;
   /** Take the capture's UDP datagrams not to a multicast group as feed traffic to this group (anonymised captures). */
   decodeAs: { group: number; port: number } | null;
   /** Multiple of recorded pace; 0 = top speed. */
@@ -72,9 +74,9 @@ export interface Expectation {
 }
 
 export const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_-]{0,23}$/;
-const TOP_KEYS = ['name', 'description', 'recording', 'decodeAs', 'speed', 'duration', 'loop', 'nic', 'subscribers', 'events', 'expect', 'sweep'] as const;
+const TOP_KEYS = ['name', 'description', 'recording', 'decodeAs', 'model', 'speed', 'duration', 'loop', 'nic', 'subscribers', 'events', 'expect', 'sweep'] as const;
 const NIC_KEYS = ['model', 'filterTable'] as const;
-const SUB_KEYS = ['name', 'onload', 'groups', 'env', 'receive', 'work', 'delay', 'ring', 'rcvbuf', 'cpu', 'start'] as const;
+const SUB_KEYS = ['name', 'onload', 'groups', 'env', 'receive', 'work', 'delay', 'ring', 'rcvbuf', 'cpu', 'start', 'replicas'] as const;
 const EVENT_ACTIONS = ['join', 'leave', 'kill', 'start', 'speed'] as const;
 const EXPECT_KEYS = ['when', 'subscriber', 'group', 'path', 'cause', 'p50', 'p90', 'p99', 'p999', 'max', 'clock', 'via', 'gaps', 'drops', 'event', 'balanced', 'copied', 'switchesAbove', 'host'] as const;
 const PATH_CAUSES = ['mcast-conflict', 'filter-table-full', 'non-onload-loss', 'not-accelerated', 'mcast-recv-off'];
@@ -274,11 +276,19 @@ function parseYamlConfig(text: string, file: string): unknown {
   }
 }
 
-export function loadConfig(file: string): LabConfig {
-  return validateConfig(readConfigFile(file), file);
+export function loadConfig(file: string, opts: ValidateOptions = {}): LabConfig {
+  return validateConfig(readConfigFile(file), file, opts);
 }
 
-export function validateConfig(raw: unknown, file: string): LabConfig {
+/** Most copies of one subscriber `replicas:` makes (model mode goes this far; a live lab stops at its stacks). */
+export const MAX_REPLICAS = 10000;
+
+export interface ValidateOptions {
+  /** A model run (--model): the live lab's limits on processes, stacks, groups and sockets do not apply. */
+  model?: boolean;
+}
+
+export function validateConfig(raw: unknown, file: string, opts: ValidateOptions = {}): LabConfig {
   const v: Validator = new Validator(file); // annotated, so that its never-returning fail() narrows types
   const top = v.object('', raw, TOP_KEYS);
   const name = top.name === undefined ? basename(file).replace(/\.(ya?ml|json)$/, '') : v.identifier('name', top.name);
@@ -299,6 +309,16 @@ export function validateConfig(raw: unknown, file: string): LabConfig {
     } catch (err) {
       v.fail('decodeAs', (err as Error).message.replace(/^decodeAs /, ''));
     }
+  }
+
+  let modelSetting: LabConfig['model'] = null;
+  if (top.model !== undefined && top.model !== false) {
+    if (top.model === true) modelSetting = { profile: undefined };
+    else if (typeof top.model === 'string' && top.model.trim() !== '') modelSetting = { profile: top.model };
+    else if (typeof top.model === 'object' && top.model !== null && !Array.isArray(top.model)) {
+      const m = v.object('model', top.model, ['profile'] as const);
+      modelSetting = { profile: m.profile === undefined ? undefined : v.string('model.profile', m.profile) };
+    } else v.fail('model', `expected true, a profile name (such as host-2vcpu or ef10-onload), or {profile: NAME}, got ${show(top.model)}`);
   }
 
   let speed = 1;
@@ -322,10 +342,15 @@ export function validateConfig(raw: unknown, file: string): LabConfig {
   const groups: string[] = [];
   const names = new Set<string>();
   const deferred: string[] = [];
-  const subscribers = top.subscribers.map((s, i) => {
+  const subscribers = top.subscribers.flatMap((s, i) => {
     const p = `subscribers[${i}]`;
     const o = v.object(p, s, SUB_KEYS);
-    const sname = v.identifier(`${p}.name`, o.name);
+    const base = v.identifier(`${p}.name`, o.name);
+    const replicas = o.replicas === undefined ? 1 : v.integer(`${p}.replicas`, o.replicas, 1, MAX_REPLICAS, ' of copies');
+    if (replicas > 1 && base.length > 18) v.fail(`${p}.name`, `with replicas, at most 18 characters (each copy is named ${base}-N), got ${base.length}`);
+    return Array.from({ length: replicas }, (_, r) => one(p, o, replicas === 1 ? base : `${base}-${r + 1}`));
+  });
+  function one(p: string, o: Record<string, unknown>, sname: string): SubscriberSettings {
     if (names.has(sname)) v.fail(`${p}.name`, `${sname} is already the name of another subscriber`);
     names.add(sname);
     const env = v.object(`${p}.env`, o.env ?? {}, ENV_KEYS);
@@ -354,24 +379,25 @@ export function validateConfig(raw: unknown, file: string): LabConfig {
     if (!settings.onload && Object.keys(env).length > 0) v.fail(`${p}.env`, 'a subscriber with onload: false (receive: kernel) takes no EF_* settings');
     if (o.start !== undefined && !v.boolean(`${p}.start`, o.start)) deferred.push(sname);
     return settings;
-  });
+  }
+  const model = opts.model === true || modelSetting !== null;
   const memberships = subscribers.reduce((n, s) => n + s.groups.length, 0);
-  if (memberships > MAX_MEMBERSHIPS / 2) v.fail('subscribers', `at most ${MAX_MEMBERSHIPS / 2} group memberships in one lab, got ${memberships}`);
+  if (!model && memberships > MAX_MEMBERSHIPS / 2) v.fail('subscribers', `at most ${MAX_MEMBERSHIPS / 2} group memberships in one lab, got ${memberships}`);
   const events = top.events === undefined ? [] : validateEvents(v, top.events, subscribers);
   for (const d of deferred) {
     if (!events.some((e) => e.action === 'start' && e.subscriber === d)) v.fail('events', `${d} has start: false, but no event starts it`);
   }
   // A group only a timed join names is in the NIC's table too.
   for (const e of events) if ((e.action === 'join' || e.action === 'leave') && !groups.includes(e.group)) groups.push(e.group);
-  if (groups.length > MAX_GROUPS) v.fail('subscribers', `at most ${MAX_GROUPS} groups in one lab, got ${groups.length}`);
+  if (!model && groups.length > MAX_GROUPS) v.fail('subscribers', `at most ${MAX_GROUPS} groups in one lab, got ${groups.length}`);
   if (durationNs !== null) {
     events.forEach((e, i) => {
       if (e.atNs >= durationNs) v.fail(`events[${i}].at`, `${formatDurationNs(e.atNs)} is not before the run ends (duration ${formatDurationNs(durationNs)}): it would never happen`);
     });
   }
-  checkTimeline((path, what) => v.fail(path, what), subscribers, deferred, events);
+  if (!model) checkTimeline((path, what) => v.fail(path, what), subscribers, deferred, events);
   const expect = top.expect === undefined ? [] : validateExpect(v, top.expect, subscribers, groups);
-  return { file, name, description, recording, decodeAs, speed, durationNs, loop, nic, filterTable, subscribers, groups, deferred, events, expect };
+  return { file, name, description, recording, decodeAs, model: modelSetting, speed, durationNs, loop, nic, filterTable, subscribers, groups, deferred, events, expect };
 }
 
 /**

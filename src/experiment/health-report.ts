@@ -20,6 +20,9 @@ export function invertedLesson(s: LabSnapshot): { bypassP50: number; kernelP50: 
 }
 
 export function healthLines(s: LabSnapshot): string[] {
+  if (s.model) {
+    return [`Model: virtual time, cost profile ${s.model.profile} (${s.model.cores} cores; ${s.model.description}): no host decided these figures, the profile's costs did (${s.model.profileFile})`];
+  }
   const iso = s.isolation ? [`Isolation: ${s.isolation.kind === 'shared' ? 'none' : s.isolation.kind}: ${s.isolation.note}`] : [];
   return [...hostLines(s), ...iso];
 }

@@ -49,7 +49,7 @@ function pacingText(s: LabSnapshot): string {
 export function formatReport(s: LabSnapshot): string {
   const out: string[] = [];
   const speed = s.nic.speed === 0 ? 'top speed' : `${s.nic.speed}×`;
-  out.push(`mdlab · ${basename(s.config.file)} · NIC ${s.config.nicDescription} · ${basename(s.config.recording)} · ${speed} · ${(s.runMs / 1000).toFixed(2)} s · ${s.state}`);
+  out.push(`mdlab${s.model ? ` MODEL (${s.model.profile})` : ''} · ${basename(s.config.file)} · NIC ${s.config.nicDescription} · ${basename(s.config.recording)} · ${speed} · ${(s.runMs / 1000).toFixed(2)} s${s.model ? ' of virtual time' : ''} · ${s.state}`);
   if (s.config.description) out.push(s.config.description);
   for (const line of summarizeAssignments(s.config.assignedGroups ?? [])) out.push(`recording: ${line}`);
   out.push(...healthLines(s));

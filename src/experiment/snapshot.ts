@@ -153,7 +153,9 @@ export interface LabSnapshot {
   events: LabEvent[];
   totals: Totals;
   /** The lab's kernel path: a network namespace of its own, or the host's loopback (DESIGN §11). */
-  isolation: { kind: 'netns' | 'userns' | 'ports' | 'shared'; pid: number | null; portOffset: number; note: string };
+  isolation: { kind: 'netns' | 'userns' | 'ports' | 'shared' | 'model'; pid: number | null; portOffset: number; note: string };
+  /** Set for a model run (DESIGN §12): virtual time, and the cost profile it used. */
+  model?: { profile: string; profileFile: string; cores: number; description: string; deliveries: number };
   /** Each drop cause of each membership in words: its mechanism and its numbers. */
   dropsExplained: DropExplanation[];
   /** What the host did to this run, and whether its figures are the path's (DESIGN §11). */

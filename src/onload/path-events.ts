@@ -37,7 +37,9 @@ export const CAUSE_DESCRIPTIONS: Readonly<Record<Cause, string>> = {
 
 function who(m: Member): string {
   if (m.offload) return `${m.subscriber} (pid ${m.pid}, offloaded socket)`;
-  return m.stack === null ? `${m.subscriber} (pid ${m.pid}, not Onload)` : `${m.subscriber} (pid ${m.pid}, stack ${m.stack}${m.stackName ? ` ${m.stackName}` : ''})`;
+  // A model run has no processes: pid 0 is left out.
+  const pid = m.pid > 0 ? `pid ${m.pid}, ` : '';
+  return m.stack === null ? `${m.subscriber} (${pid}not Onload)` : `${m.subscriber} (${pid}stack ${m.stack}${m.stackName ? ` ${m.stackName}` : ''})`;
 }
 
 function list(items: string[]): string {
@@ -47,7 +49,7 @@ function list(items: string[]): string {
 function stackList(members: readonly Member[]): string {
   const seen = new Map<number, Member[]>();
   for (const m of members) if (m.stack !== null) seen.set(m.stack, [...(seen.get(m.stack) ?? []), m]);
-  return list([...seen.entries()].map(([id, ms]) => `stack ${id} (${ms.map((m) => `${m.subscriber}, pid ${m.pid}`).join('; ')})`));
+  return list([...seen.entries()].map(([id, ms]) => `stack ${id} (${ms.map((m) => (m.pid > 0 ? `${m.subscriber}, pid ${m.pid}` : m.subscriber)).join('; ')})`));
 }
 
 function kindOf(from: Path | 'none', to: Path | 'none', cause: Cause | null): EventKind {
