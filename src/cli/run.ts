@@ -56,7 +56,8 @@ function modelProfile(config: LabConfig, flags: RunFlags): string | null {
 
 /** A model run (DESIGN §12): virtual time, the same snapshot, results and expectations as a live one. */
 async function runModelOne(config: LabConfig, flags: RunFlags, profileName: string, point: Record<string, unknown> | undefined, out: string | undefined): Promise<RunOutcome> {
-  const profile = loadProfile(profileName, dirname(config.file));
+  const loaded = loadProfile(profileName, dirname(config.file));
+  const profile = config.model?.cores ? { ...loaded, cores: config.model.cores, description: `${loaded.description}; ${config.model.cores} cores, as the config sets` } : loaded;
   const r = await runModel(config, {
     profile,
     durationNs: flags.duration ? parseDuration(flags.duration, '--duration') : undefined,

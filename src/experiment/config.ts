@@ -26,7 +26,7 @@ export interface LabConfig {
   description: string;
   recording: string;
   /** Model mode (DESIGN §12), with the profile named in the config (null: a live run unless --model). */
-  model: { profile: string | undefined } | null;
+  model: { profile: string | undefined; cores: number | undefined } | null;
   /** Take the capture's UDP datagrams not to a multicast group as feed traffic to this group (anonymised captures). */
   decodeAs: { group: number; port: number } | null;
   /** Multiple of recorded pace; 0 = top speed. */
@@ -60,7 +60,8 @@ export interface Expectation {
   group: string | null;
   path: Path | null;
   cause: string | null;
-  latency: { percentile: 'p50' | 'p90' | 'p99' | 'p999' | 'max'; belowNs: number; clock: 'scheduled' | 'sent'; via: RecordedPath | null }[];
+  /** Bounds on a percentile: below (p99: 50us) and/or above (p99: {above: 1ms}); Infinity / 0 when not set. */
+  latency: { percentile: 'p50' | 'p90' | 'p99' | 'p999' | 'max'; belowNs: number; aboveNs: number; clock: 'scheduled' | 'sent'; via: RecordedPath | null }[];
   gaps: number | null;
   drops: { min: number; max: number; cause: string | null } | null;
   event: { kind: string | null; cause: string | null; group: string | null } | null;
@@ -313,12 +314,16 @@ export function validateConfig(raw: unknown, file: string, opts: ValidateOptions
 
   let modelSetting: LabConfig['model'] = null;
   if (top.model !== undefined && top.model !== false) {
-    if (top.model === true) modelSetting = { profile: undefined };
-    else if (typeof top.model === 'string' && top.model.trim() !== '') modelSetting = { profile: top.model };
+    if (top.model === true) modelSetting = { profile: undefined, cores: undefined };
+    else if (typeof top.model === 'string' && top.model.trim() !== '') modelSetting = { profile: top.model, cores: undefined };
     else if (typeof top.model === 'object' && top.model !== null && !Array.isArray(top.model)) {
-      const m = v.object('model', top.model, ['profile'] as const);
-      modelSetting = { profile: m.profile === undefined ? undefined : v.string('model.profile', m.profile) };
-    } else v.fail('model', `expected true, a profile name (such as host-2vcpu or ef10-onload), or {profile: NAME}, got ${show(top.model)}`);
+      const m = v.object('model', top.model, ['profile', 'cores'] as const);
+      modelSetting = {
+        profile: m.profile === undefined ? undefined : v.string('model.profile', m.profile),
+        // The modelled host's CPUs, in place of the profile's: a core per handler, say, to see the kernel's own cost alone.
+        cores: m.cores === undefined ? undefined : v.integer('model.cores', m.cores, 1, 4096, ' of CPUs'),
+      };
+    } else v.fail('model', `expected true, a profile name (such as host-2vcpu or ef10-onload), or {profile: NAME, cores: N}, got ${show(top.model)}`);
   }
 
   let speed = 1;
@@ -467,7 +472,16 @@ function validateExpect(v: Validator, raw: unknown, subscribers: SubscriberSetti
     const clock = o.clock === undefined ? 'scheduled' : v.oneOf(`${p}.clock`, o.clock, ['scheduled', 'sent'] as const);
     const via = o.via === undefined ? null : v.oneOf(`${p}.via`, o.via, RECORDED_PATHS);
     for (const pc of ['p50', 'p90', 'p99', 'p999', 'max'] as const) {
-      if (o[pc] !== undefined) x.latency.push({ percentile: pc, belowNs: v.duration(`${p}.${pc}`, o[pc], MAX_RUN_NS), clock, via });
+      const bound = o[pc];
+      if (bound === undefined) continue;
+      if (typeof bound === 'object' && bound !== null && !Array.isArray(bound)) {
+        const b = v.object(`${p}.${pc}`, bound, ['below', 'above'] as const);
+        if (b.below === undefined && b.above === undefined) v.fail(`${p}.${pc}`, 'expected below, above or both, such as {above: 1ms}');
+        const belowNs = b.below === undefined ? Infinity : v.duration(`${p}.${pc}.below`, b.below, MAX_RUN_NS);
+        const aboveNs = b.above === undefined ? 0 : v.duration(`${p}.${pc}.above`, b.above, MAX_RUN_NS);
+        if (aboveNs >= belowNs) v.fail(`${p}.${pc}`, `above (${formatDurationNs(aboveNs)}) must be less than below (${formatDurationNs(belowNs)})`);
+        x.latency.push({ percentile: pc, belowNs, aboveNs, clock, via });
+      } else x.latency.push({ percentile: pc, belowNs: v.duration(`${p}.${pc}`, bound, MAX_RUN_NS), aboveNs: 0, clock, via });
     }
     if (o.gaps !== undefined) x.gaps = v.integer(`${p}.gaps`, o.gaps, 0, 1e12);
     if (o.drops !== undefined) {

@@ -58,11 +58,12 @@ export function evaluate(expectations: readonly Expectation[], s: LabSnapshot, p
     if (x.path) each(`path ${x.path}`, (_, m) => [m.path === x.path, m.path]);
     if (x.cause) each(`cause ${x.cause}`, (_, m) => [m.cause === x.cause, m.cause ?? 'none']);
     for (const l of x.latency) {
-      each(`${l.percentile} below ${formatUs(l.belowNs)} µs (${l.clock} clock${l.via ? `, ${l.via}` : ''})`, (_, m) => {
+      const bounds = [l.aboveNs > 0 ? `above ${formatUs(l.aboveNs)} µs` : '', l.belowNs < Infinity ? `below ${formatUs(l.belowNs)} µs` : ''].filter(Boolean).join(' and ');
+      each(`${l.percentile} ${bounds} (${l.clock} clock${l.via ? `, ${l.via}` : ''})`, (_, m) => {
         const paths = l.via ? [l.via] : RECORDED_PATHS.filter((p) => m.latency[p].total[l.clock].count > 0);
         if (paths.length === 0) return [false, 'no packets'];
         const worst = Math.max(...paths.map((p) => m.latency[p].total[l.clock][l.percentile]));
-        return [worst > 0 && worst < l.belowNs, `${formatUs(worst)} µs`];
+        return [worst > 0 && worst < l.belowNs && worst > l.aboveNs, `${formatUs(worst)} µs`];
       });
     }
     if (x.gaps !== null) each(`at most ${x.gaps} sequence gaps`, (_, m) => [m.sequenceGaps <= x.gaps!, String(m.sequenceGaps)]);

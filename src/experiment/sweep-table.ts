@@ -37,8 +37,12 @@ export function sweepRow(p: SweepPoint, s: LabSnapshot, verdicts: readonly Verdi
   };
 }
 
+/** Past this many subscribers in a point (or when points differ in them), one set of columns sums them up. */
+const COLUMNS_PER_SUBSCRIBER_UP_TO = 4;
+
 export function formatSweep(rows: readonly SweepRow[]): string {
   const names = rows[0]?.subscribers.map((s) => s.name) ?? [];
+  if (rows.some((r) => r.subscribers.length > COLUMNS_PER_SUBSCRIBER_UP_TO || r.subscribers.length !== names.length)) return formatSweepSummed(rows);
   const header = ['point', ...Object.keys(rows[0]?.values ?? {}), ...names.flatMap((n) => [`${n} path`, 'p50 µs', 'p99 µs', 'drops']), 'expect'];
   const body = rows.map((r) => [
     String(r.point),
@@ -46,5 +50,24 @@ export function formatSweep(rows: readonly SweepRow[]): string {
     ...r.subscribers.flatMap((s) => [s.paths, formatUs(s.p50Us * 1e3), formatUs(s.p99Us * 1e3), String(s.dropped)]),
     r.failed === 0 ? `${r.passed} ok` : `${r.failed} FAILED`,
   ]);
+  return `Sweep: ${rows.length} points\n${table(body, header)}\n`;
+}
+
+/** Many subscribers per point: their count, paths, the median p50, the worst p99, and all drops. */
+function formatSweepSummed(rows: readonly SweepRow[]): string {
+  const header = ['point', ...Object.keys(rows[0]?.values ?? {}), 'subscribers', 'paths', 'p50 µs (median)', 'p99 µs (worst)', 'drops', 'expect'];
+  const body = rows.map((r) => {
+    const p50 = r.subscribers.map((s) => s.p50Us).sort((a, b) => a - b);
+    const median = p50.length === 0 ? 0 : p50[Math.floor((p50.length - 1) / 2)];
+    const worst = Math.max(0, ...r.subscribers.map((s) => s.p99Us));
+    return [
+      String(r.point),
+      ...Object.values(r.values).map((v) => (v === '' || v === null ? '(none)' : String(v))),
+      String(r.subscribers.length),
+      [...new Set(r.subscribers.flatMap((s) => s.paths.split('+')))].join('+'),
+      formatUs(median * 1e3), formatUs(worst * 1e3), String(r.subscribers.reduce((n, s) => n + s.dropped, 0)),
+      r.failed === 0 ? `${r.passed} ok` : `${r.failed} FAILED`,
+    ];
+  });
   return `Sweep: ${rows.length} points\n${table(body, header)}\n`;
 }

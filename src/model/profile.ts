@@ -12,7 +12,8 @@ import { MdlabError, quote } from '../errors.js';
 /** Every cost a profile gives, with what it is: the keys of a profile's `costs`. */
 export const COST_KEYS = {
   nicPacketNs: 'the NIC\'s own work per packet: read it from the recording, frame it, pace it',
-  dmaNs: 'one DMA of a frame into a stack\'s RX ring (one per steered stack or replicated copy)',
+  dmaNs: 'one DMA of a frame into a stack\'s RX ring, from the NIC\'s send to the frame in the ring',
+  dmaIssueNs: 'the NIC starting the next copy of a replicated frame: copies are pipelined, the k-th lands k issues after the first (a NIC process in software writes them in turn: the same as dmaNs)',
   kernelSendNs: 'the NIC handing a packet to the kernel (a send on loopback)',
   softirqNs: 'the kernel\'s receive work per packet (softirq: IP and UDP), before any socket',
   socketDeliverNs: 'the kernel queueing one copy to one joined socket (done for every joined socket in turn: the fan-out)',

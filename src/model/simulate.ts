@@ -4,7 +4,8 @@
  * same input gives the same output, bit for bit. Paths come decided (by the fallback core);
  * this only costs them:
  *
- * - the NIC: its own work per packet, then one DMA per steered stack (in turn), and for a group
+ * - the NIC: its own work per packet, then one DMA per steered stack (pipelined: the k-th copy
+ *   lands k issue times after the first; a software NIC issues them one after another), and for a group
  *   the kernel receives, the send, a softirq, and a copy into every joined kernel socket in turn
  *   (the fan-out: the k-th socket waits for the k-1 before it). On loopback that kernel work runs
  *   on the sender's CPU, so it delays the NIC's next packet too (the trap's real cost);
@@ -269,7 +270,7 @@ export function simulate(input: ModelInput): ModelOutput {
   const wakeCpuNs = Float64Array.from(subscribers, (x) => (x.spins ? 0 : c.contextSwitchNs));
   const truesize = c.truesizeOverheadBytes;
 
-  const bypassTime = (s: number, sent: number) => sent + c.dmaNs * (input.socketStack[s] + 1);
+  const bypassTime = (s: number, sent: number) => sent + c.dmaNs + c.dmaIssueNs * input.socketStack[s];
   const fan = c.kernelSendNs + c.softirqNs;
   const kernelTime = (i: number, sent: number, bytes: number) => sent + fan + (c.socketDeliverNs + bytes * c.copyNsPerByte) * (i + 1);
 
@@ -294,7 +295,7 @@ export function simulate(input: ModelInput): ModelOutput {
         const bypass = groupBypass[g];
         const kernel = groupKernel[g];
         const other = groupOther[g];
-        dur += c.dmaNs * grp.stacks;
+        dur += c.dmaIssueNs * grp.stacks;
         out.ringWrites += grp.stacks;
         for (let i = 0; i < bypass.length; i++) out.sent[bypass[i]]++;
         if (bypass.length > 0) q.push(bypassTime(bypass[0], sent), (0 << 2) | (LIST_BYPASS << 1) | KIND_FAN, sched, sent, p);
