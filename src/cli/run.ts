@@ -66,7 +66,7 @@ async function runModelOne(config: LabConfig, flags: RunFlags, profileName: stri
   const verdicts = evaluate(config.expect, r.snapshot, point);
   // Deterministic files: the host facts without a wall-clock time (the run's end is virtual).
   const meta: ResultMeta = { complete: true, host: { ...hostFacts(), finishedAt: new Date(r.startedAtMs + r.snapshot.runMs).toISOString() }, point, labConfig: config, startedAtMs: r.startedAtMs };
-  if (out) writeResults(out, r.snapshot, r.series, verdicts, meta);
+  if (out) writeResults(out, r.snapshot, r.series(), verdicts, meta);
   if (!flags.quiet) process.stderr.write(`mdlab: model run: ${r.deliveries.toLocaleString('en-US')} deliveries simulated in ${(r.simMs / 1000).toFixed(2)} s (${Math.round(r.deliveries / Math.max(1e-3, r.simMs / 1000)).toLocaleString('en-US')}/s; ${(r.wallMs / 1000).toFixed(2)} s with the recording read)\n`);
   return { snapshot: r.snapshot, verdicts, interrupted: false, meta };
 }

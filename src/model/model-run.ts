@@ -35,7 +35,8 @@ export interface ModelRunOptions {
 
 export interface ModelRun {
   snapshot: LabSnapshot;
-  series: LatencySeries[];
+  /** The latency series for result files, built only when asked (encoding them costs at scale). */
+  series: () => LatencySeries[];
   /** The recording's first wire time (ms since the epoch): a model run's fixed "start". */
   startedAtMs: number;
   wallMs: number;
@@ -189,7 +190,7 @@ export async function runModel(config: LabConfig, o: ModelRunOptions): Promise<M
   const simMs = Number(process.hrtime.bigint() - s0) / 1e6;
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const snapshot = modelSnapshot(config, o.profile, built, out, warnings);
-  return { snapshot, series: modelSeries(built, out, firstEpochMs), startedAtMs: firstEpochMs, wallMs, simMs, deliveries: out.deliveries };
+  return { snapshot, series: () => modelSeries(built, out, firstEpochMs), startedAtMs: firstEpochMs, wallMs, simMs, deliveries: out.deliveries };
 }
 
 type Built = ReturnType<typeof buildModelInput>;
