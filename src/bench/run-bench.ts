@@ -5,7 +5,7 @@
  * run?) and tiny (the test that keeps the bench from rotting).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostFacts, type HostFacts } from '../experiment/host.js';
@@ -13,6 +13,8 @@ import { writeEvenFeed } from './bench-feed.js';
 import { dgramLatency, dgramThroughput, ringThroughput, shmLatency } from './floors.js';
 import { labLatency, labMemory, labThroughput } from './lab-figures.js';
 import { decodeCli, decodeRate, firstFrame, recordCost } from './micro.js';
+import { formatPairs, liveVsModel, modelSpeed } from './model-figures.js';
+import { calibrate } from '../model/calibrate.js';
 import { soak } from './soak.js';
 import { defaultRun } from './default-runs.js';
 import { sockperfOneWay, sockperfVersion } from './sockperf.js';
@@ -38,12 +40,15 @@ export interface BenchProfile {
   soakSeconds: number;
   /** Runs of configs/default.yaml on the host as it is (clean or not, and what the lab cost). */
   defaultRuns: number;
+  /** Model mode's scale run: subscribers, and groups each joins (of 10,000). */
+  modelSubscribers: number;
+  modelGroupsEach: number;
 }
 
 export const PROFILES: Readonly<Record<BenchProfile['name'], BenchProfile>> = {
-  full: { name: 'full', reps: 5, latencyPackets: 300_000, rate: 100_000, warmupMs: 500, topPackets: 2_000_000, dgramPackets: 300_000, sockperfSeconds: 5, bigSeconds: 210, recordSamples: 5_000_000, dashboardReps: 3, soakSeconds: 600, defaultRuns: 10 },
-  quick: { name: 'quick', reps: 2, latencyPackets: 100_000, rate: 100_000, warmupMs: 300, topPackets: 300_000, dgramPackets: 50_000, sockperfSeconds: 1, bigSeconds: 3, recordSamples: 1_000_000, dashboardReps: 1, soakSeconds: 20, defaultRuns: 2 },
-  tiny: { name: 'tiny', reps: 1, latencyPackets: 20_000, rate: 50_000, warmupMs: 100, topPackets: 20_000, dgramPackets: 5_000, sockperfSeconds: 1, bigSeconds: 1, recordSamples: 100_000, dashboardReps: 1, soakSeconds: 6, defaultRuns: 1 },
+  full: { name: 'full', reps: 5, latencyPackets: 300_000, rate: 100_000, warmupMs: 500, topPackets: 2_000_000, dgramPackets: 300_000, sockperfSeconds: 5, bigSeconds: 210, recordSamples: 5_000_000, dashboardReps: 3, soakSeconds: 600, defaultRuns: 10, modelSubscribers: 1000, modelGroupsEach: 100 },
+  quick: { name: 'quick', reps: 2, latencyPackets: 100_000, rate: 100_000, warmupMs: 300, topPackets: 300_000, dgramPackets: 50_000, sockperfSeconds: 1, bigSeconds: 3, recordSamples: 1_000_000, dashboardReps: 1, soakSeconds: 20, defaultRuns: 2, modelSubscribers: 1000, modelGroupsEach: 100 },
+  tiny: { name: 'tiny', reps: 1, latencyPackets: 20_000, rate: 50_000, warmupMs: 100, topPackets: 20_000, dgramPackets: 5_000, sockperfSeconds: 1, bigSeconds: 1, recordSamples: 100_000, dashboardReps: 1, soakSeconds: 6, defaultRuns: 1, modelSubscribers: 50, modelGroupsEach: 10 },
 };
 
 export interface BenchResults {
@@ -148,6 +153,16 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
     });
     Object.assign(raw, { defaults });
 
+    log('model mode: a host profile calibrated here, the simulation\'s speed at 1,000 subscribers, and each shipped config live and as a model');
+    const calibration = await calibrate(join(o.root, 'recordings', 'default.pcap'), (l) => log(`  ${l.trim()}`), p.name === 'tiny' ? 0.1 : 1);
+    const profileFile = join(dir, 'host-profile.json');
+    writeFileSync(profileFile, `${JSON.stringify(calibration, null, 2)}\n`);
+    const speed = await modelSpeed(o.root, dir, p.modelSubscribers, p.modelGroupsEach);
+    log(`  fan-out: ${speed.fanout.deliveries.toLocaleString('en-US')} deliveries in ${speed.fanout.simSeconds.toFixed(2)} s; scale: ${speed.scale.subscribers} subscribers × ${p.modelGroupsEach} groups (${speed.scale.groups} in all) in ${speed.scale.wallSeconds.toFixed(1)} s, ${speed.scale.peakRssMb.toFixed(0)} MB`);
+    const pairs = liveVsModel(o.root, dir, profileFile, p.name === 'tiny' ? '1500ms' : p.name === 'quick' ? '3s' : '6s', p.name === 'tiny' ? ['ef-name-trap.yaml'] : undefined);
+    log(formatPairs(pairs));
+    Object.assign(raw, { modelSpeed: speed, liveVsModel: pairs, calibration });
+
     log(`soak: configs/default.yaml looped for ${p.soakSeconds} s, every lab process's RSS`);
     const soaked = await soak(o.root, dir, p.soakSeconds);
     for (const x of soaked.processes) log(`  ${x.role}: ${x.startMb.toFixed(1)} -> ${x.endMb.toFixed(1)} MB (${(x.growth * 100).toFixed(2)}%)`);
@@ -180,6 +195,14 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
       nicCpuPerPacket: f(defaults.map((x) => x.nicCpuNsPerPacket / 1e3)),
       defaultClean: { clean: defaults.filter((x) => x.verdict === 'clean').length, runs: defaults.length, lessonHeldInClean: defaults.filter((x) => x.verdict === 'clean').every((x) => x.lessonHeld) },
       soakSeconds: soaked.seconds,
+      modelDeliveries: figure([speed.fanout.deliveries / speed.fanout.simSeconds, speed.scale.deliveries / speed.scale.simSeconds]),
+      modelScale: { subscribers: speed.scale.subscribers, groupsEach: p.modelGroupsEach, groups: speed.scale.groups, wallSeconds: speed.scale.wallSeconds, peakRssMb: speed.scale.peakRssMb },
+      liveVsModel: {
+        configs: pairs.length,
+        agree: pairs.filter((x) => x.pathsAgree && x.causesAgree && x.dropCausesAgree).length,
+        p50Within: pairs.filter((x) => Object.values(x.p50).every((y) => y.within)).length,
+        fair: pairs.filter((x) => x.liveHost === 'clean').length,
+      },
       drops: {
         bypass: bypass.reduce((a, x) => a + x.dropped, 0),
         kernel: kernel.reduce((a, x) => a + x.dropped, 0),

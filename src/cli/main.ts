@@ -12,6 +12,7 @@ import { registerSynth } from './synth.js';
 import { registerRun } from './run.js';
 import { registerStackdump } from './stackdump.js';
 import { registerDoctor } from './doctor.js';
+import { registerCalibrate } from './calibrate.js';
 import { registerCompare } from './compare.js';
 import { registerReplayRecord } from './replay-record.js';
 
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerDecode(program);
   registerStackdump(program);
   registerDoctor(program);
+  registerCalibrate(program);
   registerCompare(program);
   registerReplayRecord(program);
   for (const cmd of program.commands) cmd.exitOverride();

@@ -345,6 +345,7 @@ export function validateConfig(raw: unknown, file: string, opts: ValidateOptions
 
   if (!Array.isArray(top.subscribers) || top.subscribers.length === 0) v.fail('subscribers', `expected a list of at least one subscriber, got ${show(top.subscribers)}`);
   const groups: string[] = [];
+  const groupSet = new Set<string>();
   const names = new Set<string>();
   const deferred: string[] = [];
   const subscribers = top.subscribers.flatMap((s, i) => {
@@ -361,7 +362,12 @@ export function validateConfig(raw: unknown, file: string, opts: ValidateOptions
     const env = v.object(`${p}.env`, o.env ?? {}, ENV_KEYS);
     if (!Array.isArray(o.groups) || o.groups.length === 0) v.fail(`${p}.groups`, `expected a list of groups such as [239.100.1.1:26400], got ${show(o.groups)}`);
     const sgroups = o.groups.map((g, j) => v.group(`${p}.groups[${j}]`, g));
-    for (const g of sgroups) if (!groups.includes(g)) groups.push(g);
+    for (const g of sgroups) {
+      if (!groupSet.has(g)) {
+        groupSet.add(g);
+        groups.push(g);
+      }
+    }
     const ring = o.ring === undefined ? DEFAULT_RING : v.integer(`${p}.ring`, o.ring, 4, 1 << 20, ' of slots');
     if ((ring & (ring - 1)) !== 0) v.fail(`${p}.ring`, `expected a power of two, got ${ring}`);
     const receive = receiveMode(v, p, o, env, nic);

@@ -139,17 +139,19 @@ export function buildModelInput(config: LabConfig, feed: ModelFeed, profile: Pro
   const steering = decide(config.nic, config.filterTable, members, []);
   const groupIndex = new Map(config.groups.map((g, i) => [g, i]));
   const cores = assignCores(active, profile.cores, warnings);
+  const subIndex = new Map(active.map((s, i) => [s.name, i]));
   const sockets = members.map((m) => {
     const d = steering.decisions.get(m.id)!;
-    return { subscriber: active.findIndex((s) => s.name === m.subscriber), group: groupIndex.get(m.group)!, path: d.path as SocketPath };
+    return { subscriber: subIndex.get(m.subscriber)!, group: groupIndex.get(m.group)!, path: d.path as SocketPath };
   });
   const socketStack = Int32Array.from(members, (m) => {
     const gs = steering.groups.get(m.group);
     return m.stack === null || !gs ? 0 : Math.max(0, gs.stacks.indexOf(m.stack));
   });
+  const offloaded = new Set(members.filter((m) => steering.decisions.get(m.id)?.path === 'offload').map((m) => m.group));
   const groups = config.groups.map((g) => {
     const gs = steering.groups.get(g);
-    const offloads = members.some((m) => m.group === g && steering.decisions.get(m.id)?.path === 'offload') ? 1 : 0;
+    const offloads = offloaded.has(g) ? 1 : 0;
     return { stacks: (gs?.stacks.length ?? 0) + offloads, kernel: gs?.kernel ?? false };
   });
   const budget = sockets.length * 2 * COUNTS_LENGTH * 4;
@@ -172,10 +174,20 @@ function fullCounts(out: ModelOutput, key: string): Uint32Array | undefined {
   return a && out.compact ? expandCompact(a, scratch) : a;
 }
 
+/** Summaries by series key: at scale every group of a subscriber shares its subscriber's series. */
+const summaries = new WeakMap<ModelOutput, Map<string, LatencySummary>>();
 function latencyOf(out: ModelOutput, key: string): { scheduled: LatencySummary; sent: LatencySummary } {
+  let cache = summaries.get(out);
+  if (!cache) summaries.set(out, (cache = new Map()));
   const get = (clock: number) => {
-    const a = fullCounts(out, `${key}|${clock}`);
-    return a ? summarizeCounts(a) : EMPTY_SUMMARY;
+    const k = `${key}|${clock}`;
+    let sum = cache.get(k);
+    if (!sum) {
+      const a = fullCounts(out, k);
+      sum = a ? summarizeCounts(a) : EMPTY_SUMMARY;
+      cache.set(k, sum);
+    }
+    return sum;
   };
   return { scheduled: get(0), sent: get(1) };
 }
@@ -188,8 +200,8 @@ export async function runModel(config: LabConfig, o: ModelRunOptions): Promise<M
   const s0 = process.hrtime.bigint();
   const out = simulate(built.input);
   const simMs = Number(process.hrtime.bigint() - s0) / 1e6;
-  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const snapshot = modelSnapshot(config, o.profile, built, out, warnings);
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   return { snapshot, series: () => modelSeries(built, out, firstEpochMs), startedAtMs: firstEpochMs, wallMs, simMs, deliveries: out.deliveries };
 }
 
@@ -199,8 +211,14 @@ type Built = ReturnType<typeof buildModelInput>;
 export function modelSnapshot(config: LabConfig, profile: Profile, b: Built, out: ModelOutput, warnings: string[]): LabSnapshot {
   const { input, members, steering, active } = b;
   const paths: RecordedPath[] = ['bypass', 'kernel', 'offload'];
+  const bySubscriber = new Map<string, { m: Member; i: number }[]>();
+  members.forEach((m, i) => {
+    const list = bySubscriber.get(m.subscriber);
+    if (list) list.push({ m, i });
+    else bySubscriber.set(m.subscriber, [{ m, i }]);
+  });
   const subscribers: SubscriberSnapshotView[] = active.map((s, si) => {
-    const memberships: MembershipSnapshot[] = members.map((m, i) => ({ m, i })).filter(({ m }) => m.subscriber === s.name).map(({ m, i }) => {
+    const memberships: MembershipSnapshot[] = (bySubscriber.get(s.name) ?? []).map(({ m, i }) => {
       const d = steering.decisions.get(m.id)!;
       const delivered = out.delivered[i];
       const path = input.sockets[i].path;
@@ -242,8 +260,18 @@ export function modelSnapshot(config: LabConfig, profile: Profile, b: Built, out
       sinceFirstPacket: { voluntary: out.voluntary[si], involuntary: 0, cpuUs: out.busyNs[si] / 1e3 }, interrupts: out.interrupts[si], orders: 0,
     };
   });
+  const onStack = new Map<number, { s: SubscriberSettings; i: number }[]>();
+  active.forEach((s, i) => {
+    const id = b.stackOf[i];
+    if (id === null) return;
+    const list = onStack.get(id);
+    if (list) list.push({ s, i });
+    else onStack.set(id, [{ s, i }]);
+  });
+  const filtersOf = new Map<number, string[]>();
+  for (const f of steering.filters) filtersOf.set(f.stack, [...(filtersOf.get(f.stack) ?? []), f.group]);
   const stacks: StackView[] = b.stackNames.map((key, id) => {
-    const subs = active.map((s, i) => ({ s, i })).filter(({ i }) => b.stackOf[i] === id);
+    const subs = onStack.get(id) ?? [];
     const sockets = subs.flatMap(({ s, i }) => subscribers[i].memberships.map((m) => ({
       socket: null, subscriber: s.name, pid: 0, group: m.group, state: memberState(m.path === 'none' ? undefined : m.path),
       delivered: m.account.delivered.bypass, os: m.account.delivered.kernel, oflowDrop: m.account.dropped['oflow-drop'] ?? 0,
@@ -252,13 +280,14 @@ export function modelSnapshot(config: LabConfig, profile: Profile, b: Built, out
     return {
       id, name: key.startsWith('#') ? null : key, segment: `model.stack${id}`, pids: [], live: true, ringSlots: subs[0]?.s.ring ?? 0, ringFill: 0,
       rxPackets: sockets.reduce((n, x) => n + x.delivered + x.overrun, 0) / Math.max(1, new Set(sockets.map((x) => x.subscriber)).size),
-      overrun: sockets.reduce((n, x) => n + x.overrun, 0), sockets, filters: steering.filters.filter((f) => f.stack === id).map((f) => f.group),
+      overrun: sockets.reduce((n, x) => n + x.overrun, 0), sockets, filters: filtersOf.get(id) ?? [],
     };
   });
+  const perGroup = new Float64Array(config.groups.length);
+  for (let p = 0; p < input.feed.count; p++) if (input.feed.group[p] >= 0) perGroup[input.feed.group[p]]++;
   const groups = config.groups.map((g, gi) => {
     const gs = steering.groups.get(g);
-    let packets = 0;
-    for (let p = 0; p < input.feed.count; p++) if (input.feed.group[p] === gi) packets++;
+    const packets = perGroup[gi];
     return { group: g, packets, kernelSends: gs?.kernel ? packets : 0, ringWrites: packets * (gs?.stacks.length ?? 0), stacks: gs?.stacks ?? [], kernel: gs?.kernel ?? false, conflict: gs?.conflict ?? false };
   });
   const lag = summarizeCounts(out.nicLag);

@@ -95,7 +95,13 @@ export function decide(nic: NicModel, filterTable: number, members: readonly Mem
   const conflicted = new Set<string>();
   for (const [group, list] of byGroup) {
     const stacks: number[] = [];
-    for (const m of list) if (accelerated(m) && !stacks.includes(m.stack!)) stacks.push(m.stack!);
+    const seen = new Set<number>();
+    for (const m of list) {
+      if (accelerated(m) && !seen.has(m.stack!)) {
+        seen.add(m.stack!);
+        stacks.push(m.stack!);
+      }
+    }
     if (!nic.replication && stacks.length >= 2) {
       conflicted.add(group);
       continue;
@@ -117,9 +123,15 @@ export function decide(nic: NicModel, filterTable: number, members: readonly Mem
     }
   }
 
+  const stacksOf = new Map<string, number[]>();
+  for (const f of filters) {
+    const list = stacksOf.get(f.group);
+    if (list) list.push(f.stack);
+    else stacksOf.set(f.group, [f.stack]);
+  }
   const groups = new Map<string, GroupSteering>();
   for (const [group, list] of byGroup) {
-    const stacks = filters.filter((f) => f.group === group).map((f) => f.stack);
+    const stacks = stacksOf.get(group) ?? [];
     let kernelNeeded = false;
     for (const m of list) {
       if (!accelerated(m)) {

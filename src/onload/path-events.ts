@@ -97,9 +97,15 @@ export function pathEvents(ctx: EventContext, before: Steering, after: Steering,
     if (prev) add(m, prev.path, 'none', null);
   }
 
+  const byGroup = new Map<string, Member[]>();
+  for (const m of members) {
+    const list = byGroup.get(m.group);
+    if (list) list.push(m);
+    else byGroup.set(m.group, [m]);
+  }
   const events: PathEvent[] = [];
   for (const b of buckets.values()) {
-    const inGroup = members.filter((m) => m.group === b.group);
+    const inGroup = byGroup.get(b.group) ?? [];
     const { message, fix } = explain(ctx, b.group, b.from, b.to, b.cause, b.members, inGroup, after);
     events.push({
       atMs: ctx.atMs,

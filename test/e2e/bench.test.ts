@@ -13,12 +13,13 @@ describe('npm run bench (tiny profile)', () => {
     const ids = r.rows.map((x) => x.id);
     expect(ids).toEqual(expect.arrayContaining([
       'latency.bypass.p50', 'latency.bypass.p99', 'latency.kernel.p50', 'throughput.bypass.one', 'throughput.bypass.four',
-      'throughput.kernel', 'decode', 'decode.cli', 'decode.cli.json', 'record', 'memory.nic', 'memory.subscriber', 'dashboard.first-frame', 'soak.rss-growth', 'default.clean', 'default.controller-cpu', 'default.nic-cpu-per-packet',
+      'throughput.kernel', 'decode', 'decode.cli', 'decode.cli.json', 'record', 'memory.nic', 'memory.subscriber', 'dashboard.first-frame', 'soak.rss-growth', 'model.deliveries', 'model.scale.wall', 'model.live-agreement', 'default.clean', 'default.controller-cpu', 'default.nic-cpu-per-packet',
     ]));
     for (const row of r.rows) {
       expect(Number.isFinite(row.mdlab.median), row.id).toBe(true);
       // Growth may be zero or negative; every other figure is a positive measure.
-      if (row.id !== 'soak.rss-growth' && row.id !== 'default.clean') expect(row.mdlab.median, row.id).toBeGreaterThan(0);
+      // Counts of runs or configs may be zero (a contended host); every other figure is a positive measure.
+      if (!['soak.rss-growth', 'default.clean', 'model.live-agreement'].includes(row.id)) expect(row.mdlab.median, row.id).toBeGreaterThan(0);
       if (row.floor) expect(row.ratio, row.id).toBeGreaterThan(0);
     }
     // Targets are judged (met or missed), never left blank where the issue sets one.
@@ -28,6 +29,9 @@ describe('npm run bench (tiny profile)', () => {
     expect(bypass.sentPackets).toBe(PROFILES.tiny.latencyPackets);
     expect(bypass.wholeRun.sent.count + bypass.dropped).toBe(bypass.sentPackets);
     expect(r.host.cpus).toBeGreaterThan(0);
+    // Live against model: the same paths and causes for the config it ran both ways.
+    const pairs = r.raw.liveVsModel as { config: string; pathsAgree: boolean; causesAgree: boolean }[];
+    expect(pairs.map((x) => [x.config, x.pathsAgree, x.causesAgree])).toEqual([['ef-name-trap.yaml', true, true]]);
     // The soak sampled every process of the lab, and its account balanced.
     const soaked = r.raw.soak as { processes: { role: string }[]; balanced: boolean };
     expect(new Set(soaked.processes.map((x) => x.role))).toEqual(new Set(['controller', 'nic', 'subscriber']));
