@@ -93,7 +93,7 @@ export function evaluateTargets(m: Measured): Row[] {
     row('default.nic-cpu-per-packet', 'NIC CPU per packet, default lab at 1×', 'µs', m.nicCpuPerPacket, null, null, null, null),
     row('model.deliveries', 'model mode: simulated packet deliveries per second (1,000-handler fan-out; the scale run)', 'deliveries/s', m.modelDeliveries, null, null, '≥ 5 M/s', m.modelDeliveries.median >= 5e6),
     row('model.scale.wall', `model mode: ${m.modelScale.subscribers.toLocaleString('en-US')} subscribers × ${m.modelScale.groupsEach} groups (${m.modelScale.groups.toLocaleString('en-US')} in all) over the default recording, wall time (peak RSS ${m.modelScale.peakRssMb.toFixed(0)} MB)`, 's', single(m.modelScale.wallSeconds), null, null, '≤ 60 s', m.modelScale.wallSeconds <= 60),
-    row('model.live-agreement', `shipped configs whose paths, causes and drop causes are the same live and as a model (p50s within ±30%: ${m.liveVsModel.p50Within}; live runs on a clean host: ${m.liveVsModel.fair})`, 'configs', single(m.liveVsModel.agree), single(m.liveVsModel.configs), 'shipped configs', 'all', m.liveVsModel.agree === m.liveVsModel.configs),
+    row('model.live-agreement', `shipped configs, of ${m.liveVsModel.configs}, whose paths, causes and drop causes are the same live and as a model (p50s within ±30%: ${m.liveVsModel.p50Within}; live runs on a clean host: ${m.liveVsModel.fair})`, 'configs', single(m.liveVsModel.agree), null, null, 'all', m.liveVsModel.agree === m.liveVsModel.configs),
     row('soak.rss-growth', `RSS growth after warm-up, worst lab process, default config looped ${m.soakSeconds} s`, '%', single(m.soakGrowth), null, null, '< 5%', m.soakGrowth < 5),
   );
   return rows;
