@@ -7,7 +7,8 @@ import { fmtInt, table, writeJson } from './output.js';
 const signed = (ns: number) => `${ns > 0 ? '+' : ns < 0 ? '-' : ''}${formatUs(Math.abs(ns)) === '-' ? '0' : formatUs(Math.abs(ns))}`;
 
 export function formatComparison(c: Comparison): string {
-  const out: string[] = [`A: ${c.a}${c.host.a ? ` (host ${c.host.a.verdict})` : ''}`, `B: ${c.b}${c.host.b ? ` (host ${c.host.b.verdict})` : ''}`];
+  const side = (h: { verdict: string } | null) => (h === null ? '' : h.verdict.startsWith('model') ? ` (${h.verdict})` : ` (host ${h.verdict})`);
+  const out: string[] = [`A: ${c.a}${side(c.host.a)}`, `B: ${c.b}${side(c.host.b)}`];
   for (const w of c.warnings) out.push(`warning: ${w}`);
   out.push('');
   out.push('Paths');

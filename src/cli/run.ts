@@ -196,14 +196,19 @@ export function registerRun(program: Command): void {
         return 0;
       }
       if (!config) throw new MdlabError('a config is needed: mdlab run CONFIG (for example configs/default.yaml)');
-      // The dashboard needs a terminal; in a pipe or CI the same run goes headless. A model run is headless.
-      if (!flags.headless && !flags.model && process.stdout.isTTY && process.stdin.isTTY) {
+      // The dashboard needs a terminal; in a pipe or CI the same run goes headless.
+      if (!flags.headless && process.stdout.isTTY && process.stdin.isTTY) {
         // React's development build checks far more per render; the dashboard runs it as shipped.
         process.env.NODE_ENV ??= 'production';
+        const loaded = loadConfig(config, { model: flags.model });
+        const profileName = modelProfile(loaded, flags);
+        const base = profileName === null ? undefined : loadProfile(profileName, dirname(loaded.file));
+        const profile = base && loaded.model?.cores ? { ...base, cores: loaded.model.cores } : base;
         const { runDashboard } = await import('../dashboard/run-dashboard.js');
-        return runDashboard(loadConfig(config), {
+        return runDashboard(loaded, {
           durationNs: flags.duration ? parseDuration(flags.duration, '--duration') : undefined,
           speed: flags.speed ? parseSpeed(flags.speed) : undefined,
+          profile,
         });
       }
       return runHeadless(config, flags);

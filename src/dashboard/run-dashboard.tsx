@@ -8,6 +8,9 @@ import { render, useApp, useInput, useStdout } from 'ink';
 import { useEffect, useReducer, useRef, useState } from 'react';
 import type { LabConfig } from '../experiment/config.js';
 import { Lab } from '../experiment/lab.js';
+import { ModelLab } from '../model/model-lab.js';
+import type { Profile } from '../model/profile.js';
+import type { SubscriberSettings } from '../subscriber/settings.js';
 import type { LabSnapshot } from '../experiment/snapshot.js';
 import { MdlabError } from '../errors.js';
 import { formatReport } from '../experiment/report.js';
@@ -17,8 +20,26 @@ import { INITIAL_UI, stepSpeed, uiReducer } from './ui-state.js';
 
 const HISTORY = 120;
 
+/** What the dashboard drives: a live lab, or a model replay (src/model/model-lab.ts). */
+export interface DashboardEngine {
+  subscribe(l: (s: LabSnapshot) => void): () => void;
+  start(): Promise<void>;
+  finish(): Promise<LabSnapshot>;
+  stop(): void;
+  teardown(): Promise<void>;
+  pause(): void;
+  resume(): void;
+  readonly speedNow: number;
+  setSpeed(x: number): void;
+  join(subscriber: string, group: string): Promise<void>;
+  leave(subscriber: string, group: string): Promise<void>;
+  kill(subscriber: string): Promise<void> | void;
+  settingsOf(name: string): SubscriberSettings;
+  addSubscriber(s: SubscriberSettings): Promise<void>;
+}
+
 interface DashboardProps {
-  lab: Lab;
+  lab: DashboardEngine;
   config: LabConfig;
   /** Resolves when the run has ended and been torn down. */
   finished: Promise<LabSnapshot | null>;
@@ -127,7 +148,7 @@ const ALT_SCREEN_OFF = '\x1b[?1049l';
  * Runs the lab under the dashboard until the user quits, on the terminal's alternate screen (the
  * shell's screen comes back afterwards, with the run's report). Returns the exit code.
  */
-export async function runDashboard(config: LabConfig, options: { durationNs?: number | null; speed?: number }): Promise<number> {
+export async function runDashboard(config: LabConfig, options: { durationNs?: number | null; speed?: number; profile?: Profile }): Promise<number> {
   process.stdout.write(ALT_SCREEN_ON);
   let altScreen = true;
   const leaveAltScreen = () => {
@@ -146,10 +167,10 @@ export async function runDashboard(config: LabConfig, options: { durationNs?: nu
   }
 }
 
-async function dashboard(config: LabConfig, options: { durationNs?: number | null; speed?: number }): Promise<LabSnapshot | null> {
-  // With no duration, the dashboard replays the recording in a loop until you quit.
+async function dashboard(config: LabConfig, options: { durationNs?: number | null; speed?: number; profile?: Profile }): Promise<LabSnapshot | null> {
+  // With no duration, the dashboard replays the recording in a loop until you quit (a model replay plays it once).
   const loop = config.loop || (options.durationNs ?? config.durationNs) === null;
-  const lab = new Lab(config, { ...options, loop });
+  const lab: DashboardEngine = options.profile ? new ModelLab(config, options.profile, options) : new Lab(config, { ...options, loop });
   let resolveFinished!: (s: LabSnapshot | null) => void;
   const finished = new Promise<LabSnapshot | null>((r) => (resolveFinished = r));
   const app = render(<Dashboard lab={lab} config={config} finished={finished} />, { exitOnCtrlC: false });

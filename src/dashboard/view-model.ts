@@ -50,13 +50,14 @@ export function headerModel(s: LabSnapshot): HeaderModel {
   const symbol = s.state === 'paused' ? '⏸' : s.state === 'running' ? '▶' : s.state === 'done' ? '■' : '…';
   const total = s.config.durationMs;
   return {
-    title: basename(s.config.file),
+    title: `${s.model ? 'model · ' : ''}${basename(s.config.file)}`,
     nic: `NIC ${s.config.nic} (${s.config.replication ? 'replicates multicast' : 'no multicast replication'})`,
     recording: basename(s.config.recording),
     state: s.state,
     speed: `${symbol} ${s.nic.speed === 0 ? 'top' : `${s.nic.speed}×`}`,
     clock: `${fmtClock(s.runMs)}${total && !s.config.loop ? ` / ${fmtClock(total)}` : ''}${s.nic.loops > 0 ? ` · loop ${s.nic.loops + 1}` : ''}`,
-    badge: s.host && s.host.sampledMs > 0 ? healthBadge(s.host) : 'HOST ?',
+    // A model says so plainly, with its profile: there is no host to judge.
+    badge: s.model ? `MODEL ${s.model.profile}` : s.host && s.host.sampledMs > 0 ? healthBadge(s.host) : 'HOST ?',
     contended: s.host?.verdict === 'contended',
     reason: s.host?.reasons[0] ?? null,
   };
@@ -116,7 +117,9 @@ export interface TimelineItem {
 }
 
 function whoLine(cause: string | null, subs: readonly { name: string; pid: number; stack: number | null; stackName: string | null }[]): string {
-  const who = subs.map((x) => (x.stack === null ? `${x.name} pid ${x.pid} (not Onload)` : `${x.name} st${x.stack} pid ${x.pid}`)).join(', ');
+  // A model's subscribers have no processes (pid 0): no pid is shown for them.
+  const pid = (p: number) => (p > 0 ? ` pid ${p}` : '');
+  const who = subs.map((x) => (x.stack === null ? `${x.name}${pid(x.pid)} (not Onload)` : `${x.name} st${x.stack}${pid(x.pid)}`)).join(', ');
   return cause ? `${cause}: ${who}` : who;
 }
 

@@ -94,7 +94,8 @@ export function compareResults(aName: string, a: LabSnapshot, bName: string, b: 
     const [kind, cause] = k.split('|');
     return { kind, cause: cause || null, a: ta.get(k) ?? 0, b: tb.get(k) ?? 0 };
   });
-  const verdict = (s: LabSnapshot) => (s.host && s.host.sampledMs > 0 ? { verdict: s.host.verdict, reasons: s.host.reasons } : null);
+  // A model run has no host: its side says so, and which profile costed it.
+  const verdict = (s: LabSnapshot) => (s.model ? { verdict: `model, profile ${s.model.profile}`, reasons: [] } : s.host && s.host.sampledMs > 0 ? { verdict: s.host.verdict, reasons: s.host.reasons } : null);
   const host = { a: verdict(a), b: verdict(b) };
   const warnings: string[] = [];
   for (const [side, name, h] of [['A', aName, host.a], ['B', bName, host.b]] as const) {

@@ -174,11 +174,8 @@ function fullCounts(out: ModelOutput, key: string): Uint32Array | undefined {
   return a && out.compact ? expandCompact(a, scratch) : a;
 }
 
-/** Summaries by series key: at scale every group of a subscriber shares its subscriber's series. */
-const summaries = new WeakMap<ModelOutput, Map<string, LatencySummary>>();
-function latencyOf(out: ModelOutput, key: string): { scheduled: LatencySummary; sent: LatencySummary } {
-  let cache = summaries.get(out);
-  if (!cache) summaries.set(out, (cache = new Map()));
+/** Summaries by series key, for one snapshot: at scale every group of a subscriber shares its subscriber's series. */
+function latencyOf(out: ModelOutput, key: string, cache: Map<string, LatencySummary>): { scheduled: LatencySummary; sent: LatencySummary } {
   const get = (clock: number) => {
     const k = `${key}|${clock}`;
     let sum = cache.get(k);
@@ -205,12 +202,13 @@ export async function runModel(config: LabConfig, o: ModelRunOptions): Promise<M
   return { snapshot, series: () => modelSeries(built, out, firstEpochMs), startedAtMs: firstEpochMs, wallMs, simMs, deliveries: out.deliveries };
 }
 
-type Built = ReturnType<typeof buildModelInput>;
+export type Built = ReturnType<typeof buildModelInput>;
 
 /** The snapshot a live run would publish at its end, from the model's counts. */
 export function modelSnapshot(config: LabConfig, profile: Profile, b: Built, out: ModelOutput, warnings: string[]): LabSnapshot {
   const { input, members, steering, active } = b;
   const paths: RecordedPath[] = ['bypass', 'kernel', 'offload'];
+  const summaries = new Map<string, LatencySummary>();
   const bySubscriber = new Map<string, { m: Member; i: number }[]>();
   members.forEach((m, i) => {
     const list = bySubscriber.get(m.subscriber);
@@ -229,7 +227,7 @@ export function modelSnapshot(config: LabConfig, profile: Profile, b: Built, out
       const droppedTotal = Object.values(dropped).reduce((a, x) => a + x, 0);
       const key = input.perSocketLatency ? `s${i}` : `u${si}`;
       const latency = Object.fromEntries(paths.map((p) => {
-        const l = path === p ? latencyOf(out, `${key}|${p}`) : { scheduled: EMPTY_SUMMARY, sent: EMPTY_SUMMARY };
+        const l = path === p ? latencyOf(out, `${key}|${p}`, summaries) : { scheduled: EMPTY_SUMMARY, sent: EMPTY_SUMMARY };
         return [p, { last: l, total: l }];
       })) as MembershipSnapshot['latency'];
       return {
@@ -296,7 +294,7 @@ export function modelSnapshot(config: LabConfig, profile: Profile, b: Built, out
     state: 'done', runMs,
     config: {
       name: config.name, file: config.file, description: config.description, nic: config.nic.name, nicDescription: describeNic(config.nic, config.filterTable),
-      replication: config.nic.replication, filterTable: config.filterTable, recording: config.recording, durationMs: runMs, loop: config.loop,
+      replication: config.nic.replication, filterTable: config.filterTable, recording: config.recording, durationMs: input.durationNs !== null ? input.durationNs / 1e6 : input.speed > 0 ? input.feed.lengthNs / input.speed / 1e6 : null, loop: config.loop,
       plan: active.map((s) => ({ subscriber: s.name, groups: s.groups })),
     },
     nic: {

@@ -105,6 +105,8 @@ export interface ModelOutput {
   nicBusyNs: number;
   /** Simulated deliveries (packet to one socket's application). */
   deliveries: number;
+  /** Set when the run has ended (every packet played and read). */
+  done?: boolean;
 }
 
 const KIND_NIC = 0;
@@ -132,17 +134,36 @@ function hostCopies(mode: ReceiveMode, path: SocketPath): number {
   return mode === 'onload' ? 1 : 0;
 }
 
-export function simulate(input: ModelInput): ModelOutput {
-  const c = input.costs;
-  const { feed, sockets, subscribers } = input;
-  const nSock = sockets.length;
-  const nSub = subscribers.length;
-  const out: ModelOutput = {
+/** The output's arrays, zero, for a run of this input (the simulation fills them as it goes). */
+export function newOutput(input: ModelInput): ModelOutput {
+  const nSock = input.sockets.length;
+  const nSub = input.subscribers.length;
+  return {
     endNs: 0, packets: 0, messages: 0, ringWrites: 0, kernelSends: 0,
     sent: new Float64Array(nSock), delivered: new Float64Array(nSock), drops: new Float64Array(nSock * 3),
     counts: new Map(), compact: !input.perSocketLatency, voluntary: new Float64Array(nSub), interrupts: new Float64Array(nSub), busyNs: new Float64Array(nSub),
     bytesCopied: new Float64Array(nSub), nicLag: new Uint32Array(COUNTS_LENGTH), nicBusyNs: 0, deliveries: 0,
   };
+}
+
+/** The whole run at once. */
+export function simulate(input: ModelInput): ModelOutput {
+  const out = newOutput(input);
+  simulation(input, out).runUntil(Infinity);
+  return out;
+}
+
+/** A run that goes in steps, for a replay paced to the wall clock (the dashboard). */
+export interface Simulation {
+  /** Simulates every event up to virtual time `t`; true once the run has ended. `out` holds the counts so far. */
+  runUntil(t: number): boolean;
+}
+
+export function simulation(input: ModelInput, out: ModelOutput): Simulation {
+  const c = input.costs;
+  const { feed, sockets, subscribers } = input;
+  const nSock = sockets.length;
+  const nSub = subscribers.length;
 
   // Sockets by group, in join order: bypass ones by stack, kernel ones in turn.
   const byGroup: { bypass: number[]; kernel: number[]; other: number[] }[] = input.groups.map(() => ({ bypass: [], kernel: [], other: [] }));
@@ -274,115 +295,120 @@ export function simulate(input: ModelInput): ModelOutput {
   const fan = c.kernelSendNs + c.softirqNs;
   const kernelTime = (i: number, sent: number, bytes: number) => sent + fan + (c.socketDeliverNs + bytes * c.copyNsPerByte) * (i + 1);
 
-  while (q.peek()) {
-    const t = q.t;
-    const kind = q.kind;
-    if ((kind & 1) === KIND_NIC) {
-      q.pop();
-      const p = q.a;
-      const loop = q.b;
-      const sched = input.speed > 0 ? t : Math.max(t, nicFree);
-      const g = feed.group[p];
-      const bytes = feed.bytes[p];
-      const start = Math.max(sched, nicFree, coreFree[input.nicCore]);
-      out.nicLag[countsIndex(start - sched)]++;
-      out.packets++;
-      out.messages += feed.messages[p];
-      let dur = c.nicPacketNs;
-      const sent = start + c.nicPacketNs * nicShare;
-      if (g >= 0) {
-        const grp = input.groups[g];
-        const bypass = groupBypass[g];
-        const kernel = groupKernel[g];
-        const other = groupOther[g];
-        dur += c.dmaIssueNs * grp.stacks;
-        out.ringWrites += grp.stacks;
-        for (let i = 0; i < bypass.length; i++) out.sent[bypass[i]]++;
-        if (bypass.length > 0) q.push(bypassTime(bypass[0], sent), (0 << 2) | (LIST_BYPASS << 1) | KIND_FAN, sched, sent, p);
-        if (grp.kernel) {
-          out.kernelSends++;
-          for (let i = 0; i < kernel.length; i++) out.sent[kernel[i]]++;
-          if (kernel.length > 0) q.push(kernelTime(0, sent, bytes), (0 << 2) | (LIST_KERNEL << 1) | KIND_FAN, sched, sent, p);
-          dur += fan + (c.socketDeliverNs + bytes * c.copyNsPerByte) * kernel.length;
+  const runUntil = (stopAt: number): boolean => {
+    while (q.peek()) {
+      const t = q.t;
+      if (t > stopAt) return false;
+      const kind = q.kind;
+      if ((kind & 1) === KIND_NIC) {
+        q.pop();
+        const p = q.a;
+        const loop = q.b;
+        const sched = input.speed > 0 ? t : Math.max(t, nicFree);
+        const g = feed.group[p];
+        const bytes = feed.bytes[p];
+        const start = Math.max(sched, nicFree, coreFree[input.nicCore]);
+        out.nicLag[countsIndex(start - sched)]++;
+        out.packets++;
+        out.messages += feed.messages[p];
+        let dur = c.nicPacketNs;
+        const sent = start + c.nicPacketNs * nicShare;
+        if (g >= 0) {
+          const grp = input.groups[g];
+          const bypass = groupBypass[g];
+          const kernel = groupKernel[g];
+          const other = groupOther[g];
+          dur += c.dmaIssueNs * grp.stacks;
+          out.ringWrites += grp.stacks;
+          for (let i = 0; i < bypass.length; i++) out.sent[bypass[i]]++;
+          if (bypass.length > 0) q.push(bypassTime(bypass[0], sent), (0 << 2) | (LIST_BYPASS << 1) | KIND_FAN, sched, sent, p);
+          if (grp.kernel) {
+            out.kernelSends++;
+            for (let i = 0; i < kernel.length; i++) out.sent[kernel[i]]++;
+            if (kernel.length > 0) q.push(kernelTime(0, sent, bytes), (0 << 2) | (LIST_KERNEL << 1) | KIND_FAN, sched, sent, p);
+            dur += fan + (c.socketDeliverNs + bytes * c.copyNsPerByte) * kernel.length;
+          }
+          for (let i = 0; i < other.length; i++) {
+            out.sent[other[i]]++;
+            out.drops[other[i] * 3 + DROP_LOST]++;
+          }
         }
-        for (let i = 0; i < other.length; i++) {
-          out.sent[other[i]]++;
-          out.drops[other[i] * 3 + DROP_LOST]++;
+        const end = start + dur * nicShare;
+        out.nicBusyNs += dur * nicShare;
+        nicFree = end;
+        coreFree[input.nicCore] = Math.max(coreFree[input.nicCore], end);
+        // The next packet: the next of this play, or the first of the next loop, until the duration.
+        let np = p + 1;
+        let nl = loop;
+        if (np >= feed.count) {
+          np = 0;
+          nl++;
+          if (!input.loop || limit === null) nl = -1;
         }
-      }
-      const end = start + dur * nicShare;
-      out.nicBusyNs += dur * nicShare;
-      nicFree = end;
-      coreFree[input.nicCore] = Math.max(coreFree[input.nicCore], end);
-      // The next packet: the next of this play, or the first of the next loop, until the duration.
-      let np = p + 1;
-      let nl = loop;
-      if (np >= feed.count) {
-        np = 0;
-        nl++;
-        if (!input.loop || limit === null) nl = -1;
-      }
-      if (nl >= 0) {
-        const ns = input.speed > 0 ? schedOf(np, nl) : end;
-        if (limit === null || ns < limit) q.push(ns, KIND_NIC, np, nl, 0);
-      }
-      continue;
-    }
-
-    // A packet reaches one socket of its group: the cursor's; then the cursor moves to the next.
-    const sched = q.a;
-    const sent = q.b;
-    const p = q.c;
-    const at = kind >>> 2;
-    const list = (kind >> 1) & 1;
-    const g = feed.group[p];
-    const sockList = list === LIST_BYPASS ? groupBypass[g] : groupKernel[g];
-    const s = sockList[at];
-    const bytes = feed.bytes[p];
-    if (at + 1 < sockList.length) {
-      const nt = list === LIST_BYPASS ? bypassTime(sockList[at + 1], sent) : kernelTime(at + 1, sent, bytes);
-      q.replaceTop(nt, ((at + 1) << 2) | (list << 1) | KIND_FAN, sched, sent, p);
-    } else q.pop();
-
-    const subIndex = sockSub[s];
-    const kernelPath = sockKernel[s] === 1;
-    release(subIndex, t);
-    if (kernelPath) {
-      if (queuedBytes[s] + bytes + truesize > rcvbuf[subIndex]) {
-        out.drops[s * 3 + DROP_OFLOW]++;
+        if (nl >= 0) {
+          const ns = input.speed > 0 ? schedOf(np, nl) : end;
+          if (limit === null || ns < limit) q.push(ns, KIND_NIC, np, nl, 0);
+        }
         continue;
       }
-    } else if (backlog[s] >= ringOf[subIndex]) {
-      out.drops[s * 3 + DROP_RING]++;
-      continue;
-    }
-    let ready = t;
-    let extra = 0;
-    if (subFree[subIndex] <= t) {
-      // Idle: a spinner sees it within its poll; one that blocked is woken by an interrupt (a
-      // voluntary switch), and waits its turn on a core a spinner holds.
-      ready += wakeNs[subIndex];
-      extra = wakeCpuNs[subIndex];
-      if (subSpins[subIndex] === 0) {
-        out.voluntary[subIndex]++;
-        out.interrupts[subIndex]++;
+
+      // A packet reaches one socket of its group: the cursor's; then the cursor moves to the next.
+      const sched = q.a;
+      const sent = q.b;
+      const p = q.c;
+      const at = kind >>> 2;
+      const list = (kind >> 1) & 1;
+      const g = feed.group[p];
+      const sockList = list === LIST_BYPASS ? groupBypass[g] : groupKernel[g];
+      const s = sockList[at];
+      const bytes = feed.bytes[p];
+      if (at + 1 < sockList.length) {
+        const nt = list === LIST_BYPASS ? bypassTime(sockList[at + 1], sent) : kernelTime(at + 1, sent, bytes);
+        q.replaceTop(nt, ((at + 1) << 2) | (list << 1) | KIND_FAN, sched, sent, p);
+      } else q.pop();
+
+      const subIndex = sockSub[s];
+      const kernelPath = sockKernel[s] === 1;
+      release(subIndex, t);
+      if (kernelPath) {
+        if (queuedBytes[s] + bytes + truesize > rcvbuf[subIndex]) {
+          out.drops[s * 3 + DROP_OFLOW]++;
+          continue;
+        }
+      } else if (backlog[s] >= ringOf[subIndex]) {
+        out.drops[s * 3 + DROP_RING]++;
+        continue;
       }
+      let ready = t;
+      let extra = 0;
+      if (subFree[subIndex] <= t) {
+        // Idle: a spinner sees it within its poll; one that blocked is woken by an interrupt (a
+        // voluntary switch), and waits its turn on a core a spinner holds.
+        ready += wakeNs[subIndex];
+        extra = wakeCpuNs[subIndex];
+        if (subSpins[subIndex] === 0) {
+          out.voluntary[subIndex]++;
+          out.interrupts[subIndex]++;
+        }
+      }
+      const core = subCore[subIndex];
+      const start = Math.max(ready, subFree[subIndex], coreFree[core]);
+      const dur = (readFixed[s] + readPerByte[s] * bytes + appFixed[subIndex] + appPerMsg[subIndex] * feed.messages[p] + extra) * subShare[subIndex];
+      const end = start + dur;
+      subFree[subIndex] = end;
+      if (end > coreFree[core]) coreFree[core] = end;
+      out.busyNs[subIndex] += dur;
+      out.bytesCopied[subIndex] += bytes * copiesOf[s];
+      enqueue(subIndex, start, s, kernelPath ? bytes + truesize : 0);
+      out.delivered[s]++;
+      out.deliveries++;
+      seriesSched[s]![index(end - sched)]++;
+      seriesSent[s]![index(end - sent)]++;
+      if (end > out.endNs) out.endNs = end;
     }
-    const core = subCore[subIndex];
-    const start = Math.max(ready, subFree[subIndex], coreFree[core]);
-    const dur = (readFixed[s] + readPerByte[s] * bytes + appFixed[subIndex] + appPerMsg[subIndex] * feed.messages[p] + extra) * subShare[subIndex];
-    const end = start + dur;
-    subFree[subIndex] = end;
-    if (end > coreFree[core]) coreFree[core] = end;
-    out.busyNs[subIndex] += dur;
-    out.bytesCopied[subIndex] += bytes * copiesOf[s];
-    enqueue(subIndex, start, s, kernelPath ? bytes + truesize : 0);
-    out.delivered[s]++;
-    out.deliveries++;
-    seriesSched[s]![index(end - sched)]++;
-    seriesSent[s]![index(end - sent)]++;
-    if (end > out.endNs) out.endNs = end;
-  }
-  out.endNs = Math.max(out.endNs, nicFree);
-  return out;
+    out.endNs = Math.max(out.endNs, nicFree);
+    out.done = true;
+    return true;
+  };
+  return { runUntil };
 }
