@@ -48,7 +48,7 @@ export interface BenchProfile {
 export const PROFILES: Readonly<Record<BenchProfile['name'], BenchProfile>> = {
   full: { name: 'full', reps: 5, latencyPackets: 300_000, rate: 100_000, warmupMs: 500, topPackets: 2_000_000, dgramPackets: 300_000, sockperfSeconds: 5, bigSeconds: 210, recordSamples: 5_000_000, dashboardReps: 3, soakSeconds: 600, defaultRuns: 10, modelSubscribers: 1000, modelGroupsEach: 100 },
   quick: { name: 'quick', reps: 2, latencyPackets: 100_000, rate: 100_000, warmupMs: 300, topPackets: 300_000, dgramPackets: 50_000, sockperfSeconds: 1, bigSeconds: 3, recordSamples: 1_000_000, dashboardReps: 1, soakSeconds: 20, defaultRuns: 2, modelSubscribers: 1000, modelGroupsEach: 100 },
-  tiny: { name: 'tiny', reps: 1, latencyPackets: 20_000, rate: 50_000, warmupMs: 100, topPackets: 20_000, dgramPackets: 5_000, sockperfSeconds: 1, bigSeconds: 1, recordSamples: 100_000, dashboardReps: 1, soakSeconds: 6, defaultRuns: 1, modelSubscribers: 50, modelGroupsEach: 10 },
+  tiny: { name: 'tiny', reps: 1, latencyPackets: 20_000, rate: 50_000, warmupMs: 100, topPackets: 20_000, dgramPackets: 5_000, sockperfSeconds: 1, bigSeconds: 1, recordSamples: 100_000, dashboardReps: 1, soakSeconds: 4, defaultRuns: 1, modelSubscribers: 50, modelGroupsEach: 10 },
 };
 
 export interface BenchResults {
