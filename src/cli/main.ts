@@ -13,6 +13,7 @@ import { registerRun } from './run.js';
 import { registerStackdump } from './stackdump.js';
 import { registerDoctor } from './doctor.js';
 import { registerCalibrate } from './calibrate.js';
+import { registerRequestServer } from './request-server.js';
 import { registerCompare } from './compare.js';
 import { registerReplayRecord } from './replay-record.js';
 
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerStackdump(program);
   registerDoctor(program);
   registerCalibrate(program);
+  registerRequestServer(program);
   registerCompare(program);
   registerReplayRecord(program);
   for (const cmd of program.commands) cmd.exitOverride();

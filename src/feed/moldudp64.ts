@@ -133,3 +133,32 @@ export class MoldPacketBuilder {
     this.view.setUint16(18, count);
   }
 }
+
+/**
+ * MoldUDP64 request packet (DESIGN §13; Nasdaq MoldUDP64 1.00, §"Request Packet"):
+ * Session (10 bytes) · Sequence Number (u64 BE, the first message wanted) · Requested Message
+ * Count (u16 BE): 20 bytes, sent to the re-request server, which answers with downstream packets.
+ */
+export const MOLD_REQUEST_LENGTH = 20;
+
+export interface MoldRequest {
+  session: string;
+  sequence: number;
+  count: number;
+}
+
+export function encodeRequest(r: MoldRequest, out: Uint8Array = new Uint8Array(MOLD_REQUEST_LENGTH)): Uint8Array {
+  const v = new DataView(out.buffer, out.byteOffset, MOLD_REQUEST_LENGTH);
+  writeAlpha(out, 0, MOLD_SESSION_LENGTH, r.session, 'MoldUDP64 session');
+  writeU64Number(v, 10, r.sequence);
+  v.setUint16(18, r.count);
+  return out;
+}
+
+/** The request in `bytes`, or why it is not one ('length'). Sequence past 2^53 reads as Infinity. */
+export function decodeRequest(bytes: Uint8Array): MoldRequest | 'length' {
+  if (bytes.length !== MOLD_REQUEST_LENGTH) return 'length';
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const hi = v.getUint32(10);
+  return { session: readAlpha(bytes, 0, MOLD_SESSION_LENGTH), sequence: hi >= 0x200000 ? Infinity : readU64Number(v, 10), count: v.getUint16(18) };
+}
