@@ -29,6 +29,13 @@ export interface AppProps {
   history: ReadonlyMap<string, number[]>;
 }
 
+/** The group l and j act on: the selected subscriber's, by ↑/↓. */
+export function selectedGroup(s: LabSnapshot, ui: UiState): string | null {
+  const sub = s.subscribers[ui.subscriber];
+  const groups = sub ? sub.memberships.map((m) => m.group) : s.config.plan?.[ui.subscriber]?.groups ?? [];
+  return groups.length === 0 ? null : groups[ui.group % groups.length];
+}
+
 export function App({ snapshot: s, ui, theme, width, height, history }: AppProps) {
   if (!s) return <Text> mdlab: starting the lab…</Text>;
   const big = width >= 140 && height >= 40;
@@ -56,7 +63,7 @@ export function App({ snapshot: s, ui, theme, width, height, history }: AppProps
     body = (
       <Box flexDirection="column">
         <Box>
-          <PathMatrix model={matrix} theme={theme} width={matrixWidth} selected={ui.subscriber} legend={legend} />
+          <PathMatrix model={matrix} theme={theme} width={matrixWidth} selected={ui.subscriber} selectedGroup={selectedGroup(s, ui)} legend={legend} />
           <Timeline items={timelineModel(s.events)} theme={theme} width={timelineWidth} height={topHeight} detailed={big} />
         </Box>
         <Box>
@@ -75,7 +82,7 @@ export function App({ snapshot: s, ui, theme, width, height, history }: AppProps
       {s.error ? <Text color={theme.warning} wrap="truncate">{` error: ${s.error}`}</Text> : null}
       {body}
       <FeedLine model={feedModel(s)} theme={theme} notice={ui.notice ?? ((s.dropsExplained ?? []).length > 0 ? `drops: ${s.dropsExplained[s.dropsExplained.length - 1].text}` : s.host?.verdict === 'contended' ? `host contended: ${s.host.reasons[0]}` : s.warnings.length > 0 && !done ? `warning: ${s.warnings[0]}` : null)} />
-      <Footer theme={theme} done={done} />
+      <Footer theme={theme} done={done} width={width} />
     </Box>
   );
 }

@@ -4,7 +4,9 @@
  * ends the run so that every process and segment is gone before it exits.
  */
 import { RECORDED_PATHS } from '../metrics/latency.js';
-import { render, useApp, useInput, useStdout } from 'ink';
+import { render, renderToString, useApp, useInput, useStdout } from 'ink';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { useEffect, useReducer, useRef, useState } from 'react';
 import type { LabConfig } from '../experiment/config.js';
 import { Lab } from '../experiment/lab.js';
@@ -16,7 +18,7 @@ import { MdlabError } from '../errors.js';
 import { formatReport } from '../experiment/report.js';
 import { App } from './App.js';
 import { themeFor } from './theme.js';
-import { INITIAL_UI, stepSpeed, uiReducer } from './ui-state.js';
+import { INITIAL_UI, stepSpeed, uiReducer, type UiState } from './ui-state.js';
 
 const HISTORY = 120;
 
@@ -99,7 +101,16 @@ function Dashboard({ lab, config, finished }: DashboardProps) {
     void finished.then(() => exit());
   };
 
+  // Keys that arrive together (a paste, a fast typist, tmux send-keys) come as one string: each applies, in order.
   useInput((input, key) => {
+    if (input.length > 1 && !key.ctrl && !key.meta && !key.upArrow && !key.downArrow && !key.leftArrow && !key.rightArrow) {
+      for (const ch of input) onKey(ch, key);
+      return;
+    }
+    onKey(input, key);
+  });
+
+  function onKey(input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]): void {
     const s = snapshot;
     const running = s !== null && (s.state === 'running' || s.state === 'paused');
     const count = s?.subscribers.length ?? 0;
@@ -115,6 +126,7 @@ function Dashboard({ lab, config, finished }: DashboardProps) {
     if (input === 'w') return dispatch({ type: 'toggle-window' });
     if (input === 'v') return dispatch({ type: 'next-view' });
     if (input === '?') return dispatch({ type: 'toggle-help' });
+    if (input === 'e' && s) return notice(exportScreen(s, ui, width, height, history.current));
     if (!running || !sub) return;
     if (input === ' ') {
       if (s.state === 'paused') lab.resume();
@@ -136,9 +148,27 @@ function Dashboard({ lab, config, finished }: DashboardProps) {
       const name = `${base.name}-${n}`.slice(0, 24);
       return attempt(() => lab.addSubscriber({ ...base, name }), `${name} started`);
     }
-  });
+  }
 
   return <App snapshot={snapshot} ui={ui} theme={theme} width={width} height={height} history={history.current} />;
+}
+
+/**
+ * `e`: the screen as text (drawn again, without colour, at the terminal's size) and the snapshot
+ * as JSON, into the working directory; returns where, for the notice line.
+ */
+function exportScreen(s: LabSnapshot, ui: UiState, width: number, height: number, history: ReadonlyMap<string, number[]>): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').replace('T', '-');
+  const screen = resolve(`mdlab-screen-${stamp}.txt`);
+  const json = resolve(`mdlab-snapshot-${stamp}.json`);
+  try {
+    const text = renderToString(<App snapshot={s} ui={{ ...ui, notice: null }} theme={themeFor({ NO_COLOR: '1' })} width={width} height={height} history={history} />, { columns: width });
+    writeFileSync(screen, `${text}\n`);
+    writeFileSync(json, `${JSON.stringify(s, (_k, v) => (v === Infinity ? null : v), 2)}\n`);
+  } catch (err) {
+    return `could not export: ${(err as Error).message}`;
+  }
+  return `exported the screen to ${screen} and the snapshot to ${json}`;
 }
 
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';

@@ -28,9 +28,10 @@ export function fmtLatency(ns: number): string {
 }
 
 export function fmtClock(ms: number): string {
-  const s = Math.max(0, ms) / 1000;
-  const m = Math.floor(s / 60);
-  return `${String(m).padStart(2, '0')}:${(s - m * 60).toFixed(1).padStart(4, '0')}`;
+  // Rounded to tenths first, so 59.96 s reads 01:00.0, never 00:60.0.
+  const tenths = Math.round(Math.max(0, ms) / 100);
+  const m = Math.floor(tenths / 600);
+  return `${String(m).padStart(2, '0')}:${((tenths - m * 600) / 10).toFixed(1).padStart(4, '0')}`;
 }
 
 export interface HeaderModel {
@@ -153,7 +154,11 @@ export function timelineModel(events: readonly LabEvent[]): TimelineItem[] {
 }
 
 function headline(groups: string[], path: string, cause: string | null, names: string): string {
-  const g = groups.length === 1 ? groups[0] : `${groups[0]} +${groups.length - 1}`;
+  // Several groups changed at once: the first, and how many more groups (said, not a bare +1);
+  // their shared port is left out, as the path matrix shows it once.
+  const ports = new Set(groups.map((x) => x.split(':')[1]));
+  const first = ports.size === 1 ? groups[0].split(':')[0] : groups[0];
+  const g = groups.length === 1 ? groups[0] : `${first} +${groups.length - 1} group${groups.length > 2 ? 's' : ''}`;
   if (path === 'none') return `${g} · ${names} left`;
   void cause; // the cause leads the next line, with who it hit
   return `${g} → ${path}`;

@@ -142,6 +142,8 @@ export class Lab {
   private meanPayloadBytes: number | null = null;
   /** Groups the recording's unaddressed datagrams were given (anonymised captures): the run says so. */
   private assignedGroups: GroupAssignment[] = [];
+  /** The speed last asked for (setSpeed), before the NIC has taken it. */
+  private requestedSpeed: number | null = null;
   /** The most packets each membership had queued at a snapshot (stackdump's q_max_pkts). */
   private readonly maxQueued = new Map<number, number>();
   private readonly rooms = new Map<number, SocketRoom>();
@@ -577,6 +579,8 @@ export class Lab {
   }
 
   setSpeed(speed: number): void {
+    // Asked for now, taken by the NIC a moment later: the next key press steps from this one.
+    this.requestedSpeed = speed;
     this.sendNic({ type: 'speed', speed });
     this.processEvent('speed', null, speed === 0 ? 'replay at top speed' : `replay at ${speed}× the recorded pace`);
   }
@@ -596,7 +600,7 @@ export class Lab {
   }
 
   get speedNow(): number {
-    return this.nicSeg?.status().speed ?? this.speed;
+    return this.requestedSpeed ?? this.nicSeg?.status().speed ?? this.speed;
   }
 
   private get finished(): boolean {

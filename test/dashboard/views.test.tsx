@@ -10,7 +10,8 @@ import type { LabSnapshot } from '../../src/experiment/snapshot.js';
 import { App } from '../../src/dashboard/App.js';
 import { themeFor } from '../../src/dashboard/theme.js';
 import { INITIAL_UI, stepSpeed, uiReducer, type UiState } from '../../src/dashboard/ui-state.js';
-import { contrastIndex, matrixModel, timelineModel } from '../../src/dashboard/view-model.js';
+import { contrastIndex, fmtClock, matrixModel, timelineModel } from '../../src/dashboard/view-model.js';
+import { fittingKeys } from '../../src/dashboard/components/Footer.js';
 import { ROOT } from '../helpers/shared.js';
 
 const fixture = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'default-snapshot.json'), 'utf8')) as LabSnapshot;
@@ -26,6 +27,17 @@ function frame(ui: Partial<UiState> = {}, width = 80, height = 24, snapshot: Lab
 }
 
 describe('dashboard views (ink-testing-library, fixture snapshot)', () => {
+  it('at 80 columns the key hints always end with ? help and q quit; the selected group is marked; the clock never reads :60', () => {
+    const lines = frame({ group: 1 });
+    expect(lines.at(-1)).toMatch(/\? help +q quit\s*$/);
+    expect(fittingKeys(40, false).map(([k]) => k)).toEqual(['space', '+/-', '?', 'q']);
+    expect(lines.join('\n')).toMatch(/>239\.100\.1\.2/);
+    expect(lines.join('\n')).not.toMatch(/>239\.100\.1\.1 /);
+    expect(fmtClock(59_960)).toBe('01:00.0');
+    expect(fmtClock(119_951)).toBe('02:00.0');
+    expect(fmtClock(61_240)).toBe('01:01.2');
+  });
+
   it('fits 80×24 and says which config, NIC and recording are running', () => {
     const lines = frame();
     expect(lines.length).toBeLessThanOrEqual(24);
@@ -62,7 +74,7 @@ describe('dashboard views (ink-testing-library, fixture snapshot)', () => {
 
   it('the fallback event shows its cause, the stacks and PIDs, and the fix', () => {
     const text = frame().join('\n');
-    expect(text).toMatch(/\+0\.000s 239\.100\.1\.1:26400 \+1 → kernel/);
+    expect(text).toMatch(/\+0\.000s 239\.100\.1\.1 \+1 group → kernel/);
     expect(text).toMatch(/mcast-conflict: book1 st1 pid 4312,/);
     expect(text).toMatch(/book2 st2 pid 4313/);
     expect(text).toMatch(/Fix: EF_NAME=feed on book1 and book2/);
@@ -156,7 +168,7 @@ describe('dashboard state and view model', () => {
   it('tells simultaneous per-group events once, newest first', () => {
     const items = timelineModel(fixture.events);
     expect(items).toHaveLength(1);
-    expect(items[0].headline).toBe('239.100.1.1:26400 +1 → kernel');
+    expect(items[0].headline).toBe('239.100.1.1 +1 group → kernel');
     expect(matrixModel(fixture).port).toBe('26400');
     expect(contrastIndex(fixture, 0)).toBe(2);
   });

@@ -47,6 +47,16 @@ describe.skipIf(!HAS_TMUX)(`the dashboard in tmux${HAS_TMUX ? '' : ' [skipped: t
     const labPid = doc!.labPid;
     expect(listSegments(labPid).length).toBeGreaterThan(0);
 
+    // At 80×24: ? and q always in the hints; ↓ selects the second group, marked >.
+    expect(s.trimEnd().split('\n').pop()).toMatch(/\? help +q quit\s*$/);
+    tmux('send-keys', '-t', 'lab', 'Down');
+    await waitFor(/>239\.100\.1\.2 /);
+    // A burst of keys, every one applied: five + in one write take 1× up to top speed.
+    tmux('send-keys', '-t', 'lab', '+++++');
+    await waitFor(/▶ top /);
+    tmux('send-keys', '-t', 'lab', '--', '-----');
+    await waitFor(/▶ 1× /); // top → 16 → 8 → 4 → 2 → 1
+
     tmux('send-keys', '-t', 'lab', 'v');
     await waitFor(/#stack-id stack-name +pids/);
     tmux('send-keys', '-t', 'lab', 'v');

@@ -13,12 +13,30 @@ export const KEYS: readonly [string, string][] = [
   ['j', 'join'],
   ['k', 'kill'],
   ['s', 'start'],
+  ['e', 'export'],
   ['?', 'help'],
   ['q', 'quit'],
 ];
 
-export function Footer({ theme, done }: { theme: Theme; done: boolean }) {
-  const keys = done ? KEYS.filter(([k]) => ['←/→', 'c', 'w', 'v', '?', 'q'].includes(k)) : KEYS;
+const cost = ([k, what]: readonly [string, string]) => 2 + k.length + what.length;
+
+/** The hints that fit `width`, in order; `?` and `q` always, at the end. */
+export function fittingKeys(width: number, done: boolean): (readonly [string, string])[] {
+  const all = done ? KEYS.filter(([k]) => ['←/→', 'c', 'w', 'v', 'e', '?', 'q'].includes(k)) : KEYS;
+  const always = all.filter(([k]) => k === '?' || k === 'q');
+  let room = width - always.reduce((n, x) => n + cost(x), 0) - (done ? 16 : 0);
+  const rest: (readonly [string, string])[] = [];
+  for (const x of all) {
+    if (x[0] === '?' || x[0] === 'q') continue;
+    if (cost(x) > room) break;
+    rest.push(x);
+    room -= cost(x);
+  }
+  return [...rest, ...always];
+}
+
+export function Footer({ theme, done, width = 80 }: { theme: Theme; done: boolean; width?: number }) {
+  const keys = fittingKeys(width, done);
   return (
     <Text wrap="truncate">
       {keys.map(([k, what]) => (

@@ -13,6 +13,7 @@ const HELP: readonly [string, string][] = [
   ['j', 'the selected subscriber joins the selected group again'],
   ['k', 'kill the selected subscriber (SIGKILL), as a crash would'],
   ['s', 'start another subscriber like the selected one'],
+  ['e', 'export: the screen as text and the snapshot as JSON, into the working directory'],
   ['q', 'quit: the run ends, every process and segment goes'],
 ];
 

@@ -3,8 +3,10 @@ import { pathColour, type Theme } from '../theme.js';
 import type { MatrixModel } from '../view-model.js';
 
 /** Groups × subscribers: B bypass, K kernel, O offload, L lost (a letter, so it reads without colour), and the stack. */
-export function PathMatrix({ model, theme, width, selected, legend }: { model: MatrixModel; theme: Theme; width: number; selected: number; legend: boolean }) {
+export function PathMatrix({ model, theme, width, selected, selectedGroup = null, legend }: { model: MatrixModel; theme: Theme; width: number; selected: number; selectedGroup?: string | null; legend: boolean }) {
   const title = ` Paths${model.port ? ` :${model.port}` : ''}`;
+  // Rows name groups without their port when every group shares one.
+  const sel = selectedGroup === null ? null : model.port ? selectedGroup.split(':')[0] : selectedGroup;
   const groupWidth = Math.max(title.length - 1, Math.min(18, Math.max(...model.rows.map((r) => r.group.length), 6)));
   const cellWidth = Math.max(7, Math.min(10, Math.floor((width - groupWidth - 3) / Math.max(1, model.subscribers.length))));
   return (
@@ -19,7 +21,10 @@ export function PathMatrix({ model, theme, width, selected, legend }: { model: M
       </Text>
       {model.rows.map((r) => (
         <Text key={r.group} wrap="truncate">
-          {` ${r.group}`.padEnd(groupWidth + 1)}
+          {/* The group l and j act on: marked with > and shown inverse, so that it reads without colour too. */}
+          <Text inverse={r.group === sel} bold={r.group === sel}>
+            {`${r.group === sel ? '>' : ' '}${r.group}`.padEnd(groupWidth + 1)}
+          </Text>
           {r.cells.map((c, i) => (
             <Text key={i} color={pathColour(theme, c.path)} bold={c.path === 'kernel' || c.path === 'lost'}>
               {` ${c.letter} ${c.stack}`.slice(0, cellWidth).padEnd(cellWidth)}
