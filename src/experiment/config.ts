@@ -11,6 +11,8 @@ import { MdlabError } from '../errors.js';
 import { parseGroup } from '../feed/channels.js';
 import { checkRecording } from '../feed/recording-kind.js';
 import { checkTimeline } from './timeline-check.js';
+import { DEFAULT_LIMITS, type ServerLimits } from '../recovery/request-server.js';
+import { DEFAULT_CLIENT, type GapPolicy } from '../recovery/mold-client.js';
 import { DROP_CAUSES } from './accounting.js';
 import { NIC_MODELS, type NicModel } from '../nic/models.js';
 import { PATHS, type Path } from '../onload/fallback.js';
@@ -25,6 +27,8 @@ export interface LabConfig {
   name: string;
   description: string;
   recording: string;
+  /** Loss recovery (DESIGN §13): a re-request server in the lab, and every subscriber asking it for its gaps. */
+  recovery: { limits: ServerLimits; timeoutNs: number; policy: GapPolicy } | null;
   /** Model mode (DESIGN §12), with the profile named in the config (null: a live run unless --model). */
   model: { profile: string | undefined; cores: number | undefined } | null;
   /** Take the capture's UDP datagrams not to a multicast group as feed traffic to this group (anonymised captures). */
@@ -64,6 +68,9 @@ export interface Expectation {
   latency: { percentile: 'p50' | 'p90' | 'p99' | 'p999' | 'max'; belowNs: number; aboveNs: number; clock: 'scheduled' | 'sent'; via: RecordedPath | null }[];
   gaps: number | null;
   drops: { min: number; max: number; cause: string | null } | null;
+  /** Loss recovery: messages recovered (a range) and still unrecovered (at most) over the scope. */
+  recovered: { min: number; max: number } | null;
+  unrecovered: number | null;
   event: { kind: string | null; cause: string | null; group: string | null } | null;
   balanced: boolean | null;
   /** The run's host-health verdict (the subscriber's, with subscriber:). */
@@ -75,11 +82,11 @@ export interface Expectation {
 }
 
 export const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_-]{0,23}$/;
-const TOP_KEYS = ['name', 'description', 'recording', 'decodeAs', 'model', 'speed', 'duration', 'loop', 'nic', 'subscribers', 'events', 'expect', 'sweep'] as const;
+const TOP_KEYS = ['name', 'description', 'recording', 'decodeAs', 'model', 'recovery', 'speed', 'duration', 'loop', 'nic', 'subscribers', 'events', 'expect', 'sweep'] as const;
 const NIC_KEYS = ['model', 'filterTable'] as const;
 const SUB_KEYS = ['name', 'onload', 'groups', 'env', 'receive', 'work', 'delay', 'ring', 'rcvbuf', 'cpu', 'start', 'replicas'] as const;
 const EVENT_ACTIONS = ['join', 'leave', 'kill', 'start', 'speed'] as const;
-const EXPECT_KEYS = ['when', 'subscriber', 'group', 'path', 'cause', 'p50', 'p90', 'p99', 'p999', 'max', 'clock', 'via', 'gaps', 'drops', 'event', 'balanced', 'copied', 'switchesAbove', 'host'] as const;
+const EXPECT_KEYS = ['when', 'subscriber', 'group', 'path', 'cause', 'p50', 'p90', 'p99', 'p999', 'max', 'clock', 'via', 'gaps', 'drops', 'event', 'balanced', 'copied', 'switchesAbove', 'host', 'recovered', 'unrecovered'] as const;
 const PATH_CAUSES = ['mcast-conflict', 'filter-table-full', 'non-onload-loss', 'not-accelerated', 'mcast-recv-off'];
 const EVENT_KINDS = ['accelerated', 'offloaded', 'kernel', 'fallback', 'loss', 'recovery', 'left', 'exit', 'start', 'speed'];
 const ENV_KEYS = ['EF_NAME', 'EF_POLL_USEC', 'EF_INT_DRIVEN', 'EF_DONT_ACCELERATE', 'EF_MCAST_RECV'] as const;
@@ -312,6 +319,21 @@ export function validateConfig(raw: unknown, file: string, opts: ValidateOptions
     }
   }
 
+  let recovery: LabConfig['recovery'] = null;
+  if (top.recovery !== undefined && top.recovery !== false) {
+    const r = top.recovery === true ? {} : v.object('recovery', top.recovery, ['maxMessages', 'rate', 'delay', 'timeout', 'policy'] as const);
+    recovery = {
+      limits: {
+        ...DEFAULT_LIMITS,
+        maxMessages: r.maxMessages === undefined ? DEFAULT_LIMITS.maxMessages : v.integer('recovery.maxMessages', r.maxMessages, 1, 65534, ' of messages'),
+        requestsPerSecond: r.rate === undefined ? DEFAULT_LIMITS.requestsPerSecond : v.integer('recovery.rate', r.rate, 1, 1e6, ' of requests per second'),
+        delayNs: r.delay === undefined ? 0 : v.duration('recovery.delay', r.delay, 10e9),
+      },
+      timeoutNs: r.timeout === undefined ? DEFAULT_CLIENT.timeoutNs : v.duration('recovery.timeout', r.timeout, 10e9),
+      policy: r.policy === undefined ? 'buffer' : v.oneOf('recovery.policy', r.policy, ['buffer', 'drop'] as const),
+    };
+  }
+
   let modelSetting: LabConfig['model'] = null;
   if (top.model !== undefined && top.model !== false) {
     if (top.model === true) modelSetting = { profile: undefined, cores: undefined };
@@ -407,8 +429,8 @@ export function validateConfig(raw: unknown, file: string, opts: ValidateOptions
     });
   }
   if (!model) checkTimeline((path, what) => v.fail(path, what), subscribers, deferred, events);
-  const expect = top.expect === undefined ? [] : validateExpect(v, top.expect, subscribers, groups);
-  return { file, name, description, recording, decodeAs, model: modelSetting, speed, durationNs, loop, nic, filterTable, subscribers, groups, deferred, events, expect };
+  const expect = top.expect === undefined ? [] : validateExpect(v, top.expect, subscribers, groups, recovery !== null);
+  return { file, name, description, recording, decodeAs, recovery, model: modelSetting, speed, durationNs, loop, nic, filterTable, subscribers, groups, deferred, events, expect };
 }
 
 /**
@@ -454,13 +476,13 @@ function validateEvents(v: Validator, raw: unknown, subscribers: SubscriberSetti
   });
 }
 
-function validateExpect(v: Validator, raw: unknown, subscribers: SubscriberSettings[], groups: string[]): Expectation[] {
+function validateExpect(v: Validator, raw: unknown, subscribers: SubscriberSettings[], groups: string[], recoveryOn: boolean): Expectation[] {
   if (!Array.isArray(raw)) v.fail('expect', `expected a list of expectations such as - {subscriber: book1, group: 239.100.1.1:26400, path: bypass}, got ${show(raw)}`);
   const names = subscribers.map((s) => s.name);
   return raw.map((e, i) => {
     const p = `expect[${i}]`;
     const o = v.object(p, e, EXPECT_KEYS);
-    const x: Expectation = { where: p, when: null, subscriber: null, group: null, path: null, cause: null, latency: [], gaps: null, drops: null, event: null, balanced: null, host: null, copied: null, switchesAbove: null };
+    const x: Expectation = { where: p, when: null, subscriber: null, group: null, path: null, cause: null, latency: [], gaps: null, drops: null, recovered: null, unrecovered: null, event: null, balanced: null, host: null, copied: null, switchesAbove: null };
     if (o.when !== undefined) {
       if (typeof o.when !== 'object' || o.when === null || Array.isArray(o.when)) v.fail(`${p}.when`, 'expected a mapping of sweep keys to values');
       x.when = o.when as Record<string, unknown>;
@@ -502,6 +524,16 @@ function validateExpect(v: Validator, raw: unknown, subscribers: SubscriberSetti
         if (x.drops.min > x.drops.max) v.fail(`${p}.drops`, `min ${x.drops.min} is above max ${x.drops.max}: no run could meet it`);
       }
     }
+    if (o.recovered !== undefined) {
+      if (typeof o.recovered === 'number') x.recovered = { min: v.integer(`${p}.recovered`, o.recovered, 0, 1e12), max: Infinity };
+      else {
+        const r = v.object(`${p}.recovered`, o.recovered, ['min', 'max']);
+        x.recovered = { min: r.min === undefined ? 0 : v.integer(`${p}.recovered.min`, r.min, 0, 1e12), max: r.max === undefined ? Infinity : v.integer(`${p}.recovered.max`, r.max, 0, 1e12) };
+        if (x.recovered.min > x.recovered.max) v.fail(`${p}.recovered`, `min ${x.recovered.min} is above max ${x.recovered.max}: no run could meet it`);
+      }
+    }
+    if (o.unrecovered !== undefined) x.unrecovered = v.integer(`${p}.unrecovered`, o.unrecovered, 0, 1e12);
+    if ((x.recovered || x.unrecovered !== null) && !recoveryOn) v.fail(`${p}`, 'recovered and unrecovered need loss recovery: add recovery: true to the config');
     if (o.event !== undefined) {
       const ev = v.object(`${p}.event`, o.event, ['kind', 'cause', 'group']);
       x.event = {
@@ -522,7 +554,7 @@ function validateExpect(v: Validator, raw: unknown, subscribers: SubscriberSetti
         return name;
       });
     }
-    const checks = [x.path, x.cause, x.gaps, x.drops, x.event, x.balanced, x.host, x.copied, x.switchesAbove].filter((c) => c !== null).length + x.latency.length;
+    const checks = [x.path, x.cause, x.gaps, x.drops, x.recovered, x.unrecovered, x.event, x.balanced, x.host, x.copied, x.switchesAbove].filter((c) => c !== null).length + x.latency.length;
     if (checks === 0) v.fail(p, 'expected at least one check: path, cause, p50/p90/p99/p999/max, gaps, drops, event, balanced, host, copied or switchesAbove');
     return x;
   });

@@ -66,6 +66,17 @@ export function evaluate(expectations: readonly Expectation[], s: LabSnapshot, p
         return [worst > 0 && worst < l.belowNs && worst > l.aboveNs, `${formatUs(worst)} µs`];
       });
     }
+    if (x.recovered || x.unrecovered !== null) {
+      const rs = ms.map(({ m }) => m.recovery).filter((r): r is NonNullable<typeof r> => !!r);
+      const recovered = rs.reduce((n, r) => n + r.recovered, 0);
+      const unrecovered = rs.reduce((n, r) => n + r.unrecovered, 0);
+      if (x.recovered) {
+        const rr = x.recovered;
+        const range = rr.max === Infinity ? `at least ${rr.min}` : rr.min > 0 ? `${rr.min} to ${rr.max}` : `at most ${rr.max}`;
+        out.push({ where: x.where, check: `${scope}: ${range} messages recovered`, passed: rs.length > 0 && recovered >= rr.min && recovered <= rr.max, actual: rs.length > 0 ? String(recovered) : 'no recovery in this run' });
+      }
+      if (x.unrecovered !== null) out.push({ where: x.where, check: `${scope}: at most ${x.unrecovered} messages unrecovered`, passed: rs.length > 0 && unrecovered <= x.unrecovered, actual: rs.length > 0 ? String(unrecovered) : 'no recovery in this run' });
+    }
     if (x.gaps !== null) each(`at most ${x.gaps} sequence gaps`, (_, m) => [m.sequenceGaps <= x.gaps!, String(m.sequenceGaps)]);
     if (x.drops) {
       const d = x.drops;

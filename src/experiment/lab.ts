@@ -9,6 +9,8 @@ import { cpus } from 'node:os';
 import { randomInt } from 'node:crypto';
 import { MdlabError } from '../errors.js';
 import type { GroupAssignment } from '../feed/feed-traffic.js';
+import type { FromServer, ToServer } from '../recovery/server-child.js';
+import type { ServerCounters } from '../recovery/request-server.js';
 import { parseGroup } from '../feed/channels.js';
 import { HistogramStore, type LatencySummary } from '../metrics/histogram-store.js';
 import { nowNs } from '../metrics/clock.js';
@@ -142,6 +144,9 @@ export class Lab {
   private meanPayloadBytes: number | null = null;
   /** Groups the recording's unaddressed datagrams were given (anonymised captures): the run says so. */
   private assignedGroups: GroupAssignment[] = [];
+  private recoveryChild: ChildProcess | undefined;
+  private recoveryServer: { port: number; pid: number } | null = null;
+  private recoveryCounts: ServerCounters | null = null;
   /** The speed last asked for (setSpeed), before the NIC has taken it. */
   private requestedSpeed: number | null = null;
   /** The most packets each membership had queued at a snapshot (stackdump's q_max_pkts). */
@@ -214,7 +219,7 @@ export class Lab {
       this.publish();
       // The NIC and the subscribers start side by side: each is a Node process to boot.
       const subscribers = this.config.subscribers.filter((s) => !this.config.deferred.includes(s.name));
-      await Promise.all([this.startNic(), ...subscribers.map((s) => this.startSubscriber(s).then(() => undefined, (err: unknown) => this.diedStarting(s.name, err)))]);
+      await Promise.all([this.startNic(), this.startRecoveryServer(), ...subscribers.map((s) => this.startSubscriber(s).then(() => undefined, (err: unknown) => this.diedStarting(s.name, err)))]);
       await this.measureRooms();
       for (const sub of this.subscribers) {
         for (const g of sub.settings.groups) {
@@ -248,6 +253,47 @@ export class Lab {
     for (const s of this.config.subscribers) if (plan.unpinned.includes(s.name)) s.cpu = null;
     this.sharedCpus = plan.shared;
     if (plan.shared) setAffinity(plan.shared);
+  }
+
+  /** The re-request server's counts, for the final snapshot (it answers at once; a dead one is skipped). */
+  private async readRecoveryCounts(): Promise<void> {
+    const child = this.recoveryChild;
+    if (!child || !child.connected) return;
+    const got = new Promise<void>((resolve) => {
+      const on = (m: FromServer) => {
+        if (m.type === 'counts') {
+          child.off('message', on);
+          resolve();
+        }
+      };
+      child.on('message', on);
+    });
+    child.send({ type: 'counts' } satisfies ToServer);
+    await withTimeout(got, 1000, 'no counts').catch(() => undefined);
+  }
+
+  /** Loss recovery: the lab's re-request server, a process of its own in the lab's namespace. */
+  private async startRecoveryServer(): Promise<void> {
+    const rc = this.config.recovery;
+    if (!rc) return;
+    const { child } = forkChild('recovery/server-child.js', this.isolation.enter);
+    this.recoveryChild = child;
+    const ready = new Promise<FromServer>((resolve) => {
+      child.on('message', (m: FromServer) => {
+        if (m.type === 'counts') this.recoveryCounts = m.counters;
+        else resolve(m);
+      });
+      child.once('exit', (code, signal) => resolve({ type: 'error', message: `it exited (${signal ?? `code ${code}`})` }));
+    });
+    child.send({ type: 'start', recording: this.config.recording, feed: this.config.decodeAs ? { decodeAs: this.config.decodeAs } : undefined, limits: rc.limits } satisfies ToServer);
+    const r = await withTimeout(ready, STARTUP_TIMEOUT_MS, 'the re-request server did not start');
+    if (r.type === 'error') throw new MdlabError(`the re-request server could not start: ${r.message}`);
+    if (r.type === 'ready') this.recoveryServer = { port: r.port, pid: child.pid ?? 0 };
+    child.on('exit', () => {
+      // A server that dies mid-run: readers keep asking, and what they never get is unrecovered.
+      if (this.state !== 'done') this.processEvent('warning', null, 're-request server exited: gaps from now on stay unrecovered');
+      this.recoveryServer = this.recoveryServer ? { ...this.recoveryServer, pid: 0 } : null;
+    });
   }
 
   private async startNic(): Promise<void> {
@@ -402,7 +448,8 @@ export class Lab {
     const onRing = sub.stack !== null && reason === null;
     const joined = this.waitFor(sub, `joined:${id}`);
     const histogram = segmentName(this.labPid, `${this.instance}.m${id}.latency`);
-    this.sendSub(sub, { type: 'join', membership: id, group: g, groupName: group, addr, port, kernelPort: port + this.isolation.portOffset, stack: onRing ? { segment: sub.stack!.segment, id: sub.stack!.id } : null, histogram, sideTable: this.sideTableName });
+    const recovery = this.config.recovery && this.recoveryServer ? { port: this.recoveryServer.port, timeoutNs: this.config.recovery.timeoutNs, policy: this.config.recovery.policy } : null;
+    this.sendSub(sub, { type: 'join', membership: id, group: g, groupName: group, addr, port, kernelPort: port + this.isolation.portOffset, stack: onRing ? { segment: sub.stack!.segment, id: sub.stack!.id } : null, histogram, sideTable: this.sideTableName, recovery });
     const r = await withTimeout(joined, STARTUP_TIMEOUT_MS, `${sub.settings.name} did not join ${group}`);
     if (r.type === 'error') throw new MdlabError(`${sub.settings.name} could not join ${group}: ${r.message}`);
     const member: Member = { id, subscriber: sub.settings.name, pid: sub.pid, group, stack: sub.stack?.id ?? null, stackName: sub.stack?.name ?? null, kernelReason: reason, offload: sub.settings.receive === 'offload' };
@@ -634,6 +681,7 @@ export class Lab {
         });
       });
       await Promise.all(finals);
+      await this.readRecoveryCounts();
       this.state = this.error ? 'failed' : 'done';
       this.readLatency();
       const final = this.snapshot();
@@ -745,6 +793,7 @@ export class Lab {
         offload: { last: this.latency(name, ms.group, 'offload', 'last'), total: this.latency(name, ms.group, 'offload', 'total') },
       },
       active: ms.active,
+      recovery: r?.recovery ?? null,
     };
   }
 
@@ -847,6 +896,7 @@ export class Lab {
       events: [...this.events],
       totals,
       isolation: { kind: this.isolation.kind, pid: this.isolation.pid, portOffset: this.isolation.portOffset, note: this.isolation.note },
+      recoveryServer: this.recoveryServer ? { ...this.recoveryServer, counters: this.recoveryCounts } : null,
       dropsExplained: explainDrops({ subscribers, stacks, nic: nicStatus }, this.config.subscribers, (rcvbuf) => this.rooms.get(rcvbuf ?? 0) ?? null),
       host: this.health.judge(this.labProcesses(), this.nicSeg!.lagSummary(), this.foreignDatagrams()),
       warnings: [...this.warnings],
@@ -896,9 +946,16 @@ export class Lab {
       exits.push(new Promise((resolve) => child.once('exit', () => resolve())));
       child.kill('SIGTERM');
     }
+    const rchild = this.recoveryChild;
+    if (rchild && rchild.exitCode === null && rchild.signalCode === null) {
+      exits.push(new Promise((resolve) => rchild.once('exit', () => resolve())));
+      if (rchild.connected) rchild.send({ type: 'stop' } satisfies ToServer);
+      else rchild.kill('SIGTERM');
+    }
     await withTimeout(Promise.all(exits), 2000, 'children did not stop').catch(() => {
       for (const s of this.subscribers) if (s.alive) s.child.kill('SIGKILL');
       this.nicChild?.kill('SIGKILL');
+      this.recoveryChild?.kill('SIGKILL');
     });
     // The namespace goes with the lab.
     this.nsHolder?.kill('SIGKILL');

@@ -11,6 +11,8 @@ import type { GroupAssignment } from '../feed/feed-traffic.js';
 import type { Account } from './accounting.js';
 import type { HostHealth } from '../metrics/host-health.js';
 import type { DropExplanation } from './drop-explain.js';
+import type { RecoveryReport } from '../subscriber/protocol.js';
+import type { ServerCounters } from '../recovery/request-server.js';
 
 export type LabState = 'starting' | 'running' | 'paused' | 'draining' | 'done' | 'failed';
 
@@ -53,6 +55,8 @@ export interface MembershipSnapshot {
   /** Latency for this group, per path, for the last interval and the whole run. */
   latency: Record<RecordedPath, { last: LatencyByClock; total: LatencyByClock }>;
   active: boolean;
+  /** Loss recovery (DESIGN §13): its gaps, requests, messages recovered and still missing, recovery time. Null where the lab does not recover. */
+  recovery?: RecoveryReport | null;
 }
 
 export interface SubscriberSnapshotView {
@@ -154,6 +158,8 @@ export interface LabSnapshot {
   totals: Totals;
   /** The lab's kernel path: a network namespace of its own, or the host's loopback (DESIGN §11). */
   isolation: { kind: 'netns' | 'userns' | 'ports' | 'shared' | 'model'; pid: number | null; portOffset: number; note: string };
+  /** The lab's re-request server (loss recovery on): where it listens and what it did. */
+  recoveryServer?: { port: number; pid: number; counters: ServerCounters | null } | null;
   /** Set for a model run (DESIGN §12): virtual time, and the cost profile it used. */
   model?: { profile: string; profileFile: string; cores: number; description: string; deliveries: number };
   /** Each drop cause of each membership in words: its mechanism and its numbers. */

@@ -53,6 +53,14 @@ export const COUNTERS = [
   { id: 43, name: 'interrupts', scope: 'subscriber', description: 'wake-ups by the NIC\'s doorbell while blocked (interrupt-driven or after EF_POLL_USEC of spinning)' },
   { id: 50, name: 'kernelCopiesIgnored', scope: 'membership', description: 'kernel copies meant for other sockets (the kernel copies to every joined socket)' },
   { id: 51, name: 'foreignDatagrams', scope: 'membership', description: 'datagrams from another lab on this host using the same groups, ignored' },
+  // Loss recovery (DESIGN §13), per membership, where the config turns it on (recovery: true).
+  { id: 90, name: 'recovery.gaps', scope: 'membership', description: 'gaps in the MoldUDP64 sequence the handler set out to fill (its book is not whole until they are)' },
+  { id: 91, name: 'recovery.requests', scope: 'membership', description: 'MoldUDP64 request packets sent to the lab\'s re-request server, re-requests after a timeout included' },
+  { id: 92, name: 'recovery.recovered', scope: 'membership', description: 'messages missing at a gap and passed on later in sequence (from a reply): a packet dropped and recovered counts as dropped, with its cause, and as recovered' },
+  { id: 93, name: 'recovery.unrecovered', scope: 'membership', description: 'messages still missing at the run\'s end: the book is not whole (a server that died, a request past what it holds); raise the timeout or the server\'s limits' },
+  { id: 94, name: 'recovery.duplicates', scope: 'membership', description: 'messages that came again after they had been passed on (a reply overlapping a late packet), skipped' },
+  { id: 95, name: 'recovery.times', scope: 'membership', description: 'gap seen to sequence whole again, per gap (p50, p99, max): what the loss cost the book' },
+  { id: 96, name: 'recoveryServer.refused', scope: 'nic', description: 'requests the re-request server ignored, by reason: not a request, unknown session, count 0, before the first sequence, past what was sent, not in the recording, over the client\'s rate' },
   // Onload's own stack counters (src/include/ci/internal/stats_def.h and more_stats_def.h), per stack, as mdlab counts them.
   { id: 70, name: 'rx_evs', scope: 'stack', onload: 'stats', description: 'receive events: frames the NIC DMAed into this stack\'s RX ring' },
   { id: 71, name: 'udp_handover_socket', scope: 'stack', onload: 'stats', description: 'UDP sockets handed to the kernel at socket() (EF_DONT_ACCELERATE=1): they never read by bypass' },

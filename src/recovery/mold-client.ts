@@ -56,6 +56,10 @@ export class MoldClient {
 
   constructor(private readonly o: ClientOptions, private readonly deliver: Deliver, private readonly request: (r: MoldRequest) => void) {}
 
+  get session(): string {
+    return this.o.session;
+  }
+
   /** One downstream packet (live, from another line, or a reply): `bytes[off, off+len)`. */
   onPacket(bytes: Uint8Array, v: DataView, off: number, len: number, nowNs: number): void {
     if (len < MOLD_HEADER_LENGTH) return;

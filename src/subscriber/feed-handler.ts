@@ -74,6 +74,28 @@ export class FeedHandler {
     if (this.delayNs > 0) spinUntil(nowNs() + this.delayNs);
   }
 
+  /**
+   * One message passed on by a recovering client (in sequence order, a gap filled): the
+   * application's work on it. `onPayload` does this for each message of a live packet itself.
+   */
+  onMessage(bytes: Uint8Array, v: DataView, off: number, len: number): void {
+    this.messages++;
+    if (this.work === 'none') return;
+    this.bytes = bytes;
+    this.view = v;
+    this.message(off, len);
+  }
+
+  /** A live packet under recovery: its sequence is tracked, its messages come through onMessage. */
+  observeOnly(v: DataView, off: number, len: number, seq: SequenceTracker): void {
+    this.packets++;
+    if (len < MOLD_HEADER_LENGTH) return;
+    const count = v.getUint16(off + 18);
+    const isControl = count === MOLD_COUNT_HEARTBEAT || count === MOLD_COUNT_END_OF_SESSION;
+    seq.observe(readU64Number(v, off + 10), isControl ? 0 : count);
+    if (this.delayNs > 0) spinUntil(nowNs() + this.delayNs);
+  }
+
   private message(off: number, len: number): void {
     if (len < 11) return;
     if (this.book) this.book.apply(this.bytes, this.view, off, len);

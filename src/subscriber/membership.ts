@@ -18,6 +18,9 @@ import { offloadSocketPath } from '../kernel/offload-record.js';
 import { kernelSocketDrops } from '../kernel/socket-drops.js';
 import { OffloadReceive } from './offload-receive.js';
 import { EfViReceive, makeRingReceive, readsRing, type Delivery, type ReceiveMode, type RingReceive } from './receive-modes.js';
+import { MoldClient, DEFAULT_CLIENT, type GapPolicy } from '../recovery/mold-client.js';
+import { moldSession, type MoldRequest } from '../feed/moldudp64.js';
+import type { RecoveryReport } from './protocol.js';
 
 const PATH_BYPASS = 0;
 const PATH_KERNEL = 1;
@@ -57,6 +60,13 @@ export class Membership {
   readonly unread = [0, 0, 0];
   private addr = 0;
   private port = 0;
+
+  /** Loss recovery: how to ask the server, and the client that keeps the sequence whole (made at the first packet, which names the session). */
+  private recoverWith: { request: (r: MoldRequest) => void; timeoutNs: number; policy: GapPolicy } | null = null;
+  client: MoldClient | null = null;
+  private readonly onRecoveredMessage = (_seq: number, bytes: Uint8Array, off: number, len: number): void => {
+    this.handler.onMessage(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), off, len);
+  };
 
   /** Called once, at this socket's first delivery (the subscriber's baseline for per-packet costs). */
   onFirst: (() => void) | null = null;
@@ -143,14 +153,51 @@ export class Membership {
     if (path === PATH_BYPASS) this.receivedBypass++;
     else if (path === PATH_KERNEL) this.receivedKernel++;
     this.messagesBefore = this.handler.messages;
-    this.handler.onPayload(bytes, view, off, len, this.seq);
+    if (this.recoverWith) {
+      // Under recovery the client passes messages on in sequence order, and fills the gaps.
+      this.handler.observeOnly(view, off, len, this.seq);
+      this.recoveryClient(bytes, off).onPacket(bytes, view, off, len, now);
+    } else this.handler.onPayload(bytes, view, off, len, this.seq);
     this.messages += this.handler.messages - this.messagesBefore;
+  }
+
+  /** Recover this socket's gaps from the lab's re-request server. */
+  recover(request: (r: MoldRequest) => void, timeoutNs: number, policy: GapPolicy): void {
+    this.recoverWith = { request, timeoutNs, policy };
+  }
+
+  private recoveryClient(bytes: Uint8Array, off: number): MoldClient {
+    if (!this.client) {
+      this.client = new MoldClient({ ...DEFAULT_CLIENT, session: moldSession(bytes, off), timeoutNs: this.recoverWith!.timeoutNs, policy: this.recoverWith!.policy }, this.onRecoveredMessage, this.recoverWith!.request);
+    }
+    return this.client;
+  }
+
+  /** A reply from the re-request server for this socket's session. */
+  onReply(bytes: Buffer, now: number): void {
+    if (!this.client || this.skimming) return;
+    const before = this.handler.messages;
+    this.client.onPacket(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, bytes.length, now);
+    this.messages += this.handler.messages - before;
+  }
+
+  private recoveryReport(): RecoveryReport | null {
+    const c = this.client;
+    if (!this.recoverWith) return null;
+    const t = [...(c?.counters.recoveryNs ?? [])].sort((a, b) => a - b);
+    const at = (p: number) => (t.length === 0 ? 0 : t[Math.min(t.length - 1, Math.ceil((p / 100) * t.length) - 1)]);
+    return {
+      gaps: c?.counters.gaps ?? 0, requests: c?.counters.requests ?? 0, recovered: c?.counters.recovered ?? 0, duplicates: c?.counters.duplicates ?? 0,
+      droppedPastGap: c?.counters.droppedPastGap ?? 0, unrecovered: c?.unrecovered ?? 0,
+      times: { count: t.length, p50: at(50), p99: at(99), max: t.length === 0 ? 0 : t[t.length - 1] },
+    };
   }
 
   /** Its counters; `socketDrops` reads /proc/net/udp, so a loop that only counts passes false. */
   report(withSocketDrops = true): MembershipReport {
     return {
       membership: this.id,
+      recovery: this.recoveryReport(),
       group: this.group,
       receivedBypass: this.receivedBypass,
       receivedKernel: this.receivedKernel,

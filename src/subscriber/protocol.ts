@@ -17,6 +17,20 @@ export interface JoinRequest {
   histogram: string;
   /** The kernel path's side table (times and memberships of each datagram). */
   sideTable: string;
+  /** Loss recovery (DESIGN §13): the lab's re-request server on 127.0.0.1, and how to ask it. */
+  recovery: { port: number; timeoutNs: number; policy: 'buffer' | 'drop' } | null;
+}
+
+/** What a recovering socket did with its gaps. */
+export interface RecoveryReport {
+  gaps: number;
+  requests: number;
+  recovered: number;
+  duplicates: number;
+  droppedPastGap: number;
+  unrecovered: number;
+  /** Gap seen to sequence whole again, ns: how many gaps closed, and their p50, p99, max. */
+  times: { count: number; p50: number; p99: number; max: number };
 }
 
 export type ToSubscriber =
@@ -30,6 +44,8 @@ export type ToSubscriber =
 /** One membership's counters, as the subscriber saw them. */
 export interface MembershipReport {
   membership: number;
+  /** Null where the lab does not recover loss. */
+  recovery?: RecoveryReport | null;
   group: number;
   receivedBypass: number;
   receivedKernel: number;

@@ -5,7 +5,8 @@
  * kernel round trip); kernel-path datagrams arrive through the event loop either way, which the
  * spin loop yields to every few microseconds so that they are never held back for long.
  */
-import type dgram from 'node:dgram';
+import dgram from 'node:dgram';
+import { encodeRequest, moldSession } from '../feed/moldudp64.js';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { openDoorbellReceiver } from '../kernel/loopback.js';
 import { nowNs } from '../metrics/clock.js';
@@ -27,6 +28,8 @@ const POLLS_PER_CLOCK_READ = 16;
 const DRAIN_IDLE_MS = 300;
 /** A leaving socket reads what is queued for it for up to this long. */
 const LEAVE_READ_MS = 2000;
+/** At the run's end, how long a recovering reader waits for replies to gaps it is still filling. */
+const RECOVERY_SETTLE_MS = 500;
 
 function send(msg: FromSubscriber): void {
   process.send?.(msg);
@@ -80,6 +83,35 @@ class Subscriber {
     this.lastActivityNs = nowNs();
   }
 
+  /** One unicast socket per subscriber asks the re-request server and takes its replies, routed by session. */
+  private recovery: dgram.Socket | null = null;
+  private recoveryTimer: ReturnType<typeof setInterval> | undefined;
+
+  private async recoverySocket(): Promise<dgram.Socket> {
+    if (this.recovery) return this.recovery;
+    const s = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
+    await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()));
+    s.on('message', (msg) => {
+      if (msg.length < 20) return;
+      const session = moldSession(msg, 0);
+      const now = nowNs();
+      for (const m of this.memberships.values()) if (m.client?.session === session) m.onReply(msg, now);
+    });
+    // Requests that went unanswered are asked again after their timeout.
+    this.recoveryTimer = setInterval(() => {
+      const now = nowNs();
+      for (const m of this.memberships.values()) m.client?.onTimer(now);
+    }, 5);
+    this.recovery = s;
+    return s;
+  }
+
+  /** At the run's end, a little time for replies to gaps still being filled. */
+  private async settleRecovery(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until && [...this.memberships.values()].some((m) => m.client?.state === 'gap-fill')) await new Promise((r) => setTimeout(r, 5));
+  }
+
   async join(req: JoinRequest): Promise<void> {
     let stack: StackSegment | null = null;
     if (req.stack) {
@@ -88,6 +120,11 @@ class Subscriber {
     }
     const m = new Membership(req.membership, req.group, req.groupName, this.lab, new HistogramWriter(req.histogram, req.membership, req.group), this.handler, this.nic.f64);
     m.onFirst = this.onFirstPacket;
+    if (req.recovery) {
+      const socket = await this.recoverySocket();
+      const port = req.recovery.port;
+      m.recover((r) => socket.send(encodeRequest(r), port, '127.0.0.1'), req.recovery.timeoutNs, req.recovery.policy);
+    }
     await m.open(req.addr, req.port, req.kernelPort, stack, this.settings.receive, this.doorbell.port, this.settings.rcvbuf, req.sideTable);
     this.memberships.set(req.membership, m);
     this.polled = [...this.memberships.values()];
@@ -144,6 +181,8 @@ class Subscriber {
   async drainAll(readMs: number): Promise<void> {
     const until = Date.now() + readMs;
     for (const m of this.memberships.values()) await this.drain(m, until, true);
+    if (this.recovery) await this.settleRecovery(RECOVERY_SETTLE_MS);
+    clearInterval(this.recoveryTimer);
     send(this.snapshot(true));
   }
 
