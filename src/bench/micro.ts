@@ -3,18 +3,19 @@
  * from `npm start`'s command to the dashboard's first frame on a real terminal (a pty).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { runWatched } from './peak-rss.js';
 import { openFeed } from '../feed/open-feed.js';
 import { pullNext } from '../feed/feed-reader.js';
 import { nowNs } from '../metrics/clock.js';
 import { initHistograms, newHistogram } from '../metrics/latency.js';
 import { HistogramWriter } from '../metrics/shm-histogram.js';
 import { segmentName, unlinkSegment } from '../shm/segment.js';
-import { FeedHandler, SequenceTracker } from '../subscriber/feed-handler.js';
+import { FeedHandler, SequenceTracker, type Work } from '../subscriber/feed-handler.js';
 
-/** ITCH messages per second through a subscriber's decode (every message's type, locate and timestamp read), from a recording in memory's page cache. */
-export async function decodeRate(recording: string): Promise<{ messagesPerSecond: number; messages: number }> {
-  const handler = new FeedHandler('decode', 0);
+/** ITCH messages per second through a subscriber's handler (decode: every message's type, locate and timestamp read; book: applied to an order book too), from a recording in memory's page cache. */
+export async function decodeRate(recording: string, work: Work = 'decode'): Promise<{ messagesPerSecond: number; messages: number }> {
+  const handler = new FeedHandler(work, 0);
   const seq = new SequenceTracker();
   const r = await openFeed(recording);
   let busyNs = 0;
@@ -37,27 +38,12 @@ export async function decodeRate(recording: string): Promise<{ messagesPerSecond
  */
 export async function decodeCli(mdlab: string, recording: string, json: boolean): Promise<{ messagesPerSecond: number; messages: number; peakRssMb: number }> {
   const devNull = openSync('/dev/null', 'w');
-  const t = nowNs();
-  const child = spawn(process.execPath, [mdlab, 'decode', recording, ...(json ? ['--json'] : [])], { stdio: ['ignore', devNull, 'pipe'] });
-  let err = '';
-  child.stderr?.on('data', (d) => (err += d));
-  let peakKb = 0;
-  const poll = setInterval(() => {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      if (m) peakKb = Math.max(peakKb, Number(m[1]));
-    } catch {
-      // exited
-    }
-  }, 50);
-  const code = await new Promise<number | null>((res) => child.on('exit', res));
-  clearInterval(poll);
+  const r = await runWatched([mdlab, 'decode', recording, ...(json ? ['--json'] : [])], { stdout: devNull });
   closeSync(devNull);
-  const seconds = (nowNs() - t) / 1e9;
-  const m = /decoded ([\d,]+) messages/.exec(err);
-  if (code !== 0 || !m) throw new Error(`mdlab decode failed: ${err.trim()}`);
+  const m = /decoded ([\d,]+) messages/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`mdlab decode failed: ${r.stderr.trim()}`);
   const messages = Number(m[1].replace(/,/g, ''));
-  return { messagesPerSecond: messages / seconds, messages, peakRssMb: peakKb / 1024 };
+  return { messagesPerSecond: messages / r.wallSeconds, messages, peakRssMb: r.peakRssMb };
 }
 
 /** ns per recorded packet latency (both clocks, as a subscriber records it), and the same through hdr-histogram-js (WASM), the bare library. */

@@ -4,7 +4,8 @@
  * calibrated here, side by side: paths, causes and drop causes must agree, p50 per path within
  * ±30%. A live run on a contended host is no fair comparison, and the table says so.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { runWatched, type Watched } from './peak-rss.js';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabSnapshot } from '../experiment/snapshot.js';
@@ -19,32 +20,15 @@ export interface ModelSpeed {
 }
 
 /** Runs mdlab, polling its peak RSS (VmHWM) as it goes. */
-function run(root: string, args: string[]): ReturnType<typeof runScript> {
-  return runScript(root, [join(root, 'bin', 'mdlab.js'), ...args]);
+function run(root: string, args: string[]): Promise<Watched> {
+  return runWatched([join(root, 'bin', 'mdlab.js'), ...args], { cwd: root });
 }
 
-async function runScript(root: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string; peakRssMb: number; wallSeconds: number }> {
-  const t = process.hrtime.bigint();
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  let peakKb = 0;
-  const poll = setInterval(() => {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      if (m) peakKb = Math.max(peakKb, Number(m[1]));
-    } catch {
-      // exited
-    }
-  }, 50);
-  const status = await new Promise<number | null>((res) => child.on('exit', res));
-  clearInterval(poll);
-  return { status, stdout, stderr, peakRssMb: peakKb / 1024, wallSeconds: Number(process.hrtime.bigint() - t) / 1e9 };
+function runScript(root: string, args: string[]): Promise<Watched> {
+  return runWatched(args, { cwd: root });
 }
 
-function speedOf(r: Awaited<ReturnType<typeof run>>, subscribers: number, groups: number): ModelSpeed {
+function speedOf(r: Watched, subscribers: number, groups: number): ModelSpeed {
   const m = /model run: ([\d,]+) deliveries simulated in ([\d.]+) s/.exec(r.stderr);
   if (r.status !== 0 && r.status !== 1) throw new Error(`model run failed: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`);
   return { deliveries: m ? Number(m[1].replace(/,/g, '')) : NaN, simSeconds: m ? Number(m[2]) : NaN, wallSeconds: r.wallSeconds, peakRssMb: r.peakRssMb, subscribers, groups };

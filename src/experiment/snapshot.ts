@@ -7,6 +7,7 @@ import type { PathEvent } from '../onload/path-events.js';
 import type { LatencySummary } from '../metrics/histogram-store.js';
 import type { RecordedPath } from '../metrics/latency.js';
 import type { NicStatus } from '../nic/nic-layout.js';
+import type { RegistrySocket } from '../onload/registry.js';
 import type { GroupAssignment } from '../feed/feed-traffic.js';
 import type { Account } from './accounting.js';
 import type { HostHealth } from '../metrics/host-health.js';
@@ -81,29 +82,8 @@ export interface SubscriberSnapshotView {
   orders: number;
 }
 
-/**
- * One socket of a stack, with the counters onload_stackdump prints for it (udp.c,
- * ci_udp_state_dump): what reached it at user level (`tot_pkts`, by bypass), through the kernel
- * (`os`), and what it lost (`oflow_drop`: its socket queue overflowed; `mem_drop`: here, the
- * reader fell a ring behind, the stack's buffers reused before it read them).
- */
-export interface StackSocketView {
-  /** Its index in the stack (Onload's N:S socket id); null before it attached. */
-  socket: number | null;
-  subscriber: string;
-  pid: number;
-  group: string;
-  state: 'ACCELERATED' | 'KERNEL' | 'NO-TRAFFIC';
-  /** Packets read by kernel bypass (tot_pkts). */
-  delivered: number;
-  /** Packets read through the kernel socket (os=). */
-  os: number;
-  oflowDrop: number;
-  /** Ring overruns (mem_drop). */
-  overrun: number;
-  /** Sent to it and not yet read (q_pkts), and the most seen so far (q_max_pkts). */
-  queued: number;
-  maxQueued: number;
+/** One socket of a stack, with the counters onload_stackdump prints for it (see RegistrySocket). */
+export interface StackSocketView extends RegistrySocket {
   interrupts: number;
 }
 

@@ -7,7 +7,7 @@
  */
 import { readAlpha, readU48 } from './bytes.js';
 import { formatGroup } from './channels.js';
-import { checkMessage, formatItchTime, formatPrice4, formatPrice8 } from './itch/codec.js';
+import { checkMessage, formatItchTime, formatPrice4, formatPrice8, wireTimeText } from './itch/codec.js';
 import { HEADER_FIELDS, MESSAGE_BY_CODE, type FieldDef } from './itch/layout.js';
 import type { FeedReader } from './feed-reader.js';
 import { MOLD_COUNT_END_OF_SESSION, MOLD_COUNT_HEARTBEAT, MOLD_HEADER_LENGTH, moldSession } from './moldudp64.js';
@@ -56,10 +56,6 @@ function timeOfDay(sec: number, nsec: number): string {
   return formatItchTime((sec % 86400) * 1e9 + nsec);
 }
 
-function isoTime(sec: number, nsec: number): string {
-  if (sec < 86400) return formatItchTime(sec * 1e9 + nsec);
-  return `${new Date(sec * 1000).toISOString().slice(0, 19)}.${String(nsec).padStart(9, '0')}Z`;
-}
 
 /** Exact decimal digits of sec·1e9 + nsec, past 2^53. */
 function epochNsDigits(sec: number, nsec: number): string {
@@ -191,7 +187,7 @@ export async function decodeFeed(reader: FeedReader, filter: DecodeFilter, json:
         const kind = count === MOLD_COUNT_HEARTBEAT ? 'heartbeat' : 'end-of-session';
         shown++;
         const line = json
-          ? `{"packet":${p.number},"wireTime":${JSON.stringify(isoTime(p.tsSec, p.tsNsec))},"wireTimeNs":${epochNsDigits(p.tsSec, p.tsNsec)},"group":${JSON.stringify(groupName)},"session":${JSON.stringify(session)},"sequence":${seq0},"type":${JSON.stringify(kind)}}`
+          ? `{"packet":${p.number},"wireTime":${JSON.stringify(wireTimeText(p.tsSec, p.tsNsec))},"wireTimeNs":${epochNsDigits(p.tsSec, p.tsNsec)},"group":${JSON.stringify(groupName)},"session":${JSON.stringify(session)},"sequence":${seq0},"type":${JSON.stringify(kind)}}`
           : `${p.number} ${timeOfDay(p.tsSec, p.tsNsec)} ${groupName} ${textValue(session)} ${seq0} ${kind} (next sequence)`;
         if (!sink.push(line)) await sink.drain();
         continue;
@@ -230,7 +226,7 @@ export async function decodeFeed(reader: FeedReader, filter: DecodeFilter, json:
         shown++;
         let line: string;
         if (json) {
-          if (head === '') head = `{"packet":${p.number},"wireTime":${JSON.stringify(isoTime(p.tsSec, p.tsNsec))},"wireTimeNs":${epochNsDigits(p.tsSec, p.tsNsec)},"group":${JSON.stringify(groupName)},"session":${JSON.stringify(session)}`;
+          if (head === '') head = `{"packet":${p.number},"wireTime":${JSON.stringify(wireTimeText(p.tsSec, p.tsNsec))},"wireTimeNs":${epochNsDigits(p.tsSec, p.tsNsec)},"group":${JSON.stringify(groupName)},"session":${JSON.stringify(session)}`;
           line = `${head},"sequence":${seq},"type":${JSON.stringify(def.type)},"name":${JSON.stringify(def.name)}`;
           for (const f of HEADER_FIELDS) line += `,"${f.name}":${fieldJson(v, bytes, m, f)}`;
           for (const f of def.fields) line += `,"${f.name}":${fieldJson(v, bytes, m, f)}`;

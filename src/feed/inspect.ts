@@ -6,7 +6,7 @@
 import { MdlabError } from '../errors.js';
 import { formatGroup } from './channels.js';
 import { SKIP_DESCRIPTIONS } from './frame.js';
-import { formatItchTime } from './itch/codec.js';
+import { formatItchTime, wireTimeText } from './itch/codec.js';
 import type { FeedReader } from './feed-reader.js';
 import type { GroupAssignment } from './feed-traffic.js';
 import { LENGTH_BY_CODE, MESSAGE_BY_CODE } from './itch/layout.js';
@@ -113,12 +113,6 @@ interface SessionState extends SessionSummary {
 
 const WINDOWS: readonly [string, number][] = [['1ms', 1e6], ['100ms', 1e8], ['1s', 1e9]];
 
-function isoTime(sec: number, nsec: number): string {
-  // Packetized ITCH files carry times of day, not dates.
-  if (sec < 86400) return formatItchTime(sec * 1e9 + nsec);
-  const iso = new Date(sec * 1000).toISOString();
-  return `${iso.slice(0, 19)}.${String(nsec).padStart(9, '0')}Z`;
-}
 
 /**
  * Removes [from, to) from the open holes (pairs [a, b)); returns how many messages it filled.
@@ -162,7 +156,7 @@ export async function inspectFeed(reader: FeedReader, onProgress?: InspectProgre
       problemsOmitted++;
       return;
     }
-    problems.push({ kind, group: st.group, session: st.session, fromSequence: from, toSequence: from + count - 1, messages: count, packet, wireTime: isoTime(sec, nsec) });
+    problems.push({ kind, group: st.group, session: st.session, fromSequence: from, toSequence: from + count - 1, messages: count, packet, wireTime: wireTimeText(sec, nsec) });
   };
   const note = (reason: string, description: string, where: string) => {
     const m = malformed[reason];
@@ -343,8 +337,8 @@ export async function inspectFeed(reader: FeedReader, onProgress?: InspectProgre
     heartbeats,
     endOfSession,
     timeSpan: {
-      first: firstSec < 0 ? null : isoTime(firstSec, firstNsec),
-      last: firstSec < 0 ? null : isoTime(lastSec, lastNsec),
+      first: firstSec < 0 ? null : wireTimeText(firstSec, firstNsec),
+      last: firstSec < 0 ? null : wireTimeText(lastSec, lastNsec),
       durationMs: durationNs / 1e6,
     },
     messagesByType,

@@ -14,8 +14,7 @@ import { pullNext } from '../feed/feed-reader.js';
 import { buildFrame, FRAME_OVERHEAD } from '../feed/pcap/writer.js';
 import { measureSocketRoom } from '../kernel/socket-room.js';
 import { nowNs } from '../metrics/clock.js';
-import { FeedHandler, SequenceTracker } from '../subscriber/feed-handler.js';
-import type { Work } from '../subscriber/feed-handler.js';
+import { decodeRate } from '../bench/micro.js';
 import { COST_KEYS, type CostKey } from './profile.js';
 
 export interface CalibrationStep {
@@ -31,25 +30,6 @@ function procNumber(path: string): number | null {
   } catch {
     return null;
   }
-}
-
-/** ns per message through a subscriber's handler (decode, or decode and book), the recording in memory. */
-async function perMessage(recording: string, work: Work): Promise<number> {
-  const handler = new FeedHandler(work, 0);
-  const seq = new SequenceTracker();
-  const r = await openFeed(recording);
-  let busy = 0;
-  try {
-    while (await pullNext(r)) {
-      const p = r.packet;
-      const t = nowNs();
-      handler.onPayload(p.bytes, p.view, p.offset, p.length, seq);
-      busy += nowNs() - t;
-    }
-  } finally {
-    r.close();
-  }
-  return busy / Math.max(1, handler.messages);
 }
 
 /** The NIC's own work per packet, less its ring writes: read from the recording and frame it. */
@@ -154,8 +134,8 @@ export async function calibrate(recording: string, log: (line: string) => void, 
   set('copyNsPerByte', copyCost(), 'Buffer.copy of 64 KB, per byte');
   set('spinPollNs', spinCost(), 'one turn of a poll loop: an Atomics.load, a clock read every 64 turns');
   set('offloadRecvNs', perRecv / 2, 'as recvmsgNs: a read through the socket layer');
-  set('decodeNsPerMessage', await perMessage(recording, 'decode'), 'a subscriber\'s ITCH decode over the bundled recording, per message');
-  set('bookNsPerMessage', await perMessage(recording, 'book'), 'a subscriber\'s decode and order-book update over the bundled recording, per message');
+  set('decodeNsPerMessage', 1e9 / (await decodeRate(recording, 'decode')).messagesPerSecond, 'a subscriber\'s ITCH decode over the bundled recording, per message');
+  set('bookNsPerMessage', 1e9 / (await decodeRate(recording, 'book')).messagesPerSecond, 'a subscriber\'s decode and order-book update over the bundled recording, per message');
 
   log('the kernel\'s own settings');
   const rmem = procNumber('/proc/sys/net/core/rmem_default') ?? 212992;

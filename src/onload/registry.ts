@@ -15,17 +15,27 @@ const SIZE = 1 << 20;
 
 export type MemberState = 'ACCELERATED' | 'KERNEL' | 'NO-TRAFFIC';
 
-/** One socket of a stack with its receive counters (see StackSocketView). */
+/**
+ * One socket of a stack, with the counters onload_stackdump prints for it (udp.c,
+ * ci_udp_state_dump): what reached it at user level (`tot_pkts`, by bypass), through the kernel
+ * (`os`), and what it lost (`oflow_drop`: its socket queue overflowed; `mem_drop`: here, the
+ * reader fell a ring behind, the stack's buffers reused before it read them).
+ */
 export interface RegistrySocket {
+  /** Its index in the stack (Onload's N:S socket id); null before it attached. */
   socket: number | null;
   subscriber: string;
   pid: number;
   group: string;
   state: MemberState;
+  /** Packets read by kernel bypass (tot_pkts). */
   delivered: number;
+  /** Packets read through the kernel socket (os=). */
   os: number;
   oflowDrop: number;
+  /** Ring overruns (mem_drop). */
   overrun: number;
+  /** Sent to it and not yet read (q_pkts), and the most seen so far (q_max_pkts). */
   queued: number;
   maxQueued: number;
 }

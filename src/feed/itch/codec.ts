@@ -158,3 +158,13 @@ export function messageToJson(msg: ItchMessage): Record<string, string | number>
   for (const [k, v] of Object.entries(msg)) out[k] = typeof v === 'bigint' ? v.toString() : v;
   return out;
 }
+
+/**
+ * A packet's wire time: a capture's epoch time as ISO 8601 with nanoseconds, or (a packetized
+ * ITCH file, whose times are times of day) HH:MM:SS.nnnnnnnnn.
+ */
+export function wireTimeText(sec: number, nsec: number): string {
+  if (sec < 86400) return formatItchTime(sec * 1e9 + nsec);
+  const iso = new Date(sec * 1000).toISOString();
+  return `${iso.slice(0, 19)}.${String(nsec).padStart(9, '0')}Z`;
+}
