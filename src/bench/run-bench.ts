@@ -148,7 +148,7 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
 
     log(`the default lab, ${p.defaultRuns} runs on the host as it is`);
     const defaults = await repeat(p.defaultRuns, 'mdlab run configs/default.yaml', log, async () => {
-      const r = defaultRun(o.root, dir, 0, p.name === 'tiny' ? '2s' : '6s');
+      const r = defaultRun(o.root, dir, 0, p.name === 'tiny' ? '1500ms' : '6s');
       return { ...r, host: { verdict: r.verdict, reasons: r.reasons } };
     });
     Object.assign(raw, { defaults });
@@ -159,7 +159,7 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
     writeFileSync(profileFile, `${JSON.stringify(calibration, null, 2)}\n`);
     const speed = await modelSpeed(o.root, dir, p.modelSubscribers, p.modelGroupsEach);
     log(`  fan-out: ${speed.fanout.deliveries.toLocaleString('en-US')} deliveries in ${speed.fanout.simSeconds.toFixed(2)} s; scale: ${speed.scale.subscribers} subscribers × ${p.modelGroupsEach} groups (${speed.scale.groups} in all) in ${speed.scale.wallSeconds.toFixed(1)} s, ${speed.scale.peakRssMb.toFixed(0)} MB`);
-    const pairs = liveVsModel(o.root, dir, profileFile, p.name === 'tiny' ? '1500ms' : p.name === 'quick' ? '3s' : '6s', p.name === 'tiny' ? ['ef-name-trap.yaml'] : undefined);
+    const pairs = liveVsModel(o.root, dir, profileFile, p.name === 'tiny' ? '1s' : p.name === 'quick' ? '3s' : '6s', p.name === 'tiny' ? ['ef-name-trap.yaml'] : undefined);
     log(formatPairs(pairs));
     Object.assign(raw, { modelSpeed: speed, liveVsModel: pairs, calibration });
 

@@ -370,7 +370,8 @@ class Nic {
     this.reader?.close();
     Atomics.store(this.seg.i32, W_DONE, 1);
     clearInterval(this.steeringTimer);
-    send({ type: 'done', reason, assignments: this.assignments.length > 0 ? this.assignments : [...this.reader.assignments] });
+    // A NIC stopped before its recording was opened has no reader yet.
+    send({ type: 'done', reason, assignments: this.assignments.length > 0 ? this.assignments : [...((this.reader as FeedReader | undefined)?.assignments ?? [])] });
     // Let queued kernel sends and doorbells flush before the sockets close.
     setTimeout(() => {
       for (const s of this.senders) s.close();
