@@ -45,6 +45,20 @@ describe('dashboard views (ink-testing-library, fixture snapshot)', () => {
     expect(lines[0]).toMatch(/^ mdlab {2}default\.yaml · NIC sfn6122f \(no multic.* \[HOST \?\] ▶ 1× 00:03\.0 \/ 00:04\.0$/);
   });
 
+  it('at 80×24 with 6 subscribers the matrix scrolls to keep the selected one in view, and marks it', () => {
+    const extra = fixture.subscribers.map((x, i) => ({ ...x, name: `s${i + 4}` }));
+    const six = { ...fixture, subscribers: [...fixture.subscribers, ...extra], config: { ...fixture.config, plan: undefined } };
+    const first = frame({ subscriber: 0 }, 80, 24, six).join('\n');
+    expect(first).toMatch(/book1 +book2/);
+    expect(first).toMatch(/›/);
+    const last = frame({ subscriber: 5 }, 80, 24, six);
+    const header = last.find((l) => l.includes('Paths'))!;
+    expect(header).toMatch(/ s6/);
+    expect(header).not.toMatch(/book1/);
+    expect(header).toMatch(/‹/);
+    for (const l of last) expect(l.length, l).toBeLessThanOrEqual(80);
+  });
+
   it('the first frame, before any process is up, already draws the config and its path matrix', () => {
     const starting = { ...fixture, state: 'starting' as const, subscribers: [], events: [], config: { ...fixture.config, plan: [{ subscriber: 'book1', groups: ['239.100.1.1:26400', '239.100.1.2:26400'] }, { subscriber: 'quotes', groups: ['239.100.1.3:26400'] }] } };
     const m = matrixModel(starting);

@@ -28,7 +28,7 @@ export function Timeline({ items, theme, width, height, detailed }: { items: Tim
       ))}
       {lines.length > room ? (
         <Text dimColor={theme.dim} wrap="truncate">
-          {` … ${items.length} events in all`}
+          {` … ${items.length} event${items.length === 1 ? "" : "s"} in all`}
         </Text>
       ) : null}
     </Box>
