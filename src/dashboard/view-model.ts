@@ -117,11 +117,20 @@ export interface TimelineItem {
   tone: 'bad' | 'good' | 'neutral';
 }
 
+/** The reason in a few words, for a narrow terminal (the whole sentence shows when it is wide, and in help). */
+export const SHORT_REASONS: Readonly<Record<string, string>> = {
+  'mcast-conflict': 'NIC cannot replicate',
+  'filter-table-full': 'no filter left',
+  'non-onload-loss': 'NIC steers it to a stack',
+  'not-accelerated': 'EF_DONT_ACCELERATE=1',
+  'mcast-recv-off': 'EF_MCAST_RECV=0',
+};
+
 function whoLine(cause: string | null, subs: readonly { name: string; pid: number; stack: number | null; stackName: string | null }[]): string {
   // A model's subscribers have no processes (pid 0): no pid is shown for them.
   const pid = (p: number) => (p > 0 ? ` pid ${p}` : '');
   const who = subs.map((x) => (x.stack === null ? `${x.name}${pid(x.pid)} (not Onload)` : `${x.name} st${x.stack}${pid(x.pid)}`)).join(', ');
-  return cause ? `${cause}: ${who}` : who;
+  return cause ? `${cause}${SHORT_REASONS[cause] ? ` (${SHORT_REASONS[cause]})` : ''}: ${who}` : who;
 }
 
 /**

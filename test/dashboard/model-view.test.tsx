@@ -38,6 +38,6 @@ describe('a model replay in the dashboard', () => {
     const lines = strip(lastFrame() ?? '').split('\n');
     unmount();
     expect(lines[0]).toMatch(/^ mdlab {2}model · ef-name-trap\.yaml · .*\[MODEL host-2vcpu\] ■ top/);
-    expect(lines.join('\n')).toMatch(/mcast-conflict: book1 st0, book2 st1/);
+    expect(lines.join('\n')).toMatch(/mcast-conflict \(NIC cannot replicate\): book1 st0, book2 st1/);
   });
 });

@@ -89,7 +89,8 @@ describe('dashboard views (ink-testing-library, fixture snapshot)', () => {
   it('the fallback event shows its cause, the stacks and PIDs, and the fix', () => {
     const text = frame().join('\n');
     expect(text).toMatch(/\+0\.000s 239\.100\.1\.1 \+1 group → kernel/);
-    expect(text).toMatch(/mcast-conflict: book1 st1 pid 4312,/);
+    expect(text).toMatch(/mcast-conflict \(NIC cannot replicate\):/);
+    expect(text).toMatch(/book1 st1 pid 4312,/);
     expect(text).toMatch(/book2 st2 pid 4313/);
     expect(text).toMatch(/Fix: EF_NAME=feed on book1 and book2/);
   });
