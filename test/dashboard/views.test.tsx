@@ -45,6 +45,13 @@ describe('dashboard views (ink-testing-library, fixture snapshot)', () => {
     expect(lines[0]).toMatch(/^ mdlab {2}default\.yaml · NIC sfn6122f \(no multic.* \[HOST \?\] ▶ 1× 00:03\.0 \/ 00:04\.0$/);
   });
 
+  it('the percentile line reaches max, at 80 and at 160 columns (two panels of 80)', () => {
+    for (const [w, h] of [[80, 24], [160, 48]] as const) {
+      const text = frame({}, w, h).join('\n');
+      expect(text, `${w}×${h}`).toMatch(/kernel +p50 +[\d.]+[µm]?s .*max +[\d.]+[µm]?s +n [\d.]+k?/);
+    }
+  });
+
   it('at 80×24 with 6 subscribers the matrix scrolls to keep the selected one in view, and marks it', () => {
     const extra = fixture.subscribers.map((x, i) => ({ ...x, name: `s${i + 4}` }));
     const six = { ...fixture, subscribers: [...fixture.subscribers, ...extra], config: { ...fixture.config, plan: undefined } };

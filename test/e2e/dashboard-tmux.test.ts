@@ -70,6 +70,8 @@ describe.skipIf(!HAS_TMUX)(`the dashboard in tmux${HAS_TMUX ? '' : ' [skipped: t
 
     tmux('resize-window', '-t', 'lab', '-x', '160', '-y', '48');
     await waitFor(/Fallback events \(\d+\)/);
+    // At 160×48 the percentile line reaches max.
+    await waitFor(/kernel p50 .*p99\.9 +[\d.]+\S+ .*max +[\d.]+\S+ +n /);
     await waitFor(/book2 · pid \d+ · stack 1 .*quotes · pid \d+/);
 
     tmux('send-keys', '-t', 'lab', 'q');

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import type { LatencySummary } from '../../metrics/histogram-store.js';
 import { pathColour, type Theme } from '../theme.js';
 import { fmtCount, fmtLatency, type LatencyPanelModel } from '../view-model.js';
 
@@ -12,6 +13,19 @@ export function bar(value: number, max: number, width: number): string {
 }
 
 /** One subscriber's wire-to-application latency: percentiles per path, and its distribution. */
+/**
+ * The percentiles up to max in the room there is: aligned where it fits, then packed, then
+ * without p99.99; max is never the one cut.
+ */
+export function percentileLine(s: LatencySummary, room: number): string {
+  const f = fmtLatency;
+  const aligned = `p50 ${f(s.p50).padStart(7)}  p90 ${f(s.p90).padStart(7)}  p99 ${f(s.p99).padStart(7)}  p99.9 ${f(s.p999).padStart(7)}  p99.99 ${f(s.p9999).padStart(7)}  max ${f(s.max).padStart(7)}  n ${fmtCount(s.count)}`;
+  if (aligned.length <= room) return aligned;
+  const packed = `p50 ${f(s.p50)} p90 ${f(s.p90)} p99 ${f(s.p99)} p99.9 ${f(s.p999)} p99.99 ${f(s.p9999)} max ${f(s.max)} n ${fmtCount(s.count)}`;
+  if (packed.length <= room) return packed;
+  return `p50 ${f(s.p50)} p90 ${f(s.p90)} p99 ${f(s.p99)} p99.9 ${f(s.p999)} max ${f(s.max)} n ${fmtCount(s.count)}`;
+}
+
 export function LatencyPanel({ model, theme, width, selected }: { model: LatencyPanelModel; theme: Theme; width: number; selected: boolean }) {
   const barWidth = Math.max(4, Math.floor((width - 18) / 2));
   return (
@@ -25,7 +39,7 @@ export function LatencyPanel({ model, theme, width, selected }: { model: Latency
           {` ${path.padEnd(6)} `}
           {s.count === 0
             ? 'no packets'
-            : `p50 ${fmtLatency(s.p50).padStart(7)}  p90 ${fmtLatency(s.p90).padStart(7)}  p99 ${fmtLatency(s.p99).padStart(7)}  p99.9 ${fmtLatency(s.p999).padStart(7)}  p99.99 ${fmtLatency(s.p9999).padStart(7)}  max ${fmtLatency(s.max).padStart(7)}  n ${fmtCount(s.count)}`}
+            : percentileLine(s, width - 11)}
         </Text>
       ))}
       {model.rows.map((r) => (
