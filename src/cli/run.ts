@@ -5,7 +5,8 @@ import { runModel } from '../model/model-run.js';
 import type { Command } from 'commander';
 import { loadConfig, readConfigFile, validateConfig, type LabConfig } from '../experiment/config.js';
 import { evaluate, formatVerdicts, type Verdict } from '../experiment/expectations.js';
-import { resultJson, writeFileAtomic, writeResults, type ResultMeta } from '../experiment/results.js';
+import { reportMarkdown, resultJson, writeFileAtomic, writeResults, type ResultMeta } from '../experiment/results.js';
+import { writeReportHtml } from '../experiment/report-html.js';
 import { describePoint, formatSweep, sweepRow, type SweepRow } from '../experiment/sweep-table.js';
 import { sweepPoints, type SweepPoint } from '../experiment/sweep.js';
 import { hostFacts } from '../experiment/host.js';
@@ -47,6 +48,15 @@ interface RunOutcome {
   meta: ResultMeta;
 }
 
+/** report.html and the plots beside the other result files; a plot that cannot be drawn costs the run one warning line, not its results. */
+async function htmlReport(out: string, s: LabSnapshot, series: ReturnType<Lab['latencySeries']>, verdicts: Verdict[], meta: ResultMeta): Promise<void> {
+  try {
+    await writeReportHtml(out, s, series, verdicts, meta, reportMarkdown(s, verdicts, meta));
+  } catch (err) {
+    process.stderr.write(`mdlab: warning: report.html was not written: ${(err as Error).message.split('\n')[0]}\n`);
+  }
+}
+
 /** The profile a model run uses: --profile, else the config's model:, else the default; null for a live run. */
 function modelProfile(config: LabConfig, flags: RunFlags): string | null {
   if (flags.profile !== undefined && !flags.model && config.model === null) throw new MdlabError('--profile is for model mode: add --model (or model: in the config)');
@@ -66,7 +76,11 @@ async function runModelOne(config: LabConfig, flags: RunFlags, profileName: stri
   const verdicts = evaluate(config.expect, r.snapshot, point);
   // Deterministic files: the host facts without a wall-clock time (the run's end is virtual).
   const meta: ResultMeta = { complete: true, host: { ...hostFacts(), finishedAt: new Date(r.startedAtMs + r.snapshot.runMs).toISOString() }, point, labConfig: config, startedAtMs: r.startedAtMs };
-  if (out) writeResults(out, r.snapshot, r.series(), verdicts, meta);
+  if (out) {
+    const series = r.series();
+    writeResults(out, r.snapshot, series, verdicts, meta);
+    await htmlReport(out, r.snapshot, series, verdicts, meta);
+  }
   if (!flags.quiet) process.stderr.write(`mdlab: model run: ${r.deliveries.toLocaleString('en-US')} deliveries simulated in ${(r.simMs / 1000).toFixed(2)} s (${Math.round(r.deliveries / Math.max(1e-3, r.simMs / 1000)).toLocaleString('en-US')}/s; ${(r.wallMs / 1000).toFixed(2)} s with the recording read)\n`);
   return { snapshot: r.snapshot, verdicts, interrupted: false, meta };
 }
@@ -120,7 +134,11 @@ async function runOne(config: LabConfig, flags: RunFlags, point: Record<string, 
     progress.done();
     const verdicts = evaluate(config.expect, final, point);
     const meta: ResultMeta = { complete: interrupted === 0 && !final.error, host: hostFacts(), point, labConfig: config, startedAtMs: lab.startedAtMs };
-    if (out) writeResults(out, final, lab.latencySeries(), verdicts, meta);
+    if (out) {
+      const series = lab.latencySeries();
+      writeResults(out, final, series, verdicts, meta);
+      await htmlReport(out, final, series, verdicts, meta);
+    }
     return { snapshot: final, verdicts, interrupted: interrupted > 0, meta };
   } finally {
     progress.done();
