@@ -40,9 +40,14 @@ export interface Plot {
   svg: string;
 }
 
-export async function reportPlots(s: LabSnapshot, series: readonly LatencySeries[], startedAtMs: number): Promise<Plot[]> {
+/** Past this many subscribers (a model at scale), the plots show the first ones, and say so. */
+export const MAX_PLOTTED_SUBSCRIBERS = 12;
+
+export async function reportPlots(s: LabSnapshot, allSeries: readonly LatencySeries[], startedAtMs: number): Promise<Plot[]> {
   const plots: Plot[] = [];
-  for (const sub of s.subscribers) {
+  const plotted = new Set(s.subscribers.slice(0, MAX_PLOTTED_SUBSCRIBERS).map((x) => x.name));
+  const series = allSeries.filter((x) => plotted.has(x.subscriber));
+  for (const sub of s.subscribers.filter((x) => plotted.has(x.name))) {
     const spec = percentileSpec(sub.name, series);
     if (spec) plots.push({ name: `percentiles-${sub.name}`, title: `${sub.name}: latency by percentile`, svg: await renderSvg(spec) });
   }
@@ -86,6 +91,7 @@ figure { margin: 1em 0; }
 <h2>Overheads</h2>${overheads}
 ${verdicts.length > 0 ? `<h2>Expectations</h2><pre>${esc(formatVerdicts(verdicts))}</pre>` : ''}
 <h2>Plots</h2>
+${s.subscribers.length > MAX_PLOTTED_SUBSCRIBERS ? `<p>${s.subscribers.length.toLocaleString('en-US')} subscribers: the plots show the first ${MAX_PLOTTED_SUBSCRIBERS}; summary.json and the .hlog files hold them all.</p>` : ''}
 ${plots.map((p) => `<figure id="${esc(p.name)}"><figcaption>${esc(p.title)}</figcaption>${p.svg}</figure>`).join('\n')}
 </body></html>
 `;
