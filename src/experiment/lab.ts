@@ -18,14 +18,14 @@ import type { Clock, EncodedInterval, RecordedPath } from '../metrics/latency.js
 import { describeNic } from '../nic/models.js';
 import { F_READ_UNTIL, MAX_STACKS, MEMBER_ACTIVE, MEMBER_ENDED, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_NONE, PATH_OFFLOAD } from '../nic/nic-layout.js';
 import type { FromNic, ToNic } from '../nic/nic-protocol.js';
-import { decide, EMPTY_STEERING, type KernelReason, type Member, type Path, type Steering } from '../onload/fallback.js';
+import { decide, EMPTY_STEERING, type Member, type Path, type Steering } from '../onload/fallback.js';
 import { pathEvents } from '../onload/path-events.js';
 import { RegistryWriter } from '../onload/registry.js';
 import { DEFAULT_SLOT_BYTES, MAX_MEMBERSHIPS, StackSegment } from '../onload/stack-layout.js';
 import { listSegments, segmentName, setAffinity, sweepStaleSegments, unlinkSegment } from '../shm/segment.js';
 import { HistogramReader } from '../metrics/shm-histogram.js';
 import type { FromSubscriber, MembershipReport, SubscriberSnapshot, ToSubscriber } from '../subscriber/protocol.js';
-import { spins, waitingName, type SubscriberSettings } from '../subscriber/settings.js';
+import { kernelReason, spins, waitingName, type SubscriberSettings } from '../subscriber/settings.js';
 import { account, type Account, type AccountState } from './accounting.js';
 import { formatDurationNs } from '../metrics/duration.js';
 import { ensureWarden, forkChild, lastErrorLine, wardenWatch } from './children.js';
@@ -428,13 +428,6 @@ export class Lab {
     }
   }
 
-  private kernelReason(s: SubscriberSettings): KernelReason {
-    if (!s.onload) return 'not-onload';
-    if (s.dontAccelerate) return 'not-accelerated';
-    if (!s.mcastRecv) return 'mcast-recv-off';
-    return null;
-  }
-
   // ---------------------------------------------------------------- joins, leaves, exits
 
   private async joinGroup(sub: SubscriberState, group: string): Promise<void> {
@@ -443,7 +436,7 @@ export class Lab {
     if ([...sub.memberships.values()].some((m) => m.active && m.groupName === group)) throw new MdlabError(`${sub.settings.name} is already joined to ${group}`);
     if (this.nextMembership >= MAX_MEMBERSHIPS) throw new MdlabError(`no membership slots left (at most ${MAX_MEMBERSHIPS} joins in one run)`);
     const id = this.nextMembership++;
-    const reason = this.kernelReason(sub.settings);
+    const reason = kernelReason(sub.settings);
     const { group: addr, port } = parseGroup(group);
     const onRing = sub.stack !== null && reason === null;
     const joined = this.waitFor(sub, `joined:${id}`);

@@ -51,7 +51,7 @@ export async function reportPlots(s: LabSnapshot, allSeries: readonly LatencySer
     const spec = percentileSpec(sub.name, series);
     if (spec) plots.push({ name: `percentiles-${sub.name}`, title: `${sub.name}: latency by percentile`, svg: await renderSvg(spec) });
   }
-  const over = overTimeSpec(s, series, startedAtMs);
+  const over = overTimeSpec(series, startedAtMs);
   if (over) plots.push({ name: 'latency-over-time', title: 'latency over time', svg: await renderSvg(over) });
   const rate = rateSpec(s, series, startedAtMs);
   if (rate) plots.push({ name: 'feed-rate', title: 'the feed over time, events marked', svg: await renderSvg(rate) });

@@ -69,7 +69,7 @@ export function percentileSpec(subscriber: string, series: readonly LatencySerie
 }
 
 /** p50 and p99 per interval, from the NIC send, per subscriber and path. */
-export function overTimeSpec(s: LabSnapshot, series: readonly LatencySeries[], startedAtMs: number): Spec | null {
+export function overTimeSpec(series: readonly LatencySeries[], startedAtMs: number): Spec | null {
   const values: { t: number; latencyUs: number; line: string }[] = [];
   const keys = new Set(series.filter((x) => x.clock === 'sent').map((x) => `${x.subscriber}|${x.path}`));
   for (const key of keys) {
@@ -94,7 +94,6 @@ export function overTimeSpec(s: LabSnapshot, series: readonly LatencySeries[], s
     }
   }
   if (values.length === 0) return null;
-  void s;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: 'latency over time (from the NIC send, per interval)',

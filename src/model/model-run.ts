@@ -17,10 +17,10 @@ import { EMPTY_SUMMARY, summarizeCounts, type LatencySummary } from '../metrics/
 import { countsToHistogram, COUNTS_LENGTH, HIGHEST_OF_INDEX } from '../metrics/shm-histogram.js';
 import type { RecordedPath } from '../metrics/latency.js';
 import { describeNic } from '../nic/models.js';
-import { decide, type KernelReason, type Member } from '../onload/fallback.js';
+import { decide, type Member } from '../onload/fallback.js';
 import { EMPTY_STEERING } from '../onload/fallback.js';
 import { pathEvents } from '../onload/path-events.js';
-import { spins, waitingName, type SubscriberSettings } from '../subscriber/settings.js';
+import { kernelReason, spins, waitingName, type SubscriberSettings } from '../subscriber/settings.js';
 import type { Profile } from './profile.js';
 import { DROP_LOST, DROP_OFLOW, DROP_RING, expandCompact, simulate, type ModelFeed, type ModelInput, type ModelOutput, type SocketPath } from './simulate.js';
 
@@ -92,13 +92,6 @@ export async function loadModelFeed(config: LabConfig): Promise<{ feed: ModelFee
     feed: { count: n, wireNs: wire.subarray(0, n), group: group.subarray(0, n), bytes: bytes.subarray(0, n), messages: messages.subarray(0, n), lengthNs: n > 0 ? wire[n - 1] : 0 },
     firstEpochMs: firstSec < 0 ? 0 : firstSec * 1000 + Math.floor(firstNsec / 1e6),
   };
-}
-
-function kernelReason(s: SubscriberSettings): KernelReason {
-  if (!s.onload) return 'not-onload';
-  if (s.dontAccelerate) return 'not-accelerated';
-  if (!s.mcastRecv) return 'mcast-recv-off';
-  return null;
 }
 
 /** Cores: pinned subscribers keep theirs to themselves; the NIC and the rest take the others in turn. */

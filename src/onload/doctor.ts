@@ -5,7 +5,7 @@
  * Pure: a parsed dump in, plain data out.
  */
 import type { NicModel } from '../nic/models.js';
-import { CAUSE_DESCRIPTIONS, pathEvents } from './path-events.js';
+import { CAUSE_DESCRIPTIONS, list, pathEvents } from './path-events.js';
 import { decide, EMPTY_STEERING, type Cause, type Member } from './fallback.js';
 import type { DumpSocket, DumpStack, HostDump } from './dump-parse.js';
 
@@ -43,10 +43,6 @@ function isMulticast(local: string): boolean {
 
 function label(s: DumpStack): string {
   return s.name !== '' ? s.name : s.pids.length > 0 ? `pid ${s.pids[0]}` : `stack ${s.id}`;
-}
-
-function list(items: string[]): string {
-  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
 function stackText(s: DumpStack): string {

@@ -42,7 +42,8 @@ function who(m: Member): string {
   return m.stack === null ? `${m.subscriber} (${pid}not Onload)` : `${m.subscriber} (${pid}stack ${m.stack}${m.stackName ? ` ${m.stackName}` : ''})`;
 }
 
-function list(items: string[]): string {
+/** "a", "a and b", "a, b and c". */
+export function list(items: string[]): string {
   return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 

@@ -236,7 +236,10 @@ export function stackdumpJson(doc: RegistryDocument, view: string, o: { stack?: 
       return { ...base, hwportsUp: 1, mcastReplicate: doc.replication ? 1 : 0, filterTable: doc.filterTable, installed: doc.filters, refused: doc.refused, localPorts: localPorts(doc) };
     case 'stats':
     case 'more_stats':
-      return { ...base, stacks: stacks.map((s) => ({ id: s.id, name: s.name, counters: Object.fromEntries(statDefs(view).map((c) => [c.name, stackCounters(doc, s)[c.name] ?? 0])) })) };
+      return { ...base, stacks: stacks.map((s) => {
+        const values = stackCounters(doc, s);
+        return { id: s.id, name: s.name, counters: Object.fromEntries(statDefs(view).map((c) => [c.name, values[c.name] ?? 0])) };
+      }) };
     case 'lots':
       return {
         ...base,

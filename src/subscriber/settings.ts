@@ -1,6 +1,7 @@
 /** A subscriber's settings, as the config gives them (Onload's EF_* environment plus mdlab's own). */
 import { readsRing, type ReceiveMode } from './receive-modes.js';
 import type { Work } from './feed-handler.js';
+import type { KernelReason } from '../onload/fallback.js';
 
 export interface SubscriberSettings {
   name: string;
@@ -32,6 +33,14 @@ export interface SubscriberSettings {
 /** Whether the subscriber spins (EF_POLL_USEC > 0 and not EF_INT_DRIVEN) on its Onload sockets. */
 export function spins(s: SubscriberSettings): boolean {
   return s.onload && readsRing(s.receive) && !s.dontAccelerate && !s.intDriven && s.pollUsec > 0;
+}
+
+/** Why a subscriber's sockets stay on the kernel whatever the NIC does (null: it can be accelerated). */
+export function kernelReason(s: SubscriberSettings): KernelReason {
+  if (!s.onload) return 'not-onload';
+  if (s.dontAccelerate) return 'not-accelerated';
+  if (!s.mcastRecv) return 'mcast-recv-off';
+  return null;
 }
 
 export function waitingName(s: SubscriberSettings): string {
