@@ -24,6 +24,13 @@ export function formatComparison(c: Comparison): string {
     l.delta ? signed(l.delta.max) : '-',
   ]), ['subscriber', 'group', 'path', 'p50 A → B', 'Δ p50', 'p99 A → B', 'Δ p99', 'Δ max']));
   out.push('');
+  if (c.recovery.length > 0) {
+    const r = (x: Comparison['recovery'][number]['a']) =>
+      x === null ? '-' : `${fmtInt(x.gaps)} gaps, ${fmtInt(x.requests)} req, ${fmtInt(x.recovered)} rec, ${fmtInt(x.unrecovered)} unrec, p99 ${x.p99 > 0 ? formatUs(x.p99) : '-'}${x.lines ? `, A won ${(100 * x.lines.aShare).toFixed(1)}%, ${fmtInt(x.lines.filledByLine)} filled by line, ${fmtInt(x.lines.lostOnBoth)} lost on both` : ''}`;
+    out.push('Recovery (gaps, re-requests, messages recovered and unrecovered, recovery p99 µs; A/B lines: line A\'s share of first copies)');
+    out.push(table(c.recovery.map((x) => [x.subscriber, x.group, r(x.a), r(x.b)]), ['subscriber', 'group', 'A', 'B']));
+    out.push('');
+  }
   out.push('Events (A, B)');
   out.push(c.events.length === 0 ? '  none in either' : table(c.events.map((e) => [`${e.kind}${e.cause ? ` ${e.cause}` : ''}`, String(e.a), String(e.b)]), ['event', 'A', 'B']));
   out.push('');

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { MdlabError } from '../errors.js';
+import { parseGroup } from '../feed/channels.js';
 import { formatItchTime } from '../feed/itch/codec.js';
 import { DEFAULT_GENERATOR, OPEN_NS } from '../feed/synth/generator.js';
 import { parseMix } from '../feed/synth/order-flow.js';
@@ -30,6 +31,10 @@ interface SynthFlags {
   coalesce: string;
   heartbeat: string;
   json?: boolean;
+  lines: number;
+  lineBBase?: string;
+  lineBDelay: string;
+  lineBJitter: string;
 }
 
 /** `09:29:58` or `09:29:58.5` → ns since midnight. */
@@ -63,6 +68,10 @@ export function registerSynth(program: Command): void {
     .option('--max-bytes <n>', 'most UDP payload bytes per packet', intOption('--max-bytes', 72, 1472), SYNTH_DEFAULTS.maxBytes)
     .option('--coalesce <d>', 'how long a packet waits for more messages', '5us')
     .option('--heartbeat <d>', 'heartbeat after a channel is idle this long', '1s')
+    .option('--lines <n>', 'lines per channel: 2 writes line B too (A/B arbitration), byte-identical to A, later and with its own jitter', intOption('--lines', 1, 2), 1)
+    .option('--line-b-base <addr>', "line B's first group (default: line A's base one /24 up, 239.100.2.1)")
+    .option('--line-b-delay <d>', "line B's fixed lag behind line A", '20us')
+    .option('--line-b-jitter <d>', "mean of line B's random jitter on top of its lag (exponential)", '10us')
     .option('--json', 'print the summary as JSON')
     .action(act(async (f: SynthFlags) => {
       let dayEpochSec: number;
@@ -89,7 +98,12 @@ export function registerSynth(program: Command): void {
         maxBytes: f.maxBytes,
         coalesceNs: parseDuration(f.coalesce, '--coalesce'),
         heartbeatNs: parseDuration(f.heartbeat, '--heartbeat'),
+        lines: f.lines === 2 ? 2 : 1,
+        lineBBase: f.lineBBase,
+        lineBDelayNs: parseDuration(f.lineBDelay, '--line-b-delay'),
+        lineBJitterNs: parseDuration(f.lineBJitter, '--line-b-jitter'),
       };
+      if (f.lineBBase !== undefined) parseGroup(`${f.lineBBase}:${f.port}`, '--line-b-base');
       if (o.channels > o.symbols) throw new MdlabError(`--channels ${o.channels} is more than --symbols ${o.symbols}: every channel needs at least one symbol`);
       const progress = new Progress(`synth ${f.out}`);
       const summary = await writeSynthRecording(o, f.out, (x) => progress.update('', x));
@@ -103,7 +117,9 @@ export function registerSynth(program: Command): void {
         `wrote ${summary.file}: ${fmtInt(summary.packets)} packets, ${fmtInt(summary.messages)} messages, ${fmtInt(summary.bytes)} bytes\n` +
           `seed ${o.seed}, ${formatItchTime(o.startNs).slice(0, 12)} for ${(o.durationNs / 1e9).toFixed(3)} s${open}, ${summary.newsSpikes.length} news spikes\n` +
           `sha256 ${summary.sha256}\n\n` +
-          `${table(summary.channels.map((c) => [c.group, c.session, c.locates, c.packets, c.messages]), ['group', 'session', 'locates', 'packets', 'messages'])}\n`,
+          `${o.lines === 2
+            ? table(summary.channels.map((c) => [c.group, c.lineB ?? '', c.session, c.locates, c.packets, c.messages]), ['line A', 'line B', 'session', 'locates', 'packets per line', 'messages per line'])
+            : table(summary.channels.map((c) => [c.group, c.session, c.locates, c.packets, c.messages]), ['group', 'session', 'locates', 'packets', 'messages'])}\n`,
       );
     }));
 }

@@ -188,6 +188,46 @@ export interface LatencyPanelModel {
   caption: string;
   /** The caption in a few characters, for narrow panels. */
   shortCaption: string;
+  /** Loss recovery and A/B lines, in one line (null where the subscriber does neither). */
+  recovery: string | null;
+}
+
+export interface RecoverySummary {
+  gaps: number;
+  requests: number;
+  recovered: number;
+  unrecovered: number;
+  /** The worst membership's recovery p99, ns (0: no gap closed). */
+  p99Ns: number;
+  /** A/B lines: line A's share of first copies (null: one line). */
+  aShare: number | null;
+  filledByLine: number;
+  lostOnBoth: number;
+}
+
+/** A subscriber's recovery over its groups (DESIGN §13), or null where it recovers nothing. */
+export function recoverySummary(sub: SubscriberSnapshotView): RecoverySummary | null {
+  const rs = sub.memberships.map((m) => m.recovery).filter((r): r is NonNullable<typeof r> => !!r);
+  if (rs.length === 0) return null;
+  const lined = rs.filter((r) => r.lines);
+  const a = lined.reduce((n, r) => n + r.lines!.fromA, 0);
+  const won = lined.reduce((n, r) => n + r.lines!.fromA + r.lines!.fromB, 0);
+  return {
+    gaps: rs.reduce((n, r) => n + r.gaps, 0),
+    requests: rs.reduce((n, r) => n + r.requests, 0),
+    recovered: rs.reduce((n, r) => n + r.recovered, 0),
+    unrecovered: rs.reduce((n, r) => n + r.unrecovered, 0),
+    p99Ns: Math.max(0, ...rs.map((r) => (r.times.count > 0 ? r.times.p99 : 0))),
+    aShare: lined.length > 0 && won > 0 ? a / won : lined.length > 0 ? 1 : null,
+    filledByLine: lined.reduce((n, r) => n + r.lines!.filledByLine, 0),
+    lostOnBoth: lined.reduce((n, r) => n + r.lines!.lostOnBoth, 0),
+  };
+}
+
+/** `recovery 6 gaps · 10 recovered · 0 unrecovered · p99 7.69ms · A/B 98.2%/1.8% · 6 filled by B` */
+export function recoveryLine(r: RecoverySummary): string {
+  const ab = r.aShare === null ? '' : ` · A/B wins ${(100 * r.aShare).toFixed(1)}%/${(100 * (1 - r.aShare)).toFixed(1)}% · ${fmtCount(r.filledByLine)} filled by the other line · ${fmtCount(r.lostOnBoth)} lost on both`;
+  return `recovery ${fmtCount(r.gaps)} gaps · ${fmtCount(r.requests)} requests · ${fmtCount(r.recovered)} recovered · ${fmtCount(r.unrecovered)} unrecovered · p99 ${r.p99Ns > 0 ? fmtLatency(r.p99Ns) : '-'}${ab}`;
 }
 
 /** Decade rows (fewer lines) or the engine's 1-2-5 buckets (more lines), by the room there is. */
@@ -235,7 +275,10 @@ export function latencyPanelModel(s: LabSnapshot, index: number, ui: UiState, fi
   const kernel = pick(other);
   const stack = sub.receive === 'offload' ? 'offloaded to the NIC' : sub.receive === 'ef_vi' && sub.stack !== null ? `ef_vi VI ${sub.stack}` : sub.stack === null ? (sub.onload ? 'kernel sockets' : 'not Onload') : `stack ${sub.stack}${sub.stackName ? ` (${sub.stackName})` : ''}`;
   const state = sub.alive ? sub.waiting : sub.exit ?? 'stopped';
-  const rows = windowRows(bucketRows(fine, bypass.buckets, kernel.buckets), fill ? maxRows : Math.min(5, maxRows), maxRows);
+  const rec = recoverySummary(sub);
+  // The recovery line takes a histogram row's place: the panel keeps its height.
+  const room = rec ? Math.max(1, maxRows - 1) : maxRows;
+  const rows = windowRows(bucketRows(fine, bypass.buckets, kernel.buckets), fill ? room : Math.min(rec ? 4 : 5, room), room);
   return {
     subscriber: sub.name,
     title: `${sub.name} · pid ${sub.pid ?? '-'} · ${stack} · ${state}`,
@@ -244,6 +287,7 @@ export function latencyPanelModel(s: LabSnapshot, index: number, ui: UiState, fi
     maxCount: Math.max(1, ...rows.map((r) => Math.max(r.bypass, r.kernel))),
     caption: `wire→app · ${ui.clock === 'scheduled' ? 'scheduled' : 'NIC send'} · ${ui.window === 'last' ? 'last interval' : 'whole run'}`,
     shortCaption: `${ui.clock === 'scheduled' ? 'sched' : 'send'}·${ui.window === 'last' ? 'last' : 'run'}`,
+    recovery: rec ? recoveryLine(rec) : null,
   };
 }
 

@@ -8,10 +8,10 @@ import type { MemberCounters } from '../nic/nic-layout.js';
 import type { MembershipReport } from '../subscriber/protocol.js';
 import { counter } from '../metrics/counters.js';
 
-export type DropCause = 'ring-overrun' | 'oflow-drop' | 'non-onload-loss' | 'process-exit' | 'unread';
+export type DropCause = 'ring-overrun' | 'oflow-drop' | 'non-onload-loss' | 'process-exit' | 'unread' | 'injected';
 
 /** Every drop cause the code can emit, in DESIGN §2's words. */
-export const DROP_CAUSES: readonly DropCause[] = ['ring-overrun', 'oflow-drop', 'non-onload-loss', 'process-exit', 'unread'];
+export const DROP_CAUSES: readonly DropCause[] = ['ring-overrun', 'oflow-drop', 'non-onload-loss', 'process-exit', 'unread', 'injected'];
 
 /** What each drop cause means, from the counter registry (the one place counters are defined). */
 export const DROP_DESCRIPTIONS: Readonly<Record<DropCause | 'in-flight', string>> = {
@@ -20,6 +20,7 @@ export const DROP_DESCRIPTIONS: Readonly<Record<DropCause | 'in-flight', string>
   'non-onload-loss': counter('dropped.non-onload-loss').description,
   'process-exit': counter('dropped.process-exit').description,
   unread: counter('dropped.unread').description,
+  injected: counter('dropped.injected').description,
   'in-flight': counter('inFlight').description,
 };
 
@@ -61,6 +62,8 @@ export function account(nic: MemberCounters, report: MembershipReport | undefine
   const dropped: Partial<Record<DropCause, number>> = {};
   let inFlight = 0;
   if (nic.lost > 0) dropped['non-onload-loss'] = nic.lost;
+  // Dropped by the NIC on purpose (a config's drop event): never sent on any path.
+  if (nic.injected > 0) dropped.injected = nic.injected;
   const ringLeft = Math.max(0, nic.viaBypass - bypass);
   const kernelLeft = Math.max(0, nic.viaKernel - kernel) + Math.max(0, nic.viaOffload - offload);
   const add = (cause: DropCause, n: number) => {

@@ -32,6 +32,19 @@ export interface Comparison {
   host: { a: { verdict: string; reasons: string[] } | null; b: { verdict: string; reasons: string[] } | null };
   /** Plain-word warnings: a side whose figures the host decided, or that cannot say. */
   warnings: string[];
+  /** Loss recovery and A/B lines per subscriber and group, where either side recovered (DESIGN §13). */
+  recovery: { subscriber: string; group: string; a: ComparedRecovery | null; b: ComparedRecovery | null }[];
+}
+
+export interface ComparedRecovery {
+  gaps: number;
+  requests: number;
+  recovered: number;
+  unrecovered: number;
+  /** Recovery time p99, ns (0: no gap closed). */
+  p99: number;
+  /** A/B lines: line A's share of first copies, gaps filled by the other line, lost on both (null: one line). */
+  lines: { aShare: number; filledByLine: number; lostOnBoth: number } | null;
 }
 
 /** Reads a result: a summary.json, a directory holding one, or a --json result file. */
@@ -102,5 +115,17 @@ export function compareResults(aName: string, a: LabSnapshot, bName: string, b: 
     if (h === null) warnings.push(`${side} (${name}) has no host-health verdict: whether the host decided its figures is unknown`);
     else if (h.verdict === 'contended') warnings.push(`${side} (${name}) ran on a contended host: its figures are partly the host's (${h.reasons[0]}${h.reasons.length > 1 ? `; ${h.reasons.length - 1} more` : ''})`);
   }
-  return { a: aName, b: bName, clock, latency, paths, events, totals: { a: a.totals, b: b.totals }, host, warnings };
+  const rec = (m: ReturnType<typeof find>): ComparedRecovery | null => {
+    const r = m?.recovery;
+    if (!r) return null;
+    const won = r.lines ? r.lines.fromA + r.lines.fromB : 0;
+    return {
+      gaps: r.gaps, requests: r.requests, recovered: r.recovered, unrecovered: r.unrecovered, p99: r.times.count > 0 ? r.times.p99 : 0,
+      lines: r.lines ? { aShare: won > 0 ? r.lines.fromA / won : 1, filledByLine: r.lines.filledByLine, lostOnBoth: r.lines.lostOnBoth } : null,
+    };
+  };
+  const recovery = [...keys.values()]
+    .map(({ subscriber, group }) => ({ subscriber, group, a: rec(find(a, subscriber, group)), b: rec(find(b, subscriber, group)) }))
+    .filter((r) => r.a || r.b);
+  return { a: aName, b: bName, clock, latency, paths, events, totals: { a: a.totals, b: b.totals }, host, warnings, recovery };
 }

@@ -12,7 +12,7 @@ import { parseGroup } from '../feed/channels.js';
 import { checkRecording } from '../feed/recording-kind.js';
 import { checkTimeline } from './timeline-check.js';
 import { DEFAULT_LIMITS, type ServerLimits } from '../recovery/request-server.js';
-import { DEFAULT_CLIENT, type GapPolicy } from '../recovery/mold-client.js';
+import { DEFAULT_CLIENT, DEFAULT_LINE_WAIT_NS, type GapPolicy } from '../recovery/mold-client.js';
 import { DROP_CAUSES } from './accounting.js';
 import { NIC_MODELS, type NicModel } from '../nic/models.js';
 import { PATHS, type Path } from '../onload/fallback.js';
@@ -29,6 +29,12 @@ export interface LabConfig {
   recording: string;
   /** Loss recovery (DESIGN §13): a re-request server in the lab, and every subscriber asking it for its gaps. */
   recovery: { limits: ServerLimits; timeoutNs: number; policy: GapPolicy } | null;
+  /**
+   * A/B lines (DESIGN §13): each pair is one channel sent on two groups. A subscriber that joins
+   * both arbitrates: the first copy of each sequence wins, and a gap on one line waits `waitNs`
+   * for the other before a re-request.
+   */
+  lines: { waitNs: number; pairs: LinePair[] };
   /** Model mode (DESIGN §12), with the profile named in the config (null: a live run unless --model). */
   model: { profile: string | undefined; cores: number | undefined } | null;
   /** Take the capture's UDP datagrams not to a multicast group as feed traffic to this group (anonymised captures). */
@@ -48,9 +54,28 @@ export interface LabConfig {
   expect: Expectation[];
 }
 
+export interface LinePair {
+  a: string;
+  b: string;
+}
+
+/** Injected loss (DESIGN §13): the NIC drops packets of these groups, each counted `injected`. */
+export interface DropSpec {
+  /** The groups it drops from (every group of the lab when the config names none). */
+  groups: string[];
+  /** How it was written, for messages and the event line: a group, a line, or every group. */
+  what: string;
+  /** The next N packets of each group from the event's time, or each packet with this probability. */
+  packets: number | null;
+  rate: number | null;
+  /** The rate's random stream (the same seed, the same packets dropped). */
+  seed: number;
+}
+
 /** Something that happens at a time in the run (DESIGN §8: scripted experiments). */
 export type TimedEvent =
   | { atNs: number; action: 'join' | 'leave'; subscriber: string; group: string }
+  | { atNs: number; action: 'drop'; drop: DropSpec }
   | { atNs: number; action: 'kill' | 'start'; subscriber: string }
   | { atNs: number; action: 'speed'; speed: number };
 
@@ -71,6 +96,13 @@ export interface Expectation {
   /** Loss recovery: messages recovered (a range) and still unrecovered (at most) over the scope. */
   recovered: { min: number; max: number } | null;
   unrecovered: number | null;
+  /** At most this many re-requests sent, and messages lost on both lines (A/B), over the scope. */
+  requests: number | null;
+  lostOnBoth: number | null;
+  /** Gaps the other line filled (a range), over the scope. */
+  filledByLine: { min: number; max: number } | null;
+  /** The recovery time's p99 (gap seen to book whole), the worst membership in the scope, below this. */
+  recoveryP99Ns: number | null;
   event: { kind: string | null; cause: string | null; group: string | null } | null;
   balanced: boolean | null;
   /** The run's host-health verdict (the subscriber's, with subscriber:). */
@@ -82,11 +114,11 @@ export interface Expectation {
 }
 
 export const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_-]{0,23}$/;
-const TOP_KEYS = ['name', 'description', 'recording', 'decodeAs', 'model', 'recovery', 'speed', 'duration', 'loop', 'nic', 'subscribers', 'events', 'expect', 'sweep'] as const;
+const TOP_KEYS = ['name', 'description', 'recording', 'decodeAs', 'model', 'recovery', 'lines', 'speed', 'duration', 'loop', 'nic', 'subscribers', 'events', 'expect', 'sweep'] as const;
 const NIC_KEYS = ['model', 'filterTable'] as const;
 const SUB_KEYS = ['name', 'onload', 'groups', 'env', 'receive', 'work', 'delay', 'ring', 'rcvbuf', 'cpu', 'start', 'replicas'] as const;
-const EVENT_ACTIONS = ['join', 'leave', 'kill', 'start', 'speed'] as const;
-const EXPECT_KEYS = ['when', 'subscriber', 'group', 'path', 'cause', 'p50', 'p90', 'p99', 'p999', 'max', 'clock', 'via', 'gaps', 'drops', 'event', 'balanced', 'copied', 'switchesAbove', 'host', 'recovered', 'unrecovered'] as const;
+const EVENT_ACTIONS = ['join', 'leave', 'kill', 'start', 'speed', 'drop'] as const;
+const EXPECT_KEYS = ['when', 'subscriber', 'group', 'path', 'cause', 'p50', 'p90', 'p99', 'p999', 'max', 'clock', 'via', 'gaps', 'drops', 'event', 'balanced', 'copied', 'switchesAbove', 'host', 'recovered', 'unrecovered', 'requests', 'lostOnBoth', 'filledByLine', 'recovery'] as const;
 const PATH_CAUSES = ['mcast-conflict', 'filter-table-full', 'non-onload-loss', 'not-accelerated', 'mcast-recv-off'];
 const EVENT_KINDS = ['accelerated', 'offloaded', 'kernel', 'fallback', 'loss', 'recovery', 'left', 'exit', 'start', 'speed'];
 const ENV_KEYS = ['EF_NAME', 'EF_POLL_USEC', 'EF_INT_DRIVEN', 'EF_DONT_ACCELERATE', 'EF_MCAST_RECV'] as const;
@@ -334,6 +366,8 @@ export function validateConfig(raw: unknown, file: string, opts: ValidateOptions
     };
   }
 
+  const lines = top.lines === undefined ? { waitNs: DEFAULT_LINE_WAIT_NS, pairs: [] } : validateLines(v, top.lines);
+
   let modelSetting: LabConfig['model'] = null;
   if (top.model !== undefined && top.model !== false) {
     if (top.model === true) modelSetting = { profile: undefined, cores: undefined };
@@ -416,12 +450,18 @@ export function validateConfig(raw: unknown, file: string, opts: ValidateOptions
   const model = opts.model === true || modelSetting !== null;
   const memberships = subscribers.reduce((n, s) => n + s.groups.length, 0);
   if (!model && memberships > MAX_MEMBERSHIPS / 2) v.fail('subscribers', `at most ${MAX_MEMBERSHIPS / 2} group memberships in one lab, got ${memberships}`);
-  const events = top.events === undefined ? [] : validateEvents(v, top.events, subscribers);
+  const events = top.events === undefined ? [] : validateEvents(v, top.events, subscribers, lines.pairs);
   for (const d of deferred) {
     if (!events.some((e) => e.action === 'start' && e.subscriber === d)) v.fail('events', `${d} has start: false, but no event starts it`);
   }
   // A group only a timed join names is in the NIC's table too.
   for (const e of events) if ((e.action === 'join' || e.action === 'leave') && !groups.includes(e.group)) groups.push(e.group);
+  // Injected loss names groups of the lab; with none named, it drops from every group.
+  events.forEach((e, i) => {
+    if (e.action !== 'drop') return;
+    if (e.drop.groups.length === 0) e.drop.groups = [...groups];
+    for (const g of e.drop.groups) if (!groups.includes(g)) v.fail(`events[${i}].drop`, `${g} (${e.drop.what}) is not a group any subscriber joins; the lab's groups are ${groups.join(', ')}`);
+  });
   if (!model && groups.length > MAX_GROUPS) v.fail('subscribers', `at most ${MAX_GROUPS} groups in one lab, got ${groups.length}`);
   if (durationNs !== null) {
     events.forEach((e, i) => {
@@ -429,8 +469,8 @@ export function validateConfig(raw: unknown, file: string, opts: ValidateOptions
     });
   }
   if (!model) checkTimeline((path, what) => v.fail(path, what), subscribers, deferred, events);
-  const expect = top.expect === undefined ? [] : validateExpect(v, top.expect, subscribers, groups, recovery !== null);
-  return { file, name, description, recording, decodeAs, recovery, model: modelSetting, speed, durationNs, loop, nic, filterTable, subscribers, groups, deferred, events, expect };
+  const expect = top.expect === undefined ? [] : validateExpect(v, top.expect, subscribers, groups, recovery !== null, lines.pairs.length > 0);
+  return { file, name, description, recording, decodeAs, recovery, lines, model: modelSetting, speed, durationNs, loop, nic, filterTable, subscribers, groups, deferred, events, expect };
 }
 
 /**
@@ -448,7 +488,71 @@ function receiveMode(v: Validator, p: string, o: Obj, env: Obj, nic: NicModel): 
   return mode;
 }
 
-function validateEvents(v: Validator, raw: unknown, subscribers: SubscriberSettings[]): TimedEvent[] {
+/** `lines: [{a: G, b: G}, …]`, or `{wait: 10ms, pairs: [...]}`: each group in one pair at most. */
+function validateLines(v: Validator, raw: unknown): LabConfig['lines'] {
+  const hint = 'expected a list of A/B pairs such as - {a: 239.100.1.1:26400, b: 239.100.2.1:26400}, or {wait: 10ms, pairs: [...]}';
+  let waitNs = DEFAULT_LINE_WAIT_NS;
+  let list: unknown = raw;
+  let at = 'lines';
+  if (isObj(raw)) {
+    const o = v.object('lines', raw, ['wait', 'pairs'] as const);
+    if (o.wait !== undefined) waitNs = v.duration('lines.wait', o.wait, 10e9);
+    list = o.pairs;
+    at = 'lines.pairs';
+  }
+  if (!Array.isArray(list) || list.length === 0) v.fail(at, `${hint}, got ${show(list)}`);
+  const seen = new Map<string, string>();
+  const pairs = list.map((x, i) => {
+    const p = `${at}[${i}]`;
+    const o = v.object(p, x, ['a', 'b'] as const);
+    const a = v.group(`${p}.a`, o.a);
+    const b = v.group(`${p}.b`, o.b);
+    if (a === b) v.fail(`${p}.b`, `line B must be another group than line A (${a})`);
+    for (const [g, k] of [[a, 'a'], [b, 'b']] as const) {
+      if (seen.has(g)) v.fail(`${p}.${k}`, `${g} is already a line of ${seen.get(g)}; a group is one line of one channel`);
+      seen.set(g, p);
+    }
+    return { a, b };
+  });
+  return { waitNs, pairs };
+}
+
+/** `drop: {group, line, packets}` or `{rate}`: the groups it drops from, resolved against the line pairs. */
+function validateDrop(v: Validator, p: string, raw: unknown, pairs: LinePair[]): DropSpec {
+  const o = v.object(p, raw, ['group', 'line', 'packets', 'rate', 'seed'] as const);
+  const line = o.line === undefined ? null : v.oneOf(`${p}.line`, o.line, ['A', 'B'] as const);
+  if ((o.packets === undefined) === (o.rate === undefined)) v.fail(p, 'expected one of packets (the next N packets) or rate (each packet with this probability, such as 0.001)');
+  const packets = o.packets === undefined ? null : v.integer(`${p}.packets`, o.packets, 1, 1e9, ' of packets');
+  let rate: number | null = null;
+  if (o.rate !== undefined) {
+    if (typeof o.rate !== 'number' || !(o.rate > 0) || o.rate > 1) v.fail(`${p}.rate`, `expected a probability above 0, at most 1 (such as 0.001), got ${show(o.rate)}`);
+    rate = o.rate;
+  }
+  const seed = o.seed === undefined ? 1 : v.integer(`${p}.seed`, o.seed, 0, 0xffffffff);
+  if (line !== null && pairs.length === 0) v.fail(`${p}.line`, 'line A and B need A/B lines: add lines: [{a: GROUP, b: GROUP}] to the config');
+  const pick = (pair: LinePair) => (line === 'B' ? pair.b : pair.a);
+  let groups: string[];
+  let what: string;
+  if (o.group !== undefined) {
+    const g = v.group(`${p}.group`, o.group);
+    if (line === null) groups = [g];
+    else {
+      const pair = pairs.find((x) => x.a === g || x.b === g);
+      if (!pair) v.fail(`${p}.group`, `${g} is in no A/B pair of lines:, so it has no line ${line}`);
+      groups = [pick(pair)];
+    }
+    what = line === null ? g : `line ${line} of ${g === groups[0] ? g : `${groups[0]}`}`;
+  } else if (line !== null) {
+    groups = pairs.map(pick);
+    what = `line ${line}`;
+  } else {
+    groups = [];
+    what = 'every group';
+  }
+  return { groups, what, packets, rate, seed };
+}
+
+function validateEvents(v: Validator, raw: unknown, subscribers: SubscriberSettings[], pairs: LinePair[]): TimedEvent[] {
   if (!Array.isArray(raw)) v.fail('events', `expected a list of timed events such as - {at: 2s, join: {subscriber: book2, group: 239.100.1.1:26400}}, got ${show(raw)}`);
   const names = subscribers.map((s) => s.name);
   const known = (path: string, name: unknown): string => {
@@ -459,10 +563,12 @@ function validateEvents(v: Validator, raw: unknown, subscribers: SubscriberSetti
   return raw.map((e, i) => {
     const p = `events[${i}]`;
     const o = v.object(p, e, ['at', ...EVENT_ACTIONS]);
-    const atNs = v.duration(`${p}.at`, o.at, MAX_RUN_NS);
+    // Injected loss at a rate runs from the start unless it says when.
+    const atNs = o.at === undefined && o.drop !== undefined ? 0 : v.duration(`${p}.at`, o.at, MAX_RUN_NS);
     const actions = EVENT_ACTIONS.filter((a) => o[a] !== undefined);
     if (actions.length !== 1) v.fail(p, `expected exactly one of ${EVENT_ACTIONS.join(', ')}, got ${actions.length === 0 ? 'none' : actions.join(' and ')}`);
     const action = actions[0];
+    if (action === 'drop') return { atNs, action, drop: validateDrop(v, `${p}.drop`, o.drop, pairs) };
     if (action === 'kill' || action === 'start') return { atNs, action, subscriber: known(`${p}.${action}`, o[action]) };
     if (action === 'speed') {
       const x = o.speed;
@@ -476,13 +582,13 @@ function validateEvents(v: Validator, raw: unknown, subscribers: SubscriberSetti
   });
 }
 
-function validateExpect(v: Validator, raw: unknown, subscribers: SubscriberSettings[], groups: string[], recoveryOn: boolean): Expectation[] {
+function validateExpect(v: Validator, raw: unknown, subscribers: SubscriberSettings[], groups: string[], recoveryOn: boolean, linesOn: boolean): Expectation[] {
   if (!Array.isArray(raw)) v.fail('expect', `expected a list of expectations such as - {subscriber: book1, group: 239.100.1.1:26400, path: bypass}, got ${show(raw)}`);
   const names = subscribers.map((s) => s.name);
   return raw.map((e, i) => {
     const p = `expect[${i}]`;
     const o = v.object(p, e, EXPECT_KEYS);
-    const x: Expectation = { where: p, when: null, subscriber: null, group: null, path: null, cause: null, latency: [], gaps: null, drops: null, recovered: null, unrecovered: null, event: null, balanced: null, host: null, copied: null, switchesAbove: null };
+    const x: Expectation = { where: p, when: null, subscriber: null, group: null, path: null, cause: null, latency: [], gaps: null, drops: null, recovered: null, unrecovered: null, requests: null, lostOnBoth: null, filledByLine: null, recoveryP99Ns: null, event: null, balanced: null, host: null, copied: null, switchesAbove: null };
     if (o.when !== undefined) {
       if (typeof o.when !== 'object' || o.when === null || Array.isArray(o.when)) v.fail(`${p}.when`, 'expected a mapping of sweep keys to values');
       x.when = o.when as Record<string, unknown>;
@@ -533,7 +639,23 @@ function validateExpect(v: Validator, raw: unknown, subscribers: SubscriberSetti
       }
     }
     if (o.unrecovered !== undefined) x.unrecovered = v.integer(`${p}.unrecovered`, o.unrecovered, 0, 1e12);
-    if ((x.recovered || x.unrecovered !== null) && !recoveryOn) v.fail(`${p}`, 'recovered and unrecovered need loss recovery: add recovery: true to the config');
+    if (o.requests !== undefined) x.requests = v.integer(`${p}.requests`, o.requests, 0, 1e12, ' (the most re-requests)');
+    if (o.lostOnBoth !== undefined) x.lostOnBoth = v.integer(`${p}.lostOnBoth`, o.lostOnBoth, 0, 1e12, ' (the most messages lost on both lines)');
+    if (o.filledByLine !== undefined) {
+      if (typeof o.filledByLine === 'number') x.filledByLine = { min: v.integer(`${p}.filledByLine`, o.filledByLine, 0, 1e12), max: Infinity };
+      else {
+        const r = v.object(`${p}.filledByLine`, o.filledByLine, ['min', 'max']);
+        x.filledByLine = { min: r.min === undefined ? 0 : v.integer(`${p}.filledByLine.min`, r.min, 0, 1e12), max: r.max === undefined ? Infinity : v.integer(`${p}.filledByLine.max`, r.max, 0, 1e12) };
+        if (x.filledByLine.min > x.filledByLine.max) v.fail(`${p}.filledByLine`, `min ${x.filledByLine.min} is above max ${x.filledByLine.max}: no run could meet it`);
+      }
+    }
+    if (o.recovery !== undefined) {
+      const r = v.object(`${p}.recovery`, o.recovery, ['p99']);
+      if (r.p99 === undefined) v.fail(`${p}.recovery`, 'expected p99, such as {p99: 50ms} (gap seen to book whole)');
+      x.recoveryP99Ns = v.duration(`${p}.recovery.p99`, r.p99, MAX_RUN_NS);
+    }
+    if ((x.recovered || x.unrecovered !== null || x.requests !== null || x.recoveryP99Ns !== null) && !recoveryOn && !linesOn) v.fail(`${p}`, 'recovered, unrecovered, requests and recovery need loss recovery or A/B lines: add recovery: true (or lines:) to the config');
+    if ((x.lostOnBoth !== null || x.filledByLine !== null) && !linesOn) v.fail(`${p}`, 'lostOnBoth and filledByLine need A/B lines: add lines: [{a: GROUP, b: GROUP}] to the config');
     if (o.event !== undefined) {
       const ev = v.object(`${p}.event`, o.event, ['kind', 'cause', 'group']);
       x.event = {
@@ -554,8 +676,8 @@ function validateExpect(v: Validator, raw: unknown, subscribers: SubscriberSetti
         return name;
       });
     }
-    const checks = [x.path, x.cause, x.gaps, x.drops, x.recovered, x.unrecovered, x.event, x.balanced, x.host, x.copied, x.switchesAbove].filter((c) => c !== null).length + x.latency.length;
-    if (checks === 0) v.fail(p, 'expected at least one check: path, cause, p50/p90/p99/p999/max, gaps, drops, event, balanced, host, copied or switchesAbove');
+    const checks = [x.path, x.cause, x.gaps, x.drops, x.recovered, x.unrecovered, x.requests, x.lostOnBoth, x.filledByLine, x.recoveryP99Ns, x.event, x.balanced, x.host, x.copied, x.switchesAbove].filter((c) => c !== null).length + x.latency.length;
+    if (checks === 0) v.fail(p, 'expected at least one check: path, cause, p50/p90/p99/p999/max, gaps, drops, recovered, unrecovered, requests, lostOnBoth, filledByLine, recovery, event, balanced, host, copied or switchesAbove');
     return x;
   });
 }

@@ -77,6 +77,37 @@ export function evaluate(expectations: readonly Expectation[], s: LabSnapshot, p
       }
       if (x.unrecovered !== null) out.push({ where: x.where, check: `${scope}: at most ${x.unrecovered} messages unrecovered`, passed: rs.length > 0 && unrecovered <= x.unrecovered, actual: rs.length > 0 ? String(unrecovered) : 'no recovery in this run' });
     }
+    if (x.requests !== null || x.lostOnBoth !== null || x.filledByLine || x.recoveryP99Ns !== null) {
+      const rs = ms.flatMap(({ subscriber, m }) => (m.recovery ? [{ who: label(subscriber, m), r: m.recovery }] : []));
+      const none = rs.length === 0;
+      const sum = (f: (r: NonNullable<MembershipSnapshot['recovery']>) => number) => rs.reduce((n, { r }) => n + f(r), 0);
+      const per = (f: (r: NonNullable<MembershipSnapshot['recovery']>) => number) => rs.map(({ who, r }) => `${who} ${f(r)}`).join(', ');
+      if (x.requests !== null) {
+        const n = sum((r) => r.requests);
+        out.push({ where: x.where, check: `${scope}: at most ${x.requests} re-requests sent`, passed: !none && n <= x.requests, actual: none ? 'no recovery in this run' : `${n} (${per((r) => r.requests)})` });
+      }
+      const lined = rs.filter(({ r }) => r.lines);
+      if (x.lostOnBoth !== null) {
+        const n = lined.reduce((k, { r }) => k + r.lines!.lostOnBoth, 0);
+        out.push({ where: x.where, check: `${scope}: at most ${x.lostOnBoth} messages lost on both lines`, passed: lined.length > 0 && n <= x.lostOnBoth, actual: lined.length === 0 ? 'no A/B arbitration in this scope' : String(n) });
+      }
+      if (x.filledByLine) {
+        const f = x.filledByLine;
+        const n = lined.reduce((k, { r }) => k + r.lines!.filledByLine, 0);
+        const range = f.max === Infinity ? `at least ${f.min}` : f.min > 0 ? `${f.min} to ${f.max}` : `at most ${f.max}`;
+        out.push({ where: x.where, check: `${scope}: ${range} gaps filled by the other line`, passed: lined.length > 0 && n >= f.min && n <= f.max, actual: lined.length === 0 ? 'no A/B arbitration in this scope' : `${n} (${lined.map(({ who, r }) => `${who} ${r.lines!.filledByLine}`).join(', ')})` });
+      }
+      if (x.recoveryP99Ns !== null) {
+        const timed = rs.filter(({ r }) => r.times.count > 0);
+        const worst = Math.max(0, ...timed.map(({ r }) => r.times.p99));
+        out.push({
+          where: x.where,
+          check: `${scope}: recovery p99 below ${formatUs(x.recoveryP99Ns)} µs (gap seen to book whole)`,
+          passed: timed.length > 0 && worst < x.recoveryP99Ns,
+          actual: timed.length === 0 ? (none ? 'no recovery in this run' : 'no gap closed') : `${formatUs(worst)} µs (worst of ${timed.length})`,
+        });
+      }
+    }
     if (x.gaps !== null) each(`at most ${x.gaps} sequence gaps`, (_, m) => [m.sequenceGaps <= x.gaps!, String(m.sequenceGaps)]);
     if (x.drops) {
       const d = x.drops;

@@ -24,7 +24,8 @@ import { RegistryWriter } from '../onload/registry.js';
 import { DEFAULT_SLOT_BYTES, MAX_MEMBERSHIPS, StackSegment } from '../onload/stack-layout.js';
 import { listSegments, segmentName, setAffinity, sweepStaleSegments, unlinkSegment } from '../shm/segment.js';
 import { HistogramReader } from '../metrics/shm-histogram.js';
-import type { FromSubscriber, MembershipReport, SubscriberSnapshot, ToSubscriber } from '../subscriber/protocol.js';
+import type { FromSubscriber, JoinRequest, MembershipReport, SubscriberSnapshot, ToSubscriber } from '../subscriber/protocol.js';
+import type { InjectedDrop } from '../nic/loss-injector.js';
 import { kernelReason, spins, waitingName, type SubscriberSettings } from '../subscriber/settings.js';
 import { account, type Account, type AccountState } from './accounting.js';
 import { formatDurationNs } from '../metrics/duration.js';
@@ -325,7 +326,7 @@ export class Lab {
         resolveDone('error');
       }
     });
-    this.sendNic({ type: 'start', recording: this.config.recording, feed: this.config.decodeAs ? { decodeAs: this.config.decodeAs } : undefined, nicSegment: this.nicSegmentName, groups, speed: this.speed, loop: this.loop, cpus: this.sharedCpus, lab: this.labId, sideTable: this.sideTableName });
+    this.sendNic({ type: 'start', recording: this.config.recording, feed: this.config.decodeAs ? { decodeAs: this.config.decodeAs } : undefined, nicSegment: this.nicSegmentName, groups, speed: this.speed, loop: this.loop, cpus: this.sharedCpus, lab: this.labId, sideTable: this.sideTableName, drops: this.injectedDrops() });
     const r = await withTimeout(ready, STARTUP_TIMEOUT_MS, 'the NIC did not start');
     if (r.type === 'error') throw new MdlabError(`the NIC could not start: ${r.message}`);
     if (r.type === 'ready') {
@@ -334,6 +335,23 @@ export class Lab {
       this.meanPayloadBytes = r.meanPayloadBytes;
       this.assignedGroups = r.assignments;
     }
+  }
+
+  /** The config's drop events, as the NIC applies them: by run time and group index. */
+  private injectedDrops(): InjectedDrop[] {
+    return this.config.events.flatMap((e) =>
+      e.action === 'drop' ? [{ atNs: e.atNs, groups: e.drop.groups.map((g) => this.groupIndex.get(g) ?? -1), packets: e.drop.packets, rate: e.drop.rate, seed: e.drop.seed }] : [],
+    );
+  }
+
+  /** A/B lines: the channel this group is a line of, when the subscriber reads both of its lines. */
+  private lineOf(sub: SubscriberState, group: string): JoinRequest['line'] {
+    const pair = this.config.lines.pairs.find((p) => p.a === group || p.b === group);
+    if (!pair) return null;
+    const other = pair.a === group ? pair.b : pair.a;
+    const reads = (g: string) => sub.settings.groups.includes(g) || this.config.events.some((e) => e.action === 'join' && e.subscriber === sub.settings.name && e.group === g);
+    if (!reads(other)) return null;
+    return { channel: pair.a, b: pair.b, line: pair.a === group ? 0 : 1, waitNs: this.config.lines.waitNs };
   }
 
   private sendNic(msg: ToNic | { type: 'speed'; speed: number } | { type: 'pause' } | { type: 'resume' }): void {
@@ -442,7 +460,7 @@ export class Lab {
     const joined = this.waitFor(sub, `joined:${id}`);
     const histogram = segmentName(this.labPid, `${this.instance}.m${id}.latency`);
     const recovery = this.config.recovery && this.recoveryServer ? { port: this.recoveryServer.port, timeoutNs: this.config.recovery.timeoutNs, policy: this.config.recovery.policy } : null;
-    this.sendSub(sub, { type: 'join', membership: id, group: g, groupName: group, addr, port, kernelPort: port + this.isolation.portOffset, stack: onRing ? { segment: sub.stack!.segment, id: sub.stack!.id } : null, histogram, sideTable: this.sideTableName, recovery });
+    this.sendSub(sub, { type: 'join', membership: id, group: g, groupName: group, addr, port, kernelPort: port + this.isolation.portOffset, stack: onRing ? { segment: sub.stack!.segment, id: sub.stack!.id } : null, histogram, sideTable: this.sideTableName, recovery, line: this.lineOf(sub, group) });
     const r = await withTimeout(joined, STARTUP_TIMEOUT_MS, `${sub.settings.name} did not join ${group}`);
     if (r.type === 'error') throw new MdlabError(`${sub.settings.name} could not join ${group}: ${r.message}`);
     const member: Member = { id, subscriber: sub.settings.name, pid: sub.pid, group, stack: sub.stack?.id ?? null, stackName: sub.stack?.name ?? null, kernelReason: reason, offload: sub.settings.receive === 'offload' };
@@ -589,7 +607,13 @@ export class Lab {
   private async fire(e: TimedEvent): Promise<void> {
     if (!this.running) return;
     const what =
-      e.action === 'speed' ? `replay speed ${e.speed === 0 ? 'top' : `${e.speed}×`}` : e.action === 'join' || e.action === 'leave' ? `${e.subscriber} ${e.action}s ${e.group}` : `${e.action} ${e.subscriber}`;
+      e.action === 'speed'
+        ? `replay speed ${e.speed === 0 ? 'top' : `${e.speed}×`}`
+        : e.action === 'drop'
+          ? `the NIC drops ${e.drop.packets !== null ? `the next ${e.drop.packets} packets` : `packets at a rate of ${e.drop.rate}`} of ${e.drop.what} (injected loss)`
+          : e.action === 'join' || e.action === 'leave'
+            ? `${e.subscriber} ${e.action}s ${e.group}`
+            : `${e.action} ${e.subscriber}`;
     this.processEvent('action', null, `timed event at ${(e.atNs / 1e9).toFixed(3)} s: ${what}`);
     try {
       switch (e.action) {
@@ -611,6 +635,9 @@ export class Lab {
         }
         case 'speed':
           this.setSpeed(e.speed);
+          break;
+        case 'drop':
+          // The NIC has the plan from the start and drops by its schedule: this only says so.
           break;
       }
     } catch (err) {

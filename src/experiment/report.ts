@@ -103,11 +103,23 @@ export function formatReport(s: LabSnapshot): string {
   if (recovering.length > 0) {
     const srv = s.recoveryServer;
     const c = srv?.counters;
-    out.push(`Recovery (MoldUDP64 re-requests to the lab's server${srv ? ` on 127.0.0.1:${srv.port}` : ''}${c ? `: ${fmtInt(c.requests)} requests, ${fmtInt(c.answered)} answered with ${fmtInt(c.messagesServed)} messages${Object.values(c.refused).some((n) => n > 0) ? `, ${Object.entries(c.refused).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${fmtInt(n)}`).join(', ')} ignored` : ''}` : ''}); a packet dropped and recovered counts in both)`);
+    if (!srv) out.push('Recovery (A/B lines only, no re-request server: a gap waits for the other line, and what both lines missed is skipped and counted lost)');
+    else out.push(`Recovery (MoldUDP64 re-requests to the lab's server${srv ? ` on 127.0.0.1:${srv.port}` : ''}${c ? `: ${fmtInt(c.requests)} requests, ${fmtInt(c.answered)} answered with ${fmtInt(c.messagesServed)} messages${Object.values(c.refused).some((n) => n > 0) ? `, ${Object.entries(c.refused).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${fmtInt(n)}`).join(', ')} ignored` : ''}` : ''}); a packet dropped and recovered counts in both)`);
     out.push(table(recovering.map(({ sub, m }) => {
       const r = m.recovery!;
       return [sub, m.group, r.gaps, r.requests, r.recovered, r.unrecovered, r.duplicates, r.times.count ? formatUs(r.times.p50) : '-', r.times.count ? formatUs(r.times.p99) : '-', r.times.count ? formatUs(r.times.max) : '-'];
     }), ['subscriber', 'group', 'gaps', 'requests', 'recovered', 'unrecovered', 'duplicates', 'recovery p50 µs', 'p99 µs', 'max µs']));
+    out.push('');
+  }
+  const lined = recovering.filter(({ m }) => m.recovery!.lines);
+  if (lined.length > 0) {
+    out.push('A/B lines (first copy of each sequence wins; a gap on one line is filled from the other; only what both lines missed is re-requested)');
+    out.push(table(lined.map(({ sub, m }) => {
+      const l = m.recovery!.lines!;
+      const won = l.fromA + l.fromB;
+      const share = (n: number) => (won === 0 ? '-' : `${((100 * n) / won).toFixed(1)}%`);
+      return [sub, m.group, l.b, fmtInt(l.fromA), share(l.fromA), fmtInt(l.fromB), share(l.fromB), l.filledByLine, l.lostOnBoth, l.delay.count ? formatUs(l.delay.p50) : '-', l.delay.count ? formatUs(l.delay.p99) : '-', l.delay.count ? formatUs(l.delay.max) : '-'];
+    }), ['subscriber', 'line A', 'line B', 'from A', 'A wins', 'from B', 'B wins', 'gaps filled by other line', 'lost on both', 'arbitration delay p50 µs', 'p99 µs', 'max µs']));
     out.push('');
   }
   out.push('Subscribers');

@@ -6,11 +6,12 @@
  * NAME.partial, then renamed. An interrupted run's results say so (complete: false, PARTIAL).
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { histogramLog, maxValueOf, totalOf } from '../metrics/hlog.js';
+import * as hdr from 'hdr-histogram-js';
+import { histogramLog, maxValueOf, totalOf, type TaggedSeries } from '../metrics/hlog.js';
 import { join } from 'node:path';
 import { overheadRows } from './overheads.js';
 import { COUNTERS } from '../metrics/counters.js';
-import { RECORDED_PATHS, type Clock, type EncodedInterval, type RecordedPath } from '../metrics/latency.js';
+import { HIGHEST_NS, LOWEST_NS, newHistogram, RECORDED_PATHS, type Clock, type EncodedInterval, type RecordedPath } from '../metrics/latency.js';
 import type { Verdict } from './expectations.js';
 import { formatVerdicts } from './expectations.js';
 import { formatReport } from './report.js';
@@ -58,6 +59,12 @@ export function percentilesCsv(s: LabSnapshot, series: readonly LatencySeries[] 
       }
     }
   }
+  // Loss recovery: gap seen to book whole, per membership that recovers (path `recovery`, clock `gap`).
+  for (const r of recoverySeries(s)) {
+    const h = r.histogram;
+    rows.push([r.subscriber, r.group, 'recovery', 'gap', h.totalCount, ...[50, 90, 99, 99.9, 99.99].map((p) => h.getValueAtPercentile(p)), maxValueOf(h)].join(','));
+    h.destroy();
+  }
   for (const [k, list] of seriesByFile(series)) {
     const total = totalOf(list);
     if (total.totalCount > 0) {
@@ -67,6 +74,38 @@ export function percentilesCsv(s: LabSnapshot, series: readonly LatencySeries[] 
     total.destroy();
   }
   return `${rows.join('\n')}\n`;
+}
+
+/**
+ * The recovery-time histograms (DESIGN §13): one per membership that closed a gap, from every
+ * recovery time its subscriber kept (the first RECOVERY_TIMES_KEPT). The caller destroys them.
+ */
+export function recoverySeries(s: LabSnapshot): { subscriber: string; group: string; histogram: hdr.Histogram }[] {
+  const out: { subscriber: string; group: string; histogram: hdr.Histogram }[] = [];
+  for (const sub of s.subscribers) {
+    for (const m of sub.memberships) {
+      const times = m.recovery?.timesNs ?? [];
+      if (times.length === 0) continue;
+      const h = newHistogram(false);
+      for (const t of times) h.recordValue(Math.min(HIGHEST_NS, Math.max(LOWEST_NS, Math.round(t))));
+      out.push({ subscriber: sub.name, group: m.group, histogram: h });
+    }
+  }
+  return out;
+}
+
+/** `SUBSCRIBER.recovery.hlog`: one interval over the run per group, as HdrHistogram's tools read it. */
+function recoveryLogs(s: LabSnapshot, startedAtMs: number): [string, string][] {
+  const bySub = new Map<string, TaggedSeries[]>();
+  const endMs = startedAtMs + s.runMs;
+  for (const r of recoverySeries(s)) {
+    r.histogram.startTimeStampMsec = startedAtMs;
+    r.histogram.endTimeStampMsec = endMs;
+    const iv: EncodedInterval = { startMs: startedAtMs, endMs, maxNs: maxValueOf(r.histogram), histogram: hdr.encodeIntoCompressedBase64(r.histogram) };
+    r.histogram.destroy();
+    bySub.set(r.subscriber, [...(bySub.get(r.subscriber) ?? []), { group: r.group, intervals: [iv] }]);
+  }
+  return [...bySub.entries()].map(([sub, list]) => [`${sub}.recovery.hlog`, histogramLog(list, startedAtMs, 'mdlab loss recovery time, gap seen to book whole, values in nanoseconds; Interval_Max in milliseconds; untagged lines total every group, Tag= lines one each')]);
 }
 
 /** Series by result file: `SUBSCRIBER.PATH.CLOCK` (one .hlog each, tagged by group). */
@@ -94,7 +133,8 @@ export function resultDocument(s: LabSnapshot, verdicts: readonly Verdict[], met
 }
 
 export function resultJson(s: LabSnapshot, verdicts: readonly Verdict[], meta: ResultMeta): string {
-  return `${JSON.stringify(resultDocument(s, verdicts, meta), (_k, v) => (v === Infinity ? null : v), 2)}\n`;
+  // Every recovery time is in the recovery .hlog; the JSON keeps their summary.
+  return `${JSON.stringify(resultDocument(s, verdicts, meta), (k, v) => (v === Infinity ? null : k === 'timesNs' ? undefined : v), 2)}\n`;
 }
 
 /** Writes every result file of one run into `dir` (created if need be). */
@@ -106,6 +146,7 @@ export function writeResults(dir: string, s: LabSnapshot, series: readonly Laten
     written.push(name);
   };
   for (const [k, list] of seriesByFile(series)) put(`${k}.hlog`, histogramLog(list, meta.startedAtMs));
+  for (const [name, text] of recoveryLogs(s, meta.startedAtMs)) put(name, text);
   put('percentiles.csv', percentilesCsv(s, series));
   put('report.md', reportMarkdown(s, verdicts, meta));
   // summary.json last: its presence, complete, means the directory is a whole result.

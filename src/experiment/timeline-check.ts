@@ -62,7 +62,7 @@ export function checkTimeline(fail: Fail, subscribers: readonly SubscriberSettin
   const order = events.map((e, i) => ({ e, i })).sort((a, b) => a.e.atNs - b.e.atNs || a.i - b.i);
   for (const { e, i } of order) {
     const p = `events[${i}]`;
-    if (e.action === 'speed') continue;
+    if (e.action === 'speed' || e.action === 'drop') continue;
     const { s } = byName.get(e.subscriber)!;
     const when = `at ${at(e.atNs)}`;
     switch (e.action) {

@@ -41,11 +41,11 @@ export function totalOf(series: readonly TaggedSeries[]): hdr.Histogram {
   return total;
 }
 
-export function histogramLog(series: readonly TaggedSeries[], startedAtMs: number): string {
+export function histogramLog(series: readonly TaggedSeries[], startedAtMs: number, legend = 'mdlab wire-to-application latency, values in nanoseconds; Interval_Max in milliseconds; untagged lines total every group, Tag= lines one each'): string {
   const lines = [
     '#[Histogram log format version 1.3]',
     `#[StartTime: ${(startedAtMs / 1000).toFixed(3)} (seconds since epoch), ${new Date(startedAtMs).toString()}]`,
-    '#[mdlab wire-to-application latency, values in nanoseconds; Interval_Max in milliseconds; untagged lines total every group, Tag= lines one each]',
+    `#[${legend}]`,
     '"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"',
   ];
   // Intervals of one window (the controller closes every series' interval at the same moment).

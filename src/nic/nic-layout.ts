@@ -4,9 +4,9 @@
  * when the version moves) and counts, per membership, what it delivered on which path.
  * Subscribers read their membership's counters here at the end of a run.
  *
- *   0        256                  256 + 64·MAX_GROUPS      + 4·MAX_MEMBERSHIPS    + 64·MAX_MEMBERSHIPS  + 64·MAX_STACKS
+ *   0        256                  256 + 64·MAX_GROUPS      + 4·MAX_MEMBERSHIPS    + 128·MAX_MEMBERSHIPS + 64·MAX_STACKS
  *   +--------+--------------------+------------------------+---------------------+---------------------+------------------+
- *   | header | groups (64 B each) | member lists (i32 each) | memberships (64 B) | stacks (64 B each)  |
+ *   | header | groups (64 B each) | member lists (i32 each) | memberships (128 B) | stacks (64 B each) |
  *
  *   header   0 magic 'MDNI'  4 version  8 steering version (seqlock: odd while written)  12 group count
  *           16 paused  20 stop  24 done  28 speed change count   32 speed (f64; 0 = top speed)
@@ -20,30 +20,32 @@
  *          176 peak generation (the controller bumps it when it has read them)  184 peak in 100 ms, whole run
  *   group    0 address  4 port  8 kernel (1: send to the kernel)  12 stack mask (bit per stack slot)
  *           16 first member (index into member lists)  20 member count
- *           24 packets (f64)  32 kernel sends (f64)  40 ring writes (f64)
+ *           24 packets (f64)  32 kernel sends (f64)  40 ring writes (f64)  48 injected drops (f64)
  *   member   0 state (0 free, 1 active, 2 ended)  4 path (0 none, 1 bypass, 2 kernel, 3 lost)  8 stack slot
  *           12 group  16 subscriber index   24 sent (f64)  32 via bypass  40 via kernel  48 lost  56 via offload
+ *           64 injected (dropped by the NIC on purpose, a config's drop event)
  *   stack    0 state (0 free, 1 live)  4 stack id  8..63 segment name (ASCII)
  *   lag      64 counts (f64): packets by their lag behind schedule, two buckets per octave of ns
  *            (bucket 2e + h: lag in [2^e, 2^e·1.5) for h = 0, [2^e·1.5, 2^(e+1)) for h = 1)
  */
 import { checkHeader, createSegment, fourcc, openSegment } from '../shm/segment.js';
 import { MAX_GROUPS, MAX_MEMBERSHIPS } from '../onload/stack-layout.js';
+import { LOG_BUCKETS, logPercentile } from '../metrics/log-buckets.js';
 
 export const NIC_MAGIC = fourcc('MDNI');
-export const NIC_LAYOUT_VERSION = 2;
+export const NIC_LAYOUT_VERSION = 3;
 export const MAX_STACKS = 32;
 
 const HEADER = 256;
 const GROUP_BYTES = 64;
-const MEMBER_BYTES = 64;
+const MEMBER_BYTES = 128;
 const STACK_BYTES = 64;
 export const GROUPS_OFFSET = HEADER;
 export const LISTS_OFFSET = GROUPS_OFFSET + GROUP_BYTES * MAX_GROUPS;
 export const MEMBERS_OFFSET = LISTS_OFFSET + 4 * MAX_MEMBERSHIPS;
 export const STACKS_OFFSET = MEMBERS_OFFSET + MEMBER_BYTES * MAX_MEMBERSHIPS;
 export const LAG_OFFSET = STACKS_OFFSET + STACK_BYTES * MAX_STACKS;
-export const LAG_BUCKETS = 64;
+export const LAG_BUCKETS = LOG_BUCKETS;
 const TOTAL = LAG_OFFSET + 8 * LAG_BUCKETS;
 
 // Header, i32 word indices.
@@ -91,6 +93,8 @@ export interface MemberCounters {
   viaKernel: number;
   lost: number;
   viaOffload: number;
+  /** Dropped by the NIC on purpose (injected loss). */
+  injected: number;
 }
 
 export interface NicStatus {
@@ -219,6 +223,7 @@ export class NicSegment {
       viaKernel: this.f64[this.memberF64(m, 40)],
       lost: this.f64[this.memberF64(m, 48)],
       viaOffload: this.f64[this.memberF64(m, 56)],
+      injected: this.f64[this.memberF64(m, 64)],
     };
   }
 
@@ -245,37 +250,15 @@ export class NicSegment {
     const base = LAG_OFFSET >> 3;
     let total = 0;
     for (let b = 0; b < LAG_BUCKETS; b++) total += this.f64[base + b];
-    const at = (q: number): number => {
-      const want = Math.ceil(total * q);
-      let n = 0;
-      for (let b = 0; b < LAG_BUCKETS; b++) {
-        n += this.f64[base + b];
-        if (n >= want && n > 0) return lagBucketTop(b);
-      }
-      return 0;
-    };
     // A bucket's top may lie above the worst lag seen: never report a percentile above it.
     const max = this.f64[F_WORST_LAG];
-    return { p50Ns: Math.min(at(0.5), max), p99Ns: Math.min(at(0.99), max), maxNs: max, packets: total };
+    return { p50Ns: logPercentile(this.f64, base, 0.5, max), p99Ns: logPercentile(this.f64, base, 0.99, max), maxNs: max, packets: total };
   }
 
-  groupCounters(g: number): { packets: number; kernelSends: number; ringWrites: number } {
-    return { packets: this.f64[this.groupF64(g, 24)], kernelSends: this.f64[this.groupF64(g, 32)], ringWrites: this.f64[this.groupF64(g, 40)] };
+  groupCounters(g: number): { packets: number; kernelSends: number; ringWrites: number; injected: number } {
+    return { packets: this.f64[this.groupF64(g, 24)], kernelSends: this.f64[this.groupF64(g, 32)], ringWrites: this.f64[this.groupF64(g, 40)], injected: this.f64[this.groupF64(g, 48)] };
   }
 }
 
-/** The lag bucket of `ns` (see the layout): no allocation, a few integer operations per packet. */
-export function lagBucket(ns: number): number {
-  if (!(ns >= 1)) return 0;
-  const v = ns >= 0x7fffffff ? 0x7fffffff : ns | 0;
-  const e = 31 - Math.clz32(v);
-  const half = e >= 1 && (v >>> (e - 1)) & 1 ? 1 : 0;
-  const b = 2 * e + half;
-  return b < LAG_BUCKETS ? b : LAG_BUCKETS - 1;
-}
-
-/** The upper bound of a lag bucket, ns. */
-export function lagBucketTop(b: number): number {
-  const e = b >> 1;
-  return b & 1 ? 2 ** (e + 1) : 1.5 * 2 ** e;
-}
+/** The NIC's lag buckets are the shared log buckets (see the layout). */
+export { logBucket as lagBucket, logBucketTop as lagBucketTop } from '../metrics/log-buckets.js';

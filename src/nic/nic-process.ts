@@ -26,6 +26,7 @@ import {
   F_UNJOINED, F_WORST_LAG, F_PEAK_GEN, F_PEAK_1MS, F_PEAK_100MS, F_PEAK_100MS_RUN, LAG_OFFSET, lagBucket, MAX_STACKS, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_OFFLOAD, W_DONE, W_PAUSED,
 } from './nic-layout.js';
 import type { FromNic, NicStart, ToNic } from './nic-protocol.js';
+import { LossInjector } from './loss-injector.js';
 import { OffloadPort } from './offload-port.js';
 import { GroupTable } from './group-table.js';
 import { Pacer } from './pacer.js';
@@ -59,6 +60,7 @@ class Nic {
   private readonly kernelViews = this.kernelBuffers.map((b) => new DataView(b.buffer, b.byteOffset, b.length));
   private kernelBuffer = 0;
   private readonly side: SideTableWriter;
+  private readonly loss: LossInjector;
   private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
   private reader!: FeedReader;
   private pacer!: Pacer;
@@ -89,6 +91,7 @@ class Nic {
     start.groups.forEach((g, i) => this.groupIndex.set(g.addr, g.port, i));
     this.templates = start.groups.map((g) => new FrameTemplate(g.addr, g.port, 0xc612000a, 26400));
     this.side = SideTableWriter.attach(start.sideTable);
+    this.loss = new LossInjector(start.drops ?? [], start.groups.length);
     this.seg.f64[F_SPEED] = start.speed;
     this.steeringTimer = setInterval(() => this.refreshSteering(), 10);
   }
@@ -268,6 +271,17 @@ class Nic {
     this.refreshSteering();
     const st = this.steering;
     seg.f64[seg.groupF64(g, 24)] += 1;
+    if (this.loss.active && this.loss.drops(g, scheduledNs - f[F_START])) {
+      // Lost on the wire on purpose: sent to every member, reaching none; each counts it injected.
+      seg.f64[seg.groupF64(g, 48)] += 1;
+      const n = st.memberCount[g];
+      for (let i = 0; i < n; i++) {
+        const m = st.members[g * MAX_MEMBERSHIPS + i];
+        f[seg.memberF64(m, 24)] += 1;
+        f[seg.memberF64(m, 64)] += 1;
+      }
+      return;
+    }
     const sentNs = nowNs();
 
     const nStacks = st.stackCount[g];

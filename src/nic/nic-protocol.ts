@@ -1,6 +1,7 @@
 /** Messages between the controller and the NIC process (IPC). Hot-path control uses the NIC segment. */
 import type { GroupAssignment } from '../feed/feed-traffic.js';
 import type { FeedOptions } from '../feed/open-feed.js';
+import type { InjectedDrop } from './loss-injector.js';
 
 export interface NicStart {
   type: 'start';
@@ -18,6 +19,8 @@ export interface NicStart {
   sideTable: string;
   /** CPUs the NIC may run on (null: any). */
   cpus: number[] | null;
+  /** Injected loss: packets the NIC drops on purpose, counted `injected`. */
+  drops?: InjectedDrop[];
 }
 
 export type ToNic = NicStart | { type: 'go'; startNs: number; stopAtNs: number | null } | { type: 'stop' };

@@ -18,9 +18,8 @@ import { offloadSocketPath } from '../kernel/offload-record.js';
 import { kernelSocketDrops } from '../kernel/socket-drops.js';
 import { OffloadReceive } from './offload-receive.js';
 import { EfViReceive, makeRingReceive, readsRing, type Delivery, type ReceiveMode, type RingReceive } from './receive-modes.js';
-import { MoldClient, DEFAULT_CLIENT, type GapPolicy } from '../recovery/mold-client.js';
-import { moldSession, type MoldRequest } from '../feed/moldudp64.js';
-import type { RecoveryReport } from './protocol.js';
+import { FROM_LINE_A, FROM_SERVER, type MoldClient, type Source } from '../recovery/mold-client.js';
+import type { Sequencer } from '../recovery/sequencer.js';
 
 const PATH_BYPASS = 0;
 const PATH_KERNEL = 1;
@@ -61,12 +60,10 @@ export class Membership {
   private addr = 0;
   private port = 0;
 
-  /** Loss recovery: how to ask the server, and the client that keeps the sequence whole (made at the first packet, which names the session). */
-  private recoverWith: { request: (r: MoldRequest) => void; timeoutNs: number; policy: GapPolicy } | null = null;
-  client: MoldClient | null = null;
-  private readonly onRecoveredMessage = (_seq: number, bytes: Uint8Array, off: number, len: number): void => {
-    this.handler.onMessage(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), off, len);
-  };
+  /** Loss recovery and A/B lines: the channel's sequence (shared by its two lines), and which line this is. */
+  sequencer: Sequencer | null = null;
+  private line: Source = FROM_LINE_A;
+  private arbitratedOn: string | null = null;
 
   /** Called once, at this socket's first delivery (the subscriber's baseline for per-packet costs). */
   onFirst: (() => void) | null = null;
@@ -153,51 +150,43 @@ export class Membership {
     if (path === PATH_BYPASS) this.receivedBypass++;
     else if (path === PATH_KERNEL) this.receivedKernel++;
     this.messagesBefore = this.handler.messages;
-    if (this.recoverWith) {
-      // Under recovery the client passes messages on in sequence order, and fills the gaps.
+    if (this.sequencer) {
+      // Under recovery (or A/B lines) the client passes messages on in sequence order, and fills the gaps.
       this.handler.observeOnly(view, off, len, this.seq);
-      this.recoveryClient(bytes, off).onPacket(bytes, view, off, len, now);
+      this.sequencer.onPacket(bytes, view, off, len, now, this.line, sentNs);
     } else this.handler.onPayload(bytes, view, off, len, this.seq);
     this.messages += this.handler.messages - this.messagesBefore;
   }
 
-  /** Recover this socket's gaps from the lab's re-request server. */
-  recover(request: (r: MoldRequest) => void, timeoutNs: number, policy: GapPolicy): void {
-    this.recoverWith = { request, timeoutNs, policy };
+  /**
+   * Keep this socket's sequence with `sequencer` (its own, under recovery; its channel's, shared
+   * with the other line, under A/B arbitration); `arbitratedOn` names line A's group on line B.
+   */
+  sequence(sequencer: Sequencer, line: Source, arbitratedOn: string | null): void {
+    this.sequencer = sequencer;
+    this.line = line;
+    this.arbitratedOn = arbitratedOn;
   }
 
-  private recoveryClient(bytes: Uint8Array, off: number): MoldClient {
-    if (!this.client) {
-      this.client = new MoldClient({ ...DEFAULT_CLIENT, session: moldSession(bytes, off), timeoutNs: this.recoverWith!.timeoutNs, policy: this.recoverWith!.policy }, this.onRecoveredMessage, this.recoverWith!.request);
-    }
-    return this.client;
+  get client(): MoldClient | null {
+    return this.sequencer?.client ?? null;
   }
 
   /** A reply from the re-request server for this socket's session. */
   onReply(bytes: Buffer, now: number): void {
-    if (!this.client || this.skimming) return;
+    if (!this.sequencer?.client || this.skimming) return;
     const before = this.handler.messages;
-    this.client.onPacket(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, bytes.length, now);
+    this.sequencer.onPacket(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, bytes.length, now, FROM_SERVER);
     this.messages += this.handler.messages - before;
   }
 
-  private recoveryReport(): RecoveryReport | null {
-    const c = this.client;
-    if (!this.recoverWith) return null;
-    const t = [...(c?.counters.recoveryNs ?? [])].sort((a, b) => a - b);
-    const at = (p: number) => (t.length === 0 ? 0 : t[Math.min(t.length - 1, Math.ceil((p / 100) * t.length) - 1)]);
-    return {
-      gaps: c?.counters.gaps ?? 0, requests: c?.counters.requests ?? 0, recovered: c?.counters.recovered ?? 0, duplicates: c?.counters.duplicates ?? 0,
-      droppedPastGap: c?.counters.droppedPastGap ?? 0, unrecovered: c?.unrecovered ?? 0,
-      times: { count: t.length, p50: at(50), p99: at(99), max: t.length === 0 ? 0 : t[t.length - 1] },
-    };
-  }
-
-  /** Its counters; `socketDrops` reads /proc/net/udp, so a loop that only counts passes false. */
-  report(withSocketDrops = true): MembershipReport {
+  /** Its counters; `socketDrops` reads /proc/net/udp, so a loop that only counts passes false; `final` adds every recovery time. */
+  report(withSocketDrops = true, final = false): MembershipReport {
     return {
       membership: this.id,
-      recovery: this.recoveryReport(),
+      // A channel read on two lines reports once, on line A.
+      recovery: this.sequencer && this.line === FROM_LINE_A ? this.sequencer.report(final) : null,
+      arbitratedOn: this.arbitratedOn,
       group: this.group,
       receivedBypass: this.receivedBypass,
       receivedKernel: this.receivedKernel,

@@ -19,6 +19,11 @@ export interface JoinRequest {
   sideTable: string;
   /** Loss recovery (DESIGN §13): the lab's re-request server on 127.0.0.1, and how to ask it. */
   recovery: { port: number; timeoutNs: number; policy: 'buffer' | 'drop' } | null;
+  /**
+   * A/B lines (DESIGN §13): this group is line A or B of a channel the subscriber reads on both
+   * (`channel` names line A's group, `b` line B's), and how long a gap waits for the other line.
+   */
+  line?: { channel: string; b: string; line: 0 | 1; waitNs: number } | null;
 }
 
 /** What a recovering socket did with its gaps. */
@@ -29,8 +34,27 @@ export interface RecoveryReport {
   duplicates: number;
   droppedPastGap: number;
   unrecovered: number;
+  /** Messages passed on from the server's replies; whether there was a server to ask. */
+  fromServer?: number;
+  server?: boolean;
   /** Gap seen to sequence whole again, ns: how many gaps closed, and their p50, p99, max. */
   times: { count: number; p50: number; p99: number; max: number };
+  /** Every recovery time kept (ns; the final report only): the recovery histogram of the .hlog. */
+  timesNs?: number[];
+  /** A/B arbitration on this channel (reported on its line A membership); null for one line. */
+  lines?: LinesReport | null;
+}
+
+export interface LinesReport {
+  /** Line B's group. */
+  b: string;
+  fromA: number;
+  fromB: number;
+  filledByLine: number;
+  lostOnBoth: number;
+  skipped: number;
+  /** How much later the second copy came, ns. */
+  delay: { count: number; p50: number; p99: number; max: number };
 }
 
 export type ToSubscriber =
@@ -44,8 +68,10 @@ export type ToSubscriber =
 /** One membership's counters, as the subscriber saw them. */
 export interface MembershipReport {
   membership: number;
-  /** Null where the lab does not recover loss. */
+  /** Null where the lab does not recover loss (nor arbitrate lines), and on a line B membership, whose channel reports on line A. */
   recovery?: RecoveryReport | null;
+  /** Line B of a channel arbitrated with line A: the group whose recovery report covers both. */
+  arbitratedOn?: string | null;
   group: number;
   receivedBypass: number;
   receivedKernel: number;

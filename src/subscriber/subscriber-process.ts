@@ -6,7 +6,9 @@
  * spin loop yields to every few microseconds so that they are never held back for long.
  */
 import dgram from 'node:dgram';
-import { encodeRequest, moldSession } from '../feed/moldudp64.js';
+import { encodeRequest, moldSession, type MoldRequest } from '../feed/moldudp64.js';
+import { DEFAULT_CLIENT, FROM_LINE_A, FROM_LINE_B } from '../recovery/mold-client.js';
+import { Sequencer } from '../recovery/sequencer.js';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { openDoorbellReceiver } from '../kernel/loopback.js';
 import { nowNs } from '../metrics/clock.js';
@@ -95,21 +97,45 @@ class Subscriber {
       if (msg.length < 20) return;
       const session = moldSession(msg, 0);
       const now = nowNs();
-      for (const m of this.memberships.values()) if (m.client?.session === session) m.onReply(msg, now);
+      // A channel's two lines share one client: the reply goes to it once.
+      const done = new Set<Sequencer>();
+      for (const m of this.memberships.values()) {
+        if (!m.sequencer || done.has(m.sequencer) || m.client?.session !== session) continue;
+        done.add(m.sequencer);
+        m.onReply(msg, now);
+      }
     });
-    // Requests that went unanswered are asked again after their timeout.
-    this.recoveryTimer = setInterval(() => {
-      const now = nowNs();
-      for (const m of this.memberships.values()) m.client?.onTimer(now);
-    }, 5);
     this.recovery = s;
     return s;
   }
 
+  /** Sequencers by channel (line A's group) for A/B lines; each membership's own otherwise. */
+  private readonly sequencers = new Map<string, Sequencer>();
+
+  private sequencerFor(req: JoinRequest, request: ((r: MoldRequest) => void) | null): Sequencer {
+    const key = req.line ? req.line.channel : `#${req.membership}`;
+    let sq = this.sequencers.get(key);
+    if (!sq) {
+      sq = new Sequencer(
+        { request, timeoutNs: req.recovery?.timeoutNs ?? DEFAULT_CLIENT.timeoutNs, policy: req.recovery?.policy ?? 'buffer', lines: req.line ? { waitNs: req.line.waitNs, b: req.line.b } : null },
+        this.onInOrder,
+      );
+      this.sequencers.set(key, sq);
+      // Holes the other line did not fill, and requests that went unanswered, are asked (again) on a timer.
+      this.recoveryTimer ??= setInterval(() => {
+        const now = nowNs();
+        for (const x of this.sequencers.values()) x.client?.onTimer(now);
+      }, 2);
+    }
+    return sq;
+  }
+
+  private readonly onInOrder = (_seq: number, bytes: Uint8Array, view: DataView, off: number, len: number): void => this.handler.onMessage(bytes, view, off, len);
+
   /** At the run's end, a little time for replies to gaps still being filled. */
   private async settleRecovery(ms: number): Promise<void> {
     const until = Date.now() + ms;
-    while (Date.now() < until && [...this.memberships.values()].some((m) => m.client?.state === 'gap-fill')) await new Promise((r) => setTimeout(r, 5));
+    while (Date.now() < until && [...this.sequencers.values()].some((x) => x.client?.state === 'gap-fill')) await new Promise((r) => setTimeout(r, 5));
   }
 
   async join(req: JoinRequest): Promise<void> {
@@ -120,10 +146,14 @@ class Subscriber {
     }
     const m = new Membership(req.membership, req.group, req.groupName, this.lab, new HistogramWriter(req.histogram, req.membership, req.group), this.handler, this.nic.f64);
     m.onFirst = this.onFirstPacket;
-    if (req.recovery) {
-      const socket = await this.recoverySocket();
-      const port = req.recovery.port;
-      m.recover((r) => socket.send(encodeRequest(r), port, '127.0.0.1'), req.recovery.timeoutNs, req.recovery.policy);
+    if (req.recovery || req.line) {
+      let request: ((r: MoldRequest) => void) | null = null;
+      if (req.recovery) {
+        const socket = await this.recoverySocket();
+        const port = req.recovery.port;
+        request = (r) => socket.send(encodeRequest(r), port, '127.0.0.1');
+      }
+      m.sequence(this.sequencerFor(req, request), req.line?.line === 1 ? FROM_LINE_B : FROM_LINE_A, req.line?.line === 1 ? req.line.channel : null);
     }
     await m.open(req.addr, req.port, req.kernelPort, stack, this.settings.receive, this.doorbell.port, this.settings.rcvbuf, req.sideTable);
     this.memberships.set(req.membership, m);
@@ -181,7 +211,7 @@ class Subscriber {
   async drainAll(readMs: number): Promise<void> {
     const until = Date.now() + readMs;
     for (const m of this.memberships.values()) await this.drain(m, until, true);
-    if (this.recovery) await this.settleRecovery(RECOVERY_SETTLE_MS);
+    if (this.sequencers.size > 0) await this.settleRecovery(RECOVERY_SETTLE_MS);
     clearInterval(this.recoveryTimer);
     send(this.snapshot(true));
   }
@@ -272,7 +302,7 @@ class Subscriber {
       type: 'snapshot',
       final,
       pid: process.pid,
-      memberships: [...this.memberships.values()].map((m) => m.report()),
+      memberships: [...this.memberships.values()].map((m) => m.report(true, final)),
       voluntaryContextSwitches: ru.voluntaryContextSwitches,
       involuntaryContextSwitches: ru.involuntaryContextSwitches,
       cpuUserUs: ru.userCPUTime,

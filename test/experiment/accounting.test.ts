@@ -3,7 +3,7 @@ import { account } from '../../src/experiment/accounting.js';
 import type { MemberCounters } from '../../src/nic/nic-layout.js';
 import type { MembershipReport } from '../../src/subscriber/protocol.js';
 
-const nic = (o: Partial<MemberCounters>): MemberCounters => ({ state: 1, path: 1, sent: 0, viaBypass: 0, viaKernel: 0, lost: 0, viaOffload: 0, ...o });
+const nic = (o: Partial<MemberCounters>): MemberCounters => ({ state: 1, path: 1, sent: 0, viaBypass: 0, viaKernel: 0, lost: 0, viaOffload: 0, injected: 0, ...o });
 const rep = (o: Partial<MembershipReport>): MembershipReport => ({
   membership: 0, group: 0, receivedBypass: 0, receivedKernel: 0, ringDrops: 0, kernelDrops: 0, kernelCopiesIgnored: 0, foreignDatagrams: 0, malformed: 0,
   messages: 0, sequenceGaps: 0, missingMessages: 0, outOfOrder: 0, rewinds: 0, bytesCopied: 0, firstDeliveryNs: 0, lastDeliveryNs: 0, receivedOffload: 0, offloadDrops: 0, stackParsed: 0, appParsed: 0, appRejected: 0, offloadReads: 0, unreadBypass: 0, unreadKernel: 0, unreadOffload: 0, socketDrops: null, ...o,

@@ -18,7 +18,7 @@ describe('the counter registry (as Onload\'s stats_def.h)', () => {
   });
 
   it('defines every field of an account', () => {
-    const a = account({ state: 1, path: 1, sent: 1, viaBypass: 1, viaKernel: 0, lost: 0, viaOffload: 0 }, undefined, 'running');
+    const a = account({ state: 1, path: 1, sent: 1, viaBypass: 1, viaKernel: 0, lost: 0, viaOffload: 0, injected: 0 }, undefined, 'running');
     for (const k of ['sent', 'delivered.bypass', 'delivered.kernel', 'delivered.offload', 'inFlight', 'detected.ringOverrun', 'detected.oflow']) {
       expect(COUNTERS.some((c) => c.name === k), k).toBe(true);
     }

@@ -42,6 +42,11 @@ export function LatencyPanel({ model, theme, width, selected }: { model: Latency
             : percentileLine(s, width - 11)}
         </Text>
       ))}
+      {model.recovery ? (
+        <Text wrap="truncate" color={theme.warning}>
+          {` ${model.recovery}`}
+        </Text>
+      ) : null}
       {model.rows.map((r) => (
         <Text key={r.label} wrap="truncate">
           {` ${r.label.padStart(7)} `}
