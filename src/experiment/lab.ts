@@ -814,6 +814,7 @@ export class Lab {
       },
       active: ms.active,
       recovery: r?.recovery ?? null,
+      arbitratedOn: r?.arbitratedOn ?? null,
     };
   }
 

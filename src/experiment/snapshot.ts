@@ -58,6 +58,8 @@ export interface MembershipSnapshot {
   active: boolean;
   /** Loss recovery (DESIGN §13): its gaps, requests, messages recovered and still missing, recovery time. Null where the lab does not recover. */
   recovery?: RecoveryReport | null;
+  /** Line B of a channel read on both lines: line A's group, whose recovery covers both (DESIGN §13). */
+  arbitratedOn?: string | null;
 }
 
 export interface SubscriberSnapshotView {

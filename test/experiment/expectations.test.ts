@@ -60,7 +60,7 @@ describe('expectations (a fixture snapshot of the default lab: book1 and book2 t
     expect(() => expectations([{ path: 'sideways' }])).toThrow(/expect\[0\]\.path: expected one of bypass, kernel, offload, lost/);
     expect(() => expectations([{ subscriber: 'book1' }])).toThrow(/expect\[0\]: expected at least one check/);
     expect(() => validateConfig({ ...base, events: [{ at: '2s', jump: 'book1' }] }, file)).toThrow(/events\[0\]\.jump: unknown key/);
-    expect(() => validateConfig({ ...base, events: [{ at: '2s', kill: 'book1', start: 'book2' }] }, file)).toThrow(/events\[0\]: expected exactly one of join, leave, kill, start, speed, got kill and start/);
+    expect(() => validateConfig({ ...base, events: [{ at: '2s', kill: 'book1', start: 'book2' }] }, file)).toThrow(/events\[0\]: expected exactly one of join, leave, kill, start, speed, drop, got kill and start/);
     expect(() => validateConfig({ ...base, events: [{ at: 'soon', kill: 'book1' }] }, file)).toThrow(/events\[0\]\.at: expected a duration/);
     expect(() => validateConfig({ ...base, subscribers: [...base.subscribers, { name: 'late', start: false, groups: ['239.100.1.1:26400'] }] }, file)).toThrow(/late has start: false, but no event starts it/);
   });

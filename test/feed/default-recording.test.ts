@@ -19,6 +19,15 @@ describe('the bundled default recording', () => {
     expect(sha(tmp.file('regen.pcap'))).toBe(sha(join(ROOT, 'recordings', 'default.pcap')));
   });
 
+  it('recordings/ab-lines.pcap (A/B lines) is exactly what its documented command regenerates', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    const script: string = pkg.scripts['recording:ab-lines'];
+    const args = script.replace(/^node bin\/mdlab\.js /, '').replace('recordings/ab-lines.pcap', tmp.file('ab.pcap')).split(' ');
+    const r = mdlab(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(sha(tmp.file('ab.pcap'))).toBe(sha(join(ROOT, 'recordings', 'ab-lines.pcap')));
+  });
+
   it('is small, has 4 channels and an opening burst', () => {
     const bytes = readFileSync(join(ROOT, 'recordings', 'default.pcap')).length;
     expect(bytes).toBeLessThan(5 * 1024 * 1024);

@@ -10,6 +10,7 @@ import { forEachMoldMessage, MoldPacketBuilder, encodeRequest, decodeRequest, ty
 import { openFeed } from '../../src/feed/open-feed.js';
 import { MessageStore } from '../../src/recovery/message-store.js';
 import { MoldClient, DEFAULT_CLIENT } from '../../src/recovery/mold-client.js';
+import { LossInjector } from '../../src/nic/loss-injector.js';
 import { RequestServerCore, DEFAULT_LIMITS } from '../../src/recovery/request-server.js';
 import { startRequestServer } from '../../src/recovery/server-process.js';
 import { ROOT } from '../helpers/shared.js';
@@ -157,3 +158,85 @@ describe('the client\'s gap fill', () => {
     expect(c.unrecovered).toBe(0);
   });
 });
+
+describe('A/B line arbitration in the client (DESIGN §13)', () => {
+  function lines(canRequest = true) {
+    const passed: number[] = [];
+    const requests: MoldRequest[] = [];
+    const c = new MoldClient({ ...DEFAULT_CLIENT, session: 'S1', timeoutNs: 1000, lines: 2, lineWaitNs: 100, canRequest }, (seq) => passed.push(seq), (r) => requests.push(r));
+    const feed = (line: 0 | 1 | 2, seq: number, n: number, now: number) => {
+      const p = packet(seq, Array.from({ length: n }, (_, i) => seq + i));
+      c.onPacket(p.bytes, p.view, 0, p.bytes.length, now, line);
+    };
+    return { c, passed, requests, feed };
+  }
+
+  it('the first copy wins, the other is a duplicate timed as the arbitration delay; a gap on A is filled from B with no request', () => {
+    const { c, passed, requests, feed } = lines();
+    feed(0, 1, 3, 0); // A: 1-3
+    feed(1, 1, 3, 20); // B: 1-3, 20 ns later
+    feed(0, 7, 1, 30); // A lost 4-6
+    expect(c.state).toBe('gap-fill');
+    c.onTimer(50); // within the line wait: nothing asked
+    expect(requests).toEqual([]);
+    feed(1, 4, 4, 60); // B: 4-7
+    expect(passed).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(c.state).toBe('synchronized');
+    expect(requests).toEqual([]);
+    expect(c.counters).toMatchObject({ gaps: 1, requests: 0, fromA: 4, fromB: 3, fromServer: 0, filledByLine: 1, recovered: 3 });
+    expect(c.lostOnBoth).toBe(0);
+    // 1-3 came 20 ns later on B; 7 came 30 ns later on B than on A.
+    expect(c.arbitrationDelay.count).toBe(4);
+    expect(c.arbitrationDelay.max).toBe(30);
+  });
+
+  it('what both lines miss is asked for only after the line wait, and counted lost on both', () => {
+    const { c, passed, requests, feed } = lines();
+    feed(0, 1, 1, 0);
+    feed(1, 1, 1, 5);
+    feed(0, 4, 1, 10); // A lost 2-3
+    feed(1, 4, 1, 15); // so did B
+    c.onTimer(50);
+    expect(requests).toEqual([]);
+    c.onTimer(110);
+    expect(requests).toEqual([{ session: 'S1', sequence: 2, count: 2 }]);
+    feed(2, 2, 2, 200); // the reply
+    expect(passed).toEqual([1, 2, 3, 4]);
+    expect(c.counters).toMatchObject({ fromServer: 2, filledByLine: 0, requests: 1 });
+    expect(c.lostOnBoth).toBe(2);
+  });
+
+  it('with no server, a hole both lines missed is skipped after the line wait, counted, and the rest passes on', () => {
+    const { c, passed, requests, feed } = lines(false);
+    feed(0, 1, 1, 0);
+    feed(0, 4, 2, 10); // 2-3 missing; 4-5 buffered
+    c.onTimer(200);
+    expect(requests).toEqual([]);
+    expect(passed).toEqual([1, 4, 5]);
+    expect(c.state).toBe('synchronized');
+    expect(c.counters.skipped).toBe(2);
+    expect(c.lostOnBoth).toBe(2);
+    expect(c.unrecovered).toBe(0);
+  });
+});
+
+describe('injected loss (the NIC drops on purpose, DESIGN §13)', () => {
+  it('a timed drop takes the next N packets of its groups from its time; a rate drops the same packets for the same seed', () => {
+    const timed = new LossInjector([{ atNs: 1000, groups: [0], packets: 3, rate: null, seed: 1 }], 2);
+    const got = [0, 500, 1000, 1001, 1002, 1003, 1004].map((t) => timed.drops(0, t));
+    expect(got).toEqual([false, false, true, true, true, false, false]);
+    expect(timed.drops(1, 2000)).toBe(false);
+    const run = (seed: number) => {
+      const l = new LossInjector([{ atNs: 0, groups: [0, 1], packets: null, rate: 0.01, seed }], 2);
+      const dropped: number[] = [];
+      for (let i = 0; i < 100_000; i++) if (l.drops(i % 2, i)) dropped.push(i);
+      return dropped;
+    };
+    const a = run(7);
+    expect(run(7)).toEqual(a);
+    expect(run(8)).not.toEqual(a);
+    expect(a.length).toBeGreaterThan(800);
+    expect(a.length).toBeLessThan(1200);
+  });
+});
+
