@@ -286,7 +286,7 @@ export class Lab {
       });
       child.once('exit', (code, signal) => resolve({ type: 'error', message: `it exited (${signal ?? `code ${code}`})` }));
     });
-    child.send({ type: 'start', recording: this.config.recording, feed: this.config.decodeAs ? { decodeAs: this.config.decodeAs } : undefined, limits: rc.limits } satisfies ToServer);
+    child.send({ type: 'start', recording: this.config.recording, feed: this.config.decodeAs ? { decodeAs: this.config.decodeAs } : undefined, limits: rc.limits, nicSegment: this.nicSegmentName } satisfies ToServer);
     const r = await withTimeout(ready, STARTUP_TIMEOUT_MS, 'the re-request server did not start');
     if (r.type === 'error') throw new MdlabError(`the re-request server could not start: ${r.message}`);
     if (r.type === 'ready') this.recoveryServer = { port: r.port, pid: child.pid ?? 0 };

@@ -114,7 +114,8 @@ export function assignCores(subscribers: readonly SubscriberSettings[], cores: n
 /** The model's plain-data input and the path decisions it rests on, from a validated config. */
 export function buildModelInput(config: LabConfig, feed: ModelFeed, profile: Profile, o: { durationNs?: number; speed?: number }, warnings: string[]) {
   const active = config.subscribers.filter((s) => !config.deferred.includes(s.name));
-  if (config.events.length > 0) warnings.push(`model mode runs the config's starting memberships; its ${config.events.length} timed event${config.events.length === 1 ? '' : 's'} (join, leave, kill, start, speed) are not modelled`);
+  if (config.events.length > 0) warnings.push(`model mode runs the config's starting memberships; its ${config.events.length} timed event${config.events.length === 1 ? '' : 's'} (join, leave, kill, start, speed, drop) are not modelled`);
+  if (config.recovery || config.lines.pairs.length > 0) warnings.push(`model mode does not model ${[config.recovery ? 'loss recovery (re-requests)' : '', config.lines.pairs.length > 0 ? 'A/B line arbitration' : ''].filter(Boolean).join(' or ')}: run it live for those figures`);
   // Stacks as the live lab makes them: by EF_NAME, or one of its own; ids from 0 in order of first use.
   const stackIds = new Map<string, number>();
   const stackOf = active.map((s) => {

@@ -10,7 +10,7 @@ import type { LabSnapshot } from '../../src/experiment/snapshot.js';
 import { App } from '../../src/dashboard/App.js';
 import { themeFor } from '../../src/dashboard/theme.js';
 import { INITIAL_UI, stepSpeed, uiReducer, type UiState } from '../../src/dashboard/ui-state.js';
-import { contrastIndex, fmtClock, matrixModel, timelineModel } from '../../src/dashboard/view-model.js';
+import { contrastIndex, fmtClock, matrixModel, recoveryLine, recoverySummary, timelineModel } from '../../src/dashboard/view-model.js';
 import { fittingKeys } from '../../src/dashboard/components/Footer.js';
 import { ROOT } from '../helpers/shared.js';
 
@@ -143,6 +143,23 @@ describe('dashboard views (ink-testing-library, fixture snapshot)', () => {
     // book1 is an Onload socket trapped on the kernel path: its packets pay the kernel's costs.
     expect(text).toMatch(/book1 +onload +kernel +kernel buffer, then application +host kernel +│/);
     expect(text).toMatch(/quotes +onload +bypass +payload into the application +stack library in the process +│/);
+  });
+
+  it('loss recovery and A/B lines: the panel\'s recovery line and the subscribers view\'s columns (gaps, recovered, recovery p99, A/B win share)', () => {
+    const s = structuredClone(fixture) as LabSnapshot;
+    const times = { count: 4, p50: 40_000, p99: 465_300, max: 465_300 };
+    const m0 = s.subscribers[0].memberships[0];
+    m0.recovery = { gaps: 6, requests: 0, recovered: 10, duplicates: 5422, droppedPastGap: 0, unrecovered: 0, fromServer: 0, server: true, times, lines: { b: '239.100.2.1:26400', fromA: 966, fromB: 34, filledByLine: 6, lostOnBoth: 0, skipped: 0, delay: { count: 900, p50: 30_000, p99: 90_000, max: 400_000 } } };
+    // At 80 columns the panel holds the counts, the p99 and the win share; the rest when wide.
+    const narrow = frame({}, 80, 24, s);
+    expect(narrow.length).toBeLessThanOrEqual(24);
+    expect(narrow.join('\n')).toMatch(/recovery: 6 gaps, 10 rec, 0 unrec, 0 req, p99 465\.3µs · A\/B 96\.6%\/3\.4%/);
+    expect(recoveryLine(recoverySummary(s.subscribers[0])!)).toBe('recovery: 6 gaps, 10 rec, 0 unrec, 0 req, p99 465.3µs · A/B 96.6%/3.4%, 6 filled by other line, 0 lost on both');
+    // Without recovery there is no such line.
+    expect(frame({}, 160, 48).join('\n')).not.toMatch(/recovery: \d+ gaps/);
+    const subs = frame({ view: 'subscribers' }, 160, 30, s).join('\n');
+    expect(subs).toMatch(/recov +rec p99 +A won/);
+    expect(subs).toMatch(/book1 .* 10 +465\.3µs +97%/);
   });
 
   it('the subscribers view: one line each, with a sparkline of p99', () => {

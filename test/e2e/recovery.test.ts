@@ -62,8 +62,8 @@ describe('loss recovery', () => {
     const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     type M = { group: string; account: { sent: number; dropped: Record<string, number>; balanced: boolean }; recovery: { requests: number; recovered: number; unrecovered: number; gaps: number; times: { count: number }; lines: { fromA: number; fromB: number; filledByLine: number; lostOnBoth: number; delay: { count: number; p50: number } } | null } | null; arbitratedOn: string | null };
     const sub = (n: string) => s.subscribers.find((x: { name: string }) => x.name === n).memberships as M[];
-    const ab = sub('book-ab');
-    const a = sub('book-a');
+    const ab = sub('bookAB');
+    const a = sub('bookA');
     // The NIC dropped the same packets for both handlers: 100 in the burst plus the rate's on channel 1.
     const injected = (m: M | undefined) => m?.account.dropped.injected ?? 0;
     expect(injected(ab.find((m) => m.group === '239.100.1.1:26400'))).toBeGreaterThanOrEqual(100);
@@ -80,10 +80,10 @@ describe('loss recovery', () => {
     expect(a.reduce((n, m) => n + m.recovery!.requests, 0)).toBeGreaterThan(0);
     expect(a.reduce((n, m) => n + m.recovery!.unrecovered, 0)).toBe(0);
     // The recovery histogram: a .hlog per recovering subscriber, and rows in percentiles.csv.
-    const csv = readFileSync(join(out, 'percentiles.csv'), 'utf8').split('\n').filter((l) => l.startsWith('book-a,') && l.includes(',recovery,gap,'));
+    const csv = readFileSync(join(out, 'percentiles.csv'), 'utf8').split('\n').filter((l) => l.startsWith('bookA,') && l.includes(',recovery,gap,'));
     const counted = a.reduce((n, m) => n + m.recovery!.times.count, 0);
     expect(csv.reduce((n, l) => n + Number(l.split(',')[4]), 0)).toBe(counted);
-    expect(readFileSync(join(out, 'book-a.recovery.hlog'), 'utf8')).toMatch(/^Tag=239\.100\.1\.1:26400,0\.000,/m);
+    expect(readFileSync(join(out, 'bookA.recovery.hlog'), 'utf8')).toMatch(/^Tag=239\.100\.1\.1:26400,0\.000,/m);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/A\/B lines \(first copy/);
   });
 

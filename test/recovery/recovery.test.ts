@@ -93,6 +93,23 @@ describe('the re-request server', () => {
     expect(mid.handle(encodeRequest({ session: 'MDLAB01', sequence: 51, count: 1 }), 'c', 0)).toEqual({ refused: 'past-end' });
     expect(mid.handle(encodeRequest({ session: 'MDLAB01', sequence: 45, count: 100 }), 'c', 0)).toMatchObject({ count: 6 });
   });
+
+  it('knows what a lab\'s NIC has sent by its replay position: the last message on the wire by then, per session', async () => {
+    const store = await MessageStore.load(RECORDING);
+    const s = store.session('MDLAB01')!;
+    expect(store.lastSentBy('MDLAB01', Infinity)).toBe(s.first + s.count - 1);
+    // Before the session's first message was on the wire, nothing of it was sent.
+    expect(store.lastSentBy('MDLAB01', -1)).toBe(s.first - 1);
+    // At the recording's opening cross (1 s in, the burst) some but not all has been sent, and more by 2 s.
+    const at1 = store.lastSentBy('MDLAB01', 1e9);
+    const at2 = store.lastSentBy('MDLAB01', 2e9);
+    expect(at1).toBeGreaterThan(s.first);
+    expect(at2).toBeGreaterThan(at1);
+    expect(at2).toBeLessThan(s.first + s.count - 1);
+    const core = new RequestServerCore(store, DEFAULT_LIMITS, (session) => store.lastSentBy(session, 1e9));
+    expect(core.handle(encodeRequest({ session: 'MDLAB01', sequence: at1 + 1, count: 1 }), 'd', 0)).toEqual({ refused: 'past-end' });
+    expect(core.handle(encodeRequest({ session: 'MDLAB01', sequence: at1, count: 5 }), 'd', 0)).toMatchObject({ first: at1, count: 1 });
+  });
 });
 
 function packet(seq: number, msgs: number[]): { bytes: Uint8Array; view: DataView } {
