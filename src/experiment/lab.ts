@@ -82,6 +82,8 @@ interface MembershipState {
 }
 
 interface SubscriberState {
+  /** Its order book at the end, from the final snapshot (later ones carry none). */
+  book?: SubscriberSnapshot['book'];
   index: number;
   settings: SubscriberSettings;
   child: ChildProcess;
@@ -413,6 +415,7 @@ export class Lab {
     switch (m.type) {
       case 'snapshot': {
         sub.last = m;
+        if (m.book) sub.book = m.book;
         for (const r of m.memberships) {
           const ms = sub.memberships.get(r.membership);
           if (ms && !ms.finalReport) ms.report = r;
@@ -850,6 +853,7 @@ export class Lab {
         sinceFirstPacket: l?.sinceFirstPacket ?? null,
         interrupts: l?.interruptsReceived ?? 0,
         orders: l?.orders ?? 0,
+        book: s.book ?? null,
       };
     });
     const stacks: StackView[] = [...this.stacks.values()].map((st) => {

@@ -107,8 +107,8 @@ export function formatReport(s: LabSnapshot): string {
     else out.push(`Recovery (MoldUDP64 re-requests to the lab's server${srv ? ` on 127.0.0.1:${srv.port}` : ''}${c ? `: ${fmtInt(c.requests)} requests, ${fmtInt(c.answered)} answered with ${fmtInt(c.messagesServed)} messages${Object.values(c.refused).some((n) => n > 0) ? `, ${Object.entries(c.refused).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${fmtInt(n)}`).join(', ')} ignored` : ''}` : ''}); a packet dropped and recovered counts in both)`);
     out.push(table(recovering.map(({ sub, m }) => {
       const r = m.recovery!;
-      return [sub, m.group, r.gaps, r.requests, r.recovered, r.unrecovered, r.duplicates, r.times.count ? formatUs(r.times.p50) : '-', r.times.count ? formatUs(r.times.p99) : '-', r.times.count ? formatUs(r.times.max) : '-'];
-    }), ['subscriber', 'group', 'gaps', 'requests', 'recovered', 'unrecovered', 'duplicates', 'recovery p50 µs', 'p99 µs', 'max µs']));
+      return [sub, m.group, m.path, r.gaps, r.requests, r.recovered, r.unrecovered, r.duplicates, r.times.count ? formatUs(r.times.p50) : '-', r.times.count ? formatUs(r.times.p99) : '-', r.times.count ? formatUs(r.times.max) : '-'];
+    }), ['subscriber', 'group', 'path', 'gaps', 'requests', 'recovered', 'unrecovered', 'duplicates', 'recovery p50 µs', 'p99 µs', 'max µs']));
     out.push('');
   }
   const lined = recovering.filter(({ m }) => m.recovery!.lines);

@@ -82,6 +82,8 @@ export interface SubscriberSnapshotView {
   sinceFirstPacket: { voluntary: number; involuntary: number; cpuUs: number } | null;
   interrupts: number;
   orders: number;
+  /** The order book at the end (work: book): executions on orders it never saw (a gap broke it) and a digest of its state. */
+  book?: { orders: number; unknownRefs: number; digest: string } | null;
 }
 
 /** One socket of a stack, with the counters onload_stackdump prints for it (see RegistrySocket). */

@@ -26,6 +26,30 @@ export class OrderBook {
     return this.slotOf.size;
   }
 
+  /**
+   * A digest of the book's state: resting shares per stock and side, and the order count (FNV-1a
+   * over the non-empty levels in order). Two handlers that applied the same messages in sequence
+   * order have the same digest: a recovered book is the same book.
+   */
+  digest(): string {
+    let h = 0x811c9dc5;
+    const mix = (x: number) => {
+      for (let k = 0; k < 4; k++) {
+        h ^= (x >>> (8 * k)) & 0xff;
+        h = Math.imul(h, 0x01000193) >>> 0;
+      }
+    };
+    for (let i = 0; i < this.depth.length; i++) {
+      const d = this.depth[i];
+      if (d === 0) continue;
+      mix(i);
+      mix(d >>> 0);
+      mix(Math.floor(d / 2 ** 32));
+    }
+    mix(this.slotOf.size);
+    return h.toString(16).padStart(8, '0');
+  }
+
   /** Applies one ITCH message at `off` in `bytes`. */
   apply(bytes: Uint8Array, v: DataView, off: number, len: number): void {
     switch (bytes[off]) {

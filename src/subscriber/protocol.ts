@@ -133,6 +133,8 @@ export interface SubscriberSnapshot {
   spinning: boolean;
   blocked: boolean;
   orders: number;
+  /** The order book at the end (work: book; the final snapshot only): orders, executions on orders it never saw, and its digest. */
+  book?: { orders: number; unknownRefs: number; digest: string } | null;
 }
 
 export type FromSubscriber =

@@ -318,6 +318,7 @@ class Subscriber {
       spinning: this.spinning && !this.blocked,
       blocked: this.blocked,
       orders: this.handler.book?.orders ?? 0,
+      book: final && this.handler.book ? { orders: this.handler.book.orders, unknownRefs: this.handler.book.unknownRefs, digest: this.handler.book.digest() } : null,
     };
   }
 
