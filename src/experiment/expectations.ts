@@ -37,6 +37,8 @@ const label = (subscriber: string, m: MembershipSnapshot) => `${subscriber} ${m.
 
 export function evaluate(expectations: readonly Expectation[], s: LabSnapshot, point: Record<string, unknown> = {}): Verdict[] {
   const out: Verdict[] = [];
+  // An experiment whose config the run could not carry out is not the experiment: each problem fails it.
+  if (expectations.length > 0) for (const p of s.problems ?? []) out.push({ where: p.where, check: 'the run did what the config says', passed: false, actual: p.what });
   for (const x of expectations) {
     if (!applies(x, point)) continue;
     const scope = `${x.subscriber ?? 'every subscriber'}${x.group ? ` on ${x.group}` : ''}`;

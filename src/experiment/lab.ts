@@ -6,6 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
+import { basename } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { MdlabError } from '../errors.js';
 import type { GroupAssignment } from '../feed/feed-traffic.js';
@@ -142,6 +143,10 @@ export class Lab {
   private nicDone: Promise<string> | undefined;
   private error: string | null = null;
   private readonly warnings: string[] = [];
+  /** What the config said that the run could not do (a timed event that failed, a group never sent to). */
+  private readonly problems: { where: string; group: string | null; what: string }[] = [];
+  /** Whether the NIC scanned the recording for its groups (a very large one is not: its silent groups show at the end). */
+  private groupsScanned = false;
   private tornDown = false;
   private lengthNs: number | null = null;
   private meanPayloadBytes: number | null = null;
@@ -333,10 +338,30 @@ export class Lab {
     if (r.type === 'error') throw new MdlabError(`the NIC could not start: ${r.message}`);
     if (r.type === 'ready') {
       this.nic = { child, stderr, pid: r.pid };
+      this.groupsScanned = r.silentGroups !== null;
+      if (r.silentGroups) for (const g of r.silentGroups) this.silentGroup(this.config.groups[g]);
       this.lengthNs = r.lengthNs;
       this.meanPayloadBytes = r.meanPayloadBytes;
       this.assignedGroups = r.assignments;
     }
+  }
+
+  /**
+   * A group the recording never sends to: whoever joins it receives nothing. Said as an event
+   * (the dashboard's timeline) and a warning, and kept as a problem, which fails a run with
+   * expectations: the experiment is not the one its config describes.
+   */
+  private silentGroup(group: string): void {
+    if (this.problems.some((p) => p.group === group)) return;
+    const who = this.config.subscribers.filter((s) => s.groups.includes(group)).map((s) => s.name);
+    const joins = this.config.events.flatMap((e, i) => (e.action === 'join' && e.group === group ? [{ i, s: e.subscriber }] : []));
+    const names = [...new Set([...who, ...joins.map((j) => j.s)])];
+    const sent = this.config.groups.filter((g) => g !== group && !this.problems.some((p) => p.group === g));
+    const what = `${group}: the recording (${basename(this.config.recording)}) never sends to this group, so ${names.length > 0 ? names.join(', ') : 'whoever joins it'} will receive nothing from it${sent.length > 0 ? ` (it does send to ${sent.slice(0, 4).join(', ')}${sent.length > 4 ? ', …' : ''})` : ''}`;
+    const at = who.length > 0 ? `subscribers[${this.config.subscribers.findIndex((s) => s.groups.includes(group))}].groups` : joins.length > 0 ? `events[${joins[0].i}]` : 'subscribers';
+    this.problems.push({ where: at, group, what });
+    this.warnings.push(what);
+    this.processEvent('warning', null, what);
   }
 
   /** The config's drop events, as the NIC applies them: by run time and group index. */
@@ -644,7 +669,10 @@ export class Lab {
           break;
       }
     } catch (err) {
-      this.processEvent('warning', null, `timed event at ${(e.atNs / 1e9).toFixed(3)} s (${what}) failed: ${(err as Error).message}`);
+      const text = `timed event at ${(e.atNs / 1e9).toFixed(3)} s (${what}) failed: ${(err as Error).message}`;
+      this.processEvent('warning', null, text);
+      this.warnings.push(text);
+      this.problems.push({ where: `events[${this.config.events.indexOf(e)}]`, group: null, what: text });
     }
   }
 
@@ -707,6 +735,12 @@ export class Lab {
       await this.readRecoveryCounts();
       this.state = this.error ? 'failed' : 'done';
       this.readLatency();
+      // Unscanned (very large) recordings: a group that carried nothing in the whole run.
+      if (!this.groupsScanned && this.nicSeg && this.nicSeg.status().loops === 0 && this.durationNs === null) {
+        this.config.groups.forEach((g, i) => {
+          if (this.nicSeg!.groupCounters(i).packets === 0) this.silentGroup(g);
+        });
+      }
       const final = this.snapshot();
       this.warnUnread(final);
       final.warnings = [...this.warnings];
@@ -925,6 +959,7 @@ export class Lab {
       dropsExplained: explainDrops({ subscribers, stacks, nic: nicStatus }, this.config.subscribers, (rcvbuf) => this.rooms.get(rcvbuf ?? 0) ?? null),
       host: this.health.judge(this.labProcesses(), this.nicSeg!.lagSummary(), this.foreignDatagrams()),
       warnings: [...this.warnings],
+      problems: this.problems.map((p) => ({ where: p.where, what: p.what })),
       error: this.error,
     };
   }

@@ -151,5 +151,7 @@ export interface LabSnapshot {
   /** What the host did to this run, and whether its figures are the path's (DESIGN §11). */
   host: HostHealth;
   warnings: string[];
+  /** What the config said that the run could not do: a timed event that failed, a group the recording never sends to (config key and words). */
+  problems?: { where: string; what: string }[];
   error: string | null;
 }

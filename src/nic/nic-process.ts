@@ -78,6 +78,8 @@ class Nic {
   /** From the length scan: the recording's packets and payload bytes (the mean datagram, for the drop explanations). */
   scannedPackets = 0;
   scannedBytes = 0;
+  /** Groups of the NIC's table the scan saw packets for (null: not scanned, a very large file). */
+  seenGroups: Uint8Array | null = null;
   /** Groups the recording's unaddressed datagrams were given (anonymised captures), from the scan or the replay. */
   assignments: GroupAssignment[] = [];
   /** The feed's peak: packets in any 1 ms and 100 ms of wire time since the controller last looked. */
@@ -130,6 +132,7 @@ class Nic {
     let first = -1;
     let firstN = 0;
     let last = 0;
+    const seen = new Uint8Array(this.start.groups.length);
     // The synchronous cursor, refilled when it runs dry: no promise per packet (a 200 MB
     // recording is a few million packets, all read before the first one is sent).
     for (;;) {
@@ -145,9 +148,12 @@ class Nic {
       }
       this.scannedPackets++;
       this.scannedBytes += r.packet.length;
+      const g = this.groupIndex.get(r.packet.dstAddr, r.packet.dstPort);
+      if (g >= 0) seen[g] = 1;
       last = (r.packet.tsSec - first) * 1e9 + (r.packet.tsNsec - firstN);
     }
     this.assignments = [...r.assignments];
+    this.seenGroups = seen;
     r.close();
     return first < 0 ? 0 : last;
   }
@@ -426,7 +432,7 @@ process.on('message', (msg: ToNic | { type: 'speed'; speed: number } | { type: '
       send({ type: 'error', message: err instanceof MdlabError || err instanceof Error ? err.message : String(err) });
       return;
     }
-    nic.open().then((lengthNs) => send({ type: 'ready', pid: process.pid, lengthNs, meanPayloadBytes: nic && nic.scannedPackets > 0 ? nic.scannedBytes / nic.scannedPackets : null, assignments: nic?.assignments ?? [] }), (e: unknown) => nic?.fail(e));
+    nic.open().then((lengthNs) => send({ type: 'ready', pid: process.pid, lengthNs, meanPayloadBytes: nic && nic.scannedPackets > 0 ? nic.scannedBytes / nic.scannedPackets : null, assignments: nic?.assignments ?? [], silentGroups: nic?.seenGroups ? [...nic.seenGroups.keys()].filter((g) => nic!.seenGroups![g] === 0) : null }), (e: unknown) => nic?.fail(e));
   } else if (msg.type === 'go') {
     nic?.go(msg.startNs, msg.stopAtNs);
   } else {

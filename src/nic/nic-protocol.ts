@@ -26,6 +26,7 @@ export interface NicStart {
 export type ToNic = NicStart | { type: 'go'; startNs: number; stopAtNs: number | null } | { type: 'stop' };
 
 export type FromNic =
-  | { type: 'ready'; pid: number; lengthNs: number | null; meanPayloadBytes: number | null; assignments: GroupAssignment[] }
+  /** `silentGroups`: indices of groups the recording never sends to (null: the file was too large to scan). */
+  | { type: 'ready'; pid: number; lengthNs: number | null; meanPayloadBytes: number | null; assignments: GroupAssignment[]; silentGroups: number[] | null }
   | { type: 'done'; reason: 'end-of-recording' | 'duration' | 'stopped'; assignments: GroupAssignment[] }
   | { type: 'error'; message: string };

@@ -4,6 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Lab } from '../../src/experiment/lab.js';
+import { evaluate } from '../../src/experiment/expectations.js';
+import { formatReport } from '../../src/experiment/report.js';
 import { isPathEvent } from '../../src/experiment/snapshot.js';
 import { readRegistry, liveRegistries } from '../../src/onload/registry.js';
 import { config, G1, G2, G3, leftovers, membership, sleep } from '../helpers/lab.js';
@@ -115,6 +117,20 @@ describe('the lab, end to end', () => {
     expect(membership(s, 'book1', G2).cause).toBe('mcast-conflict'); // the other group is still shared
     const recovery = s.events.find((e) => isPathEvent(e) && e.kind === 'recovery');
     expect(recovery && isPathEvent(recovery) && [recovery.group, recovery.from, recovery.path]).toEqual([G1, 'kernel', 'bypass']);
+  });
+
+  it('a group the recording never sends to is an event and a warning at once, and fails a run with expectations', async () => {
+    const c = config({ nic: { model: 'x2522' }, subscribers: [{ name: 'a', groups: [G1, '239.100.9.9:26400'], env: { EF_POLL_USEC: 0 } }], expect: [{ balanced: true }] });
+    const lab = new Lab(c, { durationNs: 0.5e9 });
+    await lab.start();
+    const early = lab.snapshot();
+    expect(early.events.some((e) => !isPathEvent(e) && e.kind === 'warning' && /239\.100\.9\.9:26400: the recording \(default\.pcap\) never sends to this group, so a will receive nothing/.test(e.message))).toBe(true);
+    const s = await lab.finish();
+    expect(s.warnings.some((w) => /never sends to this group/.test(w))).toBe(true);
+    expect(s.problems).toEqual([{ where: 'subscribers[0].groups', what: expect.stringMatching(/it does send to 239\.100\.1\.1:26400/) }]);
+    const v = evaluate(c.expect, s);
+    expect(v.filter((x) => !x.passed).map((x) => x.where)).toEqual(['subscribers[0].groups']);
+    expect(formatReport(s)).toMatch(/^warning: 239\.100\.9\.9:26400: the recording/m);
   });
 
   it('a subscriber killed mid-run is reported, its stack detaches, and the run goes on', async () => {
