@@ -5,11 +5,13 @@ import { RECORDED_PATHS } from '../metrics/latency.js';
 import { overheadRows, type OverheadRow } from './overheads.js';
 import { summarizeAssignments } from '../feed/feed-traffic.js';
 import { basename } from 'node:path';
-import { fmtInt, table } from './text-table.js';
+import { fmtInt } from './text-table.js';
 import type { LatencySummary } from '../metrics/histogram-store.js';
 import { droppedTotal } from './accounting.js';
 import { healthLines } from './health-report.js';
-import { isPathEvent, type LabEvent, type LabSnapshot } from './snapshot.js';
+import { isPathEvent, type LabSnapshot } from './snapshot.js';
+import { renderMarkdown, renderText, type Block } from './report-blocks.js';
+export { formatEvent, formatMs } from './report-events.js';
 
 export function formatUs(ns: number): string {
   if (ns <= 0) return '-';
@@ -19,24 +21,8 @@ export function formatUs(ns: number): string {
   return fmtInt(us);
 }
 
-export function formatMs(ms: number): string {
-  const sign = ms < 0 ? '-' : '+';
-  const a = Math.abs(ms);
-  const m = Math.floor(a / 60000);
-  const s = (a % 60000) / 1000;
-  return `${sign}${m > 0 ? `${m}:${s.toFixed(3).padStart(6, '0')}` : `${s.toFixed(3)}s`}`;
-}
-
 function lat(s: LatencySummary): string[] {
   return s.count === 0 ? ['-', '-', '-', '-', '-'] : [formatUs(s.p50), formatUs(s.p90), formatUs(s.p99), formatUs(s.p999), formatUs(s.max)];
-}
-
-export function formatEvent(e: LabEvent): string[] {
-  if (!isPathEvent(e)) return [`  ${formatMs(e.atMs).padStart(9)}  ${e.kind}: ${e.message}`];
-  const head = `  ${formatMs(e.atMs).padStart(9)}  ${e.group} ${e.from} → ${e.path}${e.cause ? `  ${e.cause}` : ''}`;
-  const out = [head, `             ${e.message}`];
-  if (e.fix) out.push(`             fix: ${e.fix}`);
-  return out;
 }
 
 /** The NIC's pacing error (actual minus scheduled send), from its lag histogram where measured. */
@@ -47,24 +33,29 @@ function pacingText(s: LabSnapshot): string {
 }
 
 export function formatReport(s: LabSnapshot): string {
-  const out: string[] = [];
-  const speed = s.nic.speed === 0 ? 'top speed' : `${s.nic.speed}×`;
-  out.push(`mdlab${s.model ? ` MODEL (${s.model.profile})` : ''} · ${basename(s.config.file)} · NIC ${s.config.nicDescription} · ${basename(s.config.recording)} · ${speed} · ${(s.runMs / 1000).toFixed(2)} s${s.model ? ' of virtual time' : ''} · ${s.state}`);
-  if (s.config.description) out.push(s.config.description);
-  for (const line of summarizeAssignments(s.config.assignedGroups ?? [])) out.push(`recording: ${line}`);
-  out.push(...healthLines(s));
-  for (const w of s.warnings) out.push(`warning: ${w}`);
-  if (s.error) out.push(`error: ${s.error}`);
-  out.push('');
-  out.push(`NIC: ${fmtInt(s.nic.packets)} packets, ${fmtInt(s.nic.messages)} messages; ${fmtInt(s.nic.ringWrites)} ring writes, ${fmtInt(s.nic.kernelSends)} kernel sends; ${pacingText(s)}${s.nic.unjoined > 0 ? `; ${fmtInt(s.nic.unjoined)} packets to groups nobody joined` : ''}`);
-  out.push('');
-  const interesting = s.events.filter((e) => !isPathEvent(e) || e.kind !== 'accelerated');
-  out.push(`Events (${interesting.length}${interesting.length < s.events.length ? `; ${s.events.length - interesting.length} joins by bypass not shown` : ''})`);
-  if (interesting.length === 0) out.push('  none: every socket kept kernel bypass');
-  for (const e of interesting) out.push(...formatEvent(e));
-  out.push('');
+  return renderText(reportBlocks(s));
+}
 
-  out.push('Paths and accounting (packets)');
+/** The report as Markdown: real tables, sections as headings (report.md). */
+export function reportMarkdownBody(s: LabSnapshot): string {
+  return renderMarkdown(reportBlocks(s));
+}
+
+/** The report's content, once, for both renderers. */
+export function reportBlocks(s: LabSnapshot): Block[] {
+  const out: Block[] = [];
+  const speed = s.nic.speed === 0 ? 'top speed' : `${s.nic.speed}×`;
+  const head = [`mdlab${s.model ? ` MODEL (${s.model.profile})` : ''} · ${basename(s.config.file)} · NIC ${s.config.nicDescription} · ${basename(s.config.recording)} · ${speed} · ${(s.runMs / 1000).toFixed(2)} s${s.model ? ' of virtual time' : ''} · ${s.state}`];
+  if (s.config.description) head.push(s.config.description);
+  for (const line of summarizeAssignments(s.config.assignedGroups ?? [])) head.push(`recording: ${line}`);
+  head.push(...healthLines(s));
+  for (const w of s.warnings) head.push(`warning: ${w}`);
+  if (s.error) head.push(`error: ${s.error}`);
+  out.push({ kind: 'para', lines: head });
+  out.push({ kind: 'para', lines: [`NIC: ${fmtInt(s.nic.packets)} packets, ${fmtInt(s.nic.messages)} messages; ${fmtInt(s.nic.ringWrites)} ring writes, ${fmtInt(s.nic.kernelSends)} kernel sends; ${pacingText(s)}${s.nic.unjoined > 0 ? `; ${fmtInt(s.nic.unjoined)} packets to groups nobody joined` : ''}`] });
+  const interesting = s.events.filter((e) => !isPathEvent(e) || e.kind !== 'accelerated');
+  out.push({ kind: 'section', title: `Events (${interesting.length}${interesting.length < s.events.length ? `; ${s.events.length - interesting.length} joins by bypass not shown` : ''})`, body: [{ kind: 'events', events: interesting, none: 'none: every socket kept kernel bypass' }] });
+
   const rows: (string | number)[][] = [];
   const offloads = s.subscribers.some((x) => x.receive === 'offload');
   for (const sub of s.subscribers) {
@@ -77,10 +68,8 @@ export function formatReport(s: LabSnapshot): string {
       ]);
     }
   }
-  out.push(table(rows, ['subscriber', 'group', 'path', 'cause', 'sent', 'bypass', 'kernel', ...(offloads ? ['offload'] : []), 'dropped', 'by cause', 'seq gaps', 'balanced']));
-  out.push('');
+  out.push({ kind: 'section', title: 'Paths and accounting (packets)', body: [{ kind: 'table', rows, head: ['subscriber', 'group', 'path', 'cause', 'sent', 'bypass', 'kernel', ...(offloads ? ['offload'] : []), 'dropped', 'by cause', 'seq gaps', 'balanced'] }] });
 
-  out.push('Latency, wire to application, µs: from the scheduled wire time | from the NIC\'s actual send');
   const lrows: string[][] = [];
   for (const sub of s.subscribers) {
     for (const m of sub.memberships) {
@@ -91,62 +80,90 @@ export function formatReport(s: LabSnapshot): string {
       }
     }
   }
-  out.push(lrows.length === 0 ? '  no packets were delivered' : table(lrows, ['subscriber', 'group', 'path', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max', '|', 'p50', 'p90', 'p99', 'p99.9', 'max']));
-  out.push('');
+  out.push({
+    kind: 'section',
+    title: 'Latency, wire to application, µs: from the scheduled wire time | from the NIC\'s actual send',
+    body: [lrows.length === 0 ? { kind: 'para', lines: ['  no packets were delivered'] } : {
+      kind: 'table',
+      rows: lrows,
+      head: ['subscriber', 'group', 'path', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max', '|', 'p50', 'p90', 'p99', 'p99.9', 'max'],
+      mdHead: ['subscriber', 'group', 'path', 'count', 'p50 sched', 'p90 sched', 'p99 sched', 'p99.9 sched', 'max sched', null, 'p50 send', 'p90 send', 'p99 send', 'p99.9 send', 'max send'],
+    }],
+  });
 
-  if ((s.dropsExplained ?? []).length > 0) {
-    out.push('Drops explained');
-    for (const d of s.dropsExplained) out.push(`  - ${d.text}`);
-    out.push('');
-  }
+  if ((s.dropsExplained ?? []).length > 0) out.push({ kind: 'section', title: 'Drops explained', body: [{ kind: 'list', items: s.dropsExplained.map((d) => d.text) }] });
   const recovering = s.subscribers.flatMap((sub) => sub.memberships.filter((m) => m.recovery).map((m) => ({ sub: sub.name, m })));
   if (recovering.length > 0) {
     const srv = s.recoveryServer;
     const c = srv?.counters;
-    if (!srv) out.push('Recovery (A/B lines only, no re-request server: a gap waits for the other line, and what both lines missed is skipped and counted lost)');
-    else out.push(`Recovery (MoldUDP64 re-requests to the lab's server${srv ? ` on 127.0.0.1:${srv.port}` : ''}${c ? `: ${fmtInt(c.requests)} requests, ${fmtInt(c.answered)} answered with ${fmtInt(c.messagesServed)} messages${Object.values(c.refused).some((n) => n > 0) ? `, ${Object.entries(c.refused).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${fmtInt(n)}`).join(', ')} ignored` : ''}` : ''}); a packet dropped and recovered counts in both)`);
-    out.push(table(recovering.map(({ sub, m }) => {
-      const r = m.recovery!;
-      return [sub, m.group, m.path, r.gaps, r.requests, r.recovered, r.unrecovered, r.duplicates, r.times.count ? formatUs(r.times.p50) : '-', r.times.count ? formatUs(r.times.p99) : '-', r.times.count ? formatUs(r.times.max) : '-'];
-    }), ['subscriber', 'group', 'path', 'gaps', 'requests', 'recovered', 'unrecovered', 'duplicates', 'recovery p50 µs', 'p99 µs', 'max µs']));
-    out.push('');
+    const title = !srv
+      ? 'Recovery (A/B lines only, no re-request server: a gap waits for the other line, and what both lines missed is skipped and counted lost)'
+      : `Recovery (MoldUDP64 re-requests to the lab's server on 127.0.0.1:${srv.port}${c ? `: ${fmtInt(c.requests)} requests, ${fmtInt(c.answered)} answered with ${fmtInt(c.messagesServed)} messages${Object.values(c.refused).some((n) => n > 0) ? `, ${Object.entries(c.refused).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${fmtInt(n)}`).join(', ')} ignored` : ''}` : ''}); a packet dropped and recovered counts in both)`;
+    out.push({
+      kind: 'section',
+      title,
+      body: [{
+        kind: 'table',
+        rows: recovering.map(({ sub, m }) => {
+          const r = m.recovery!;
+          return [sub, m.group, m.path, r.gaps, r.requests, r.recovered, r.unrecovered, r.duplicates, r.times.count ? formatUs(r.times.p50) : '-', r.times.count ? formatUs(r.times.p99) : '-', r.times.count ? formatUs(r.times.max) : '-'];
+        }),
+        head: ['subscriber', 'group', 'path', 'gaps', 'requests', 'recovered', 'unrecovered', 'duplicates', 'recovery p50 µs', 'p99 µs', 'max µs'],
+      }],
+    });
   }
   const lined = recovering.filter(({ m }) => m.recovery!.lines);
   if (lined.length > 0) {
-    out.push('A/B lines (first copy of each sequence wins; a gap on one line is filled from the other; only what both lines missed is re-requested)');
-    out.push(table(lined.map(({ sub, m }) => {
-      const l = m.recovery!.lines!;
-      const won = l.fromA + l.fromB;
-      const share = (n: number) => (won === 0 ? '-' : `${((100 * n) / won).toFixed(1)}%`);
-      return [sub, m.group, l.b, fmtInt(l.fromA), share(l.fromA), fmtInt(l.fromB), share(l.fromB), l.filledByLine, l.lostOnBoth, l.delay.count ? formatUs(l.delay.p50) : '-', l.delay.count ? formatUs(l.delay.p99) : '-', l.delay.count ? formatUs(l.delay.max) : '-'];
-    }), ['subscriber', 'line A', 'line B', 'from A', 'A wins', 'from B', 'B wins', 'gaps filled by other line', 'lost on both', 'arbitration delay p50 µs', 'p99 µs', 'max µs']));
-    out.push('');
+    out.push({
+      kind: 'section',
+      title: 'A/B lines (first copy of each sequence wins; a gap on one line is filled from the other; only what both lines missed is re-requested)',
+      body: [{
+        kind: 'table',
+        rows: lined.map(({ sub, m }) => {
+          const l = m.recovery!.lines!;
+          const won = l.fromA + l.fromB;
+          const share = (n: number) => (won === 0 ? '-' : `${((100 * n) / won).toFixed(1)}%`);
+          return [sub, m.group, l.b, fmtInt(l.fromA), share(l.fromA), fmtInt(l.fromB), share(l.fromB), l.filledByLine, l.lostOnBoth, l.delay.count ? formatUs(l.delay.p50) : '-', l.delay.count ? formatUs(l.delay.p99) : '-', l.delay.count ? formatUs(l.delay.max) : '-'];
+        }),
+        head: ['subscriber', 'line A', 'line B', 'from A', 'A wins', 'from B', 'B wins', 'gaps filled by other line', 'lost on both', 'arbitration delay p50 µs', 'p99 µs', 'max µs'],
+      }],
+    });
   }
-  out.push('Subscribers');
-  out.push(table(s.subscribers.map((x) => [
-    x.name, String(x.pid ?? '-'), x.alive ? 'running' : x.exit ?? 'stopped', x.stack === null ? '-' : `${x.stack}${x.stackName ? ` (${x.stackName})` : ''}`,
-    x.waiting, x.receive, x.work, x.contextSwitches.voluntary, x.contextSwitches.involuntary, fmtInt(x.cpuUs / 1000), x.interrupts,
-  ]), ['subscriber', 'pid', 'process', 'stack', 'waiting', 'receive', 'work', 'vol ctxsw', 'invol ctxsw', 'cpu ms', 'interrupts']));
-  out.push('');
-  out.push(formatOverheads(overheadRows(s)));
-  out.push('');
+  out.push({
+    kind: 'section',
+    title: 'Subscribers',
+    body: [{
+      kind: 'table',
+      rows: s.subscribers.map((x) => [
+        x.name, String(x.pid ?? '-'), x.alive ? 'running' : x.exit ?? 'stopped', x.stack === null ? '-' : `${x.stack}${x.stackName ? ` (${x.stackName})` : ''}`,
+        x.waiting, x.receive, x.work, x.contextSwitches.voluntary, x.contextSwitches.involuntary, fmtInt(x.cpuUs / 1000), x.interrupts,
+      ]),
+      head: ['subscriber', 'pid', 'process', 'stack', 'waiting', 'receive', 'work', 'vol ctxsw', 'invol ctxsw', 'cpu ms', 'interrupts'],
+    }],
+  });
+  out.push(overheadsSection(overheadRows(s)));
   const t = s.totals;
   const causes = Object.entries(t.droppedByCause).map(([c, n]) => `${c} ${fmtInt(n)}`).join(', ');
   const offload = t.offload > 0 ? ` + offload ${fmtInt(t.offload)}` : '';
-  out.push(`Totals: sent ${fmtInt(t.sent)} = bypass ${fmtInt(t.bypass)} + kernel ${fmtInt(t.kernel)}${offload} + dropped ${fmtInt(t.dropped)}${causes ? ` (${causes})` : ''}${t.inFlight > 0 ? ` + in flight ${fmtInt(t.inFlight)}` : ''}: ${t.balanced ? 'balanced' : 'NOT BALANCED'}`);
-  return `${out.join('\n')}\n`;
+  out.push({ kind: 'para', lines: [`Totals: sent ${fmtInt(t.sent)} = bypass ${fmtInt(t.bypass)} + kernel ${fmtInt(t.kernel)}${offload} + dropped ${fmtInt(t.dropped)}${causes ? ` (${causes})` : ''}${t.inFlight > 0 ? ` + in flight ${fmtInt(t.inFlight)}` : ''}: ${t.balanced ? 'balanced' : 'NOT BALANCED'}`] });
+  return out;
 }
 
 /** The three overheads, one row per subscriber (DESIGN §10): by construction, then measured. */
-export function formatOverheads(rows: readonly OverheadRow[]): string {
+export function overheadsSection(rows: readonly OverheadRow[]): Block {
   const n = (x: number | null, d = 1) => (x === null ? '-' : x.toFixed(d));
   const body = rows.map((r) => [
     r.subscriber, r.mode, r.path, r.copies, r.protocol, n(r.bytesCopiedPerPacket, 0),
     r.contextSwitchesPer1k ? `${n(r.contextSwitchesPer1k.voluntary)} + ${n(r.contextSwitchesPer1k.involuntary)}` : '-',
     n(r.cpuUsPerPacket, 2), r.p50 === null ? '-' : formatUs(r.p50), r.p99 === null ? '-' : formatUs(r.p99),
   ]);
-  return [
-    'Overheads by receive mode: copies and protocol processing by construction; the rest measured since each subscriber\'s first packet (latency from the NIC\'s send, µs)',
-    table(body, ['subscriber', 'mode', 'path', 'copies on the host', 'protocol processing', 'bytes copied/pkt', 'ctxsw/1k pkt (vol + invol)', 'cpu µs/pkt', 'p50', 'p99']),
-  ].join('\n');
+  return {
+    kind: 'section',
+    title: 'Overheads by receive mode: copies and protocol processing by construction; the rest measured since each subscriber\'s first packet (latency from the NIC\'s send, µs)',
+    body: [{ kind: 'table', rows: body, head: ['subscriber', 'mode', 'path', 'copies on the host', 'protocol processing', 'bytes copied/pkt', 'ctxsw/1k pkt (vol + invol)', 'cpu µs/pkt', 'p50', 'p99'] }],
+  };
+}
+
+export function formatOverheads(rows: readonly OverheadRow[]): string {
+  return renderText([overheadsSection(rows)]).trimEnd();
 }

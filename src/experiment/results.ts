@@ -13,8 +13,8 @@ import { overheadRows } from './overheads.js';
 import { COUNTERS } from '../metrics/counters.js';
 import { HIGHEST_NS, LOWEST_NS, newHistogram, RECORDED_PATHS, type Clock, type EncodedInterval, type RecordedPath } from '../metrics/latency.js';
 import type { Verdict } from './expectations.js';
-import { formatVerdicts } from './expectations.js';
-import { formatReport } from './report.js';
+import { reportMarkdownBody } from './report.js';
+import { renderMarkdown, type Block } from './report-blocks.js';
 import type { LabSnapshot } from './snapshot.js';
 
 export interface ResultMeta {
@@ -121,7 +121,13 @@ function seriesByFile(series: readonly LatencySeries[]): [string, LatencySeries[
 export function reportMarkdown(s: LabSnapshot, verdicts: readonly Verdict[], meta: ResultMeta): string {
   const head = meta.complete ? `# mdlab result: ${s.config.name}` : `# PARTIAL mdlab result: ${s.config.name} (the run ended early)`;
   const point = meta.point && Object.keys(meta.point).length > 0 ? `\nSweep point: ${Object.entries(meta.point).map(([k, v]) => `\`${k}\` = \`${JSON.stringify(v)}\``).join(', ')}\n` : '';
-  return `${head}\n${point}\n\`\`\`\n${formatReport(s)}${verdicts.length > 0 ? `\n${formatVerdicts(verdicts)}` : ''}\`\`\`\n`;
+  const failed = verdicts.filter((v) => !v.passed).length;
+  const expectations: Block[] = verdicts.length === 0 ? [] : [{
+    kind: 'section',
+    title: `Expectations: ${verdicts.length - failed} passed, ${failed} failed`,
+    body: [{ kind: 'table', head: ['', 'where', 'check', 'actual'], rows: verdicts.map((v) => [v.passed ? 'ok' : 'FAIL', v.where, v.check, v.actual]) }],
+  }];
+  return `${head}\n${point}\n${reportMarkdownBody(s)}${expectations.length > 0 ? `\n${renderMarkdown(expectations)}` : ''}`;
 }
 
 /**
