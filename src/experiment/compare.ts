@@ -1,6 +1,8 @@
 /**
- * `mdlab compare A B`: two results side by side (result directories or summary files): percentile
- * deltas per subscriber, group and path, path changes, and the difference in fallback events.
+ * `mdlab compare A B`: two results side by side (result directories or summary files): what
+ * differs in their configs, then path changes with the NIC's ring writes and kernel sends, then
+ * percentile deltas per subscriber, group and path (each against the runs' own spread, where the
+ * .hlog files give it), loss recovery, and the difference in fallback events.
  */
 import { RECORDED_PATHS, type RecordedPath } from '../metrics/latency.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -8,22 +10,35 @@ import { join } from 'node:path';
 import { MdlabError } from '../errors.js';
 import type { LatencySummary } from '../metrics/histogram-store.js';
 import { isPathEvent, type LabSnapshot } from './snapshot.js';
+import { configDifferences, type ConfigDifference } from './compare-config.js';
+import { intervalP50Range, readResultSeries } from './result-series.js';
+import type { LatencySeries } from './results.js';
 
 export interface ComparedLatency {
   subscriber: string;
   group: string;
-  /** 'main': whichever path carried most of the group's packets on each side. */
+  /** 'main': whichever path carried most of the group's packets on each side, where that moved (`from` → `to`). */
   path: RecordedPath | 'main';
+  moved?: { from: RecordedPath; to: RecordedPath };
   a: Pick<LatencySummary, 'count' | 'p50' | 'p90' | 'p99' | 'p999' | 'max'> | null;
   b: Pick<LatencySummary, 'count' | 'p50' | 'p90' | 'p99' | 'p999' | 'max'> | null;
   /** b − a, ns (null where either side has no packets on that path). */
   delta: { p50: number; p99: number; p999: number; max: number } | null;
+  /** Each run's own spread: the lowest and highest p50 of its intervals (from its .hlog files; null without them). */
+  spread: { a: { low: number; high: number } | null; b: { low: number; high: number } | null };
+  /** The p50s differ by no more than the runs vary on their own: one side's p50 lies within the other's interval range. */
+  withinSpread: boolean | null;
 }
 
 export interface Comparison {
   a: string;
   b: string;
   clock: 'scheduled' | 'sent';
+  /** What differs between the two configs (null: a side without its config, an older result). */
+  config: ConfigDifference[] | null;
+  /** The NIC's ring writes and kernel sends, in all and per group. */
+  nic: { a: { packets: number; ringWrites: number; kernelSends: number }; b: { packets: number; ringWrites: number; kernelSends: number } };
+  groups: { group: string; a: { ringWrites: number; kernelSends: number } | null; b: { ringWrites: number; kernelSends: number } | null }[];
   latency: ComparedLatency[];
   paths: { subscriber: string; group: string; a: string; b: string }[];
   events: { kind: string; cause: string | null; a: number; b: number }[];
@@ -47,6 +62,20 @@ export interface ComparedRecovery {
   lines: { aShare: number; filledByLine: number; lostOnBoth: number } | null;
 }
 
+/** A result as compare reads it: the snapshot, the config it ran (summary.json's labConfig) and, from a directory, its latency series. */
+export interface LoadedResult {
+  snapshot: LabSnapshot;
+  config: unknown;
+  series: LatencySeries[];
+  startedAtMs: number;
+}
+
+export function loadResultFull(path: string): LoadedResult {
+  const snapshot = loadResult(path);
+  const s = readResultSeries(path);
+  return { snapshot, config: (snapshot as unknown as { labConfig?: unknown }).labConfig ?? null, series: s?.series ?? [], startedAtMs: s?.startedAtMs ?? 0 };
+}
+
 /** Reads a result: a summary.json, a directory holding one, or a --json result file. */
 export function loadResult(path: string): LabSnapshot {
   if (!existsSync(path)) throw new MdlabError(`${path}: no such result file or directory`);
@@ -63,7 +92,7 @@ export function loadResult(path: string): LabSnapshot {
   return s as LabSnapshot;
 }
 
-export function compareResults(aName: string, a: LabSnapshot, bName: string, b: LabSnapshot, clock: 'scheduled' | 'sent' = 'scheduled'): Comparison {
+export function compareResults(aName: string, a: LabSnapshot, bName: string, b: LabSnapshot, clock: 'scheduled' | 'sent' = 'scheduled', extra: { configA?: unknown; configB?: unknown; seriesA?: readonly LatencySeries[]; seriesB?: readonly LatencySeries[] } = {}): Comparison {
   const keys = new Map<string, { subscriber: string; group: string }>();
   for (const s of [a, b]) for (const sub of s.subscribers) for (const m of sub.memberships) keys.set(`${sub.name}|${m.group}`, { subscriber: sub.name, group: m.group });
   const find = (s: LabSnapshot, sub: string, group: string) => {
@@ -82,14 +111,31 @@ export function compareResults(aName: string, a: LabSnapshot, bName: string, b: 
       const all = RECORDED_PATHS.map((p) => m.latency[p].total[clock]);
       return pick(all.reduce((x, y) => (y.count > x.count ? y : x)));
     };
-    const xa = main(ma);
-    const xb = main(mb);
-    if (xa || xb) latency.push({ subscriber, group, path: 'main', a: xa, b: xb, delta: xa && xb ? { p50: xb.p50 - xa.p50, p99: xb.p99 - xa.p99, p999: xb.p999 - xa.p999, max: xb.max - xa.max } : null });
+    const delta = (x: ComparedLatency['a'], y: ComparedLatency['a']) => (x && y ? { p50: y.p50 - x.p50, p99: y.p99 - x.p99, p999: y.p999 - x.p999, max: y.max - x.max } : null);
+    const range = (series: readonly LatencySeries[] | undefined, path: RecordedPath) => {
+      const r = series ? intervalP50Range(series, subscriber, group, path, clock) : null;
+      return r ? { low: r.low, high: r.high } : null;
+    };
+    const within = (x: ComparedLatency['a'], y: ComparedLatency['a'], sa: { low: number; high: number } | null, sb: { low: number; high: number } | null) =>
+      !x || !y || (!sa && !sb) ? null : (sa !== null && y.p50 >= sa.low && y.p50 <= sa.high) || (sb !== null && x.p50 >= sb.low && x.p50 <= sb.high);
+    // The main path row only where it moved (kernel → bypass, say): otherwise it repeats a path's row.
+    const mainOf = (m: typeof ma): RecordedPath | null => (m ? RECORDED_PATHS.reduce((best: RecordedPath | null, p) => (m.latency[p].total[clock].count > (best ? m.latency[best].total[clock].count : 0) ? p : best), null) : null);
+    const pa = mainOf(ma);
+    const pb = mainOf(mb);
+    if (pa && pb && pa !== pb) {
+      const xa = main(ma);
+      const xb = main(mb);
+      const spread = { a: range(extra.seriesA, pa), b: range(extra.seriesB, pb) };
+      latency.push({ subscriber, group, path: 'main', moved: { from: pa, to: pb }, a: xa, b: xb, delta: delta(xa, xb), spread, withinSpread: within(xa, xb, spread.a, spread.b) });
+    }
     for (const path of RECORDED_PATHS) {
       const la = pick(ma?.latency[path].total[clock]);
       const lb = pick(mb?.latency[path].total[clock]);
       if (!la && !lb) continue;
-      latency.push({ subscriber, group, path, a: la, b: lb, delta: la && lb ? { p50: lb.p50 - la.p50, p99: lb.p99 - la.p99, p999: lb.p999 - la.p999, max: lb.max - la.max } : null });
+      // A path on one side only is the moved main row's already.
+      if (pa !== pb && pa && pb && (!la || !lb) && (path === pa || path === pb)) continue;
+      const spread = { a: range(extra.seriesA, path), b: range(extra.seriesB, path) };
+      latency.push({ subscriber, group, path, a: la, b: lb, delta: delta(la, lb), spread, withinSpread: within(la, lb, spread.a, spread.b) });
     }
   }
   const tally = (s: LabSnapshot) => {
@@ -127,5 +173,15 @@ export function compareResults(aName: string, a: LabSnapshot, bName: string, b: 
   const recovery = [...keys.values()]
     .map(({ subscriber, group }) => ({ subscriber, group, a: rec(find(a, subscriber, group)), b: rec(find(b, subscriber, group)) }))
     .filter((r) => r.a || r.b);
-  return { a: aName, b: bName, clock, latency, paths, events, totals: { a: a.totals, b: b.totals }, host, warnings, recovery };
+  const nicOf = (x: LabSnapshot) => ({ packets: x.nic.packets, ringWrites: x.nic.ringWrites, kernelSends: x.nic.kernelSends });
+  const groupNames = [...new Set([...a.groups.map((g) => g.group), ...b.groups.map((g) => g.group)])];
+  const groupOf = (x: LabSnapshot, g: string) => {
+    const v = x.groups.find((y) => y.group === g);
+    return v ? { ringWrites: v.ringWrites, kernelSends: v.kernelSends } : null;
+  };
+  const config = extra.configA && extra.configB ? configDifferences(extra.configA, extra.configB) : null;
+  return {
+    a: aName, b: bName, clock, config, nic: { a: nicOf(a), b: nicOf(b) }, groups: groupNames.map((g) => ({ group: g, a: groupOf(a, g), b: groupOf(b, g) })),
+    latency, paths, events, totals: { a: a.totals, b: b.totals }, host, warnings, recovery,
+  };
 }

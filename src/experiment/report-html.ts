@@ -18,9 +18,9 @@ import { overTimeSpec, percentileSpec, rateSpec, type Spec } from './report-plot
 import type { LatencySeries, ResultMeta } from './results.js';
 import { isPathEvent, type LabSnapshot } from './snapshot.js';
 
-const esc = (x: unknown) => String(x).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const esc = (x: unknown) => String(x).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-function htmlTable(head: string[], rows: (string | number)[][]): string {
+export function htmlTable(head: string[], rows: (string | number)[][]): string {
   const cell = (x: string | number) => (typeof x === 'number' ? `<td class="n">${x.toLocaleString('en-US')}</td>` : `<td>${esc(x)}</td>`);
   return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('')}</tbody></table>`;
 }

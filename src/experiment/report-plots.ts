@@ -50,9 +50,35 @@ export function percentileSpec(subscriber: string, series: readonly LatencySerie
     }
   }
   if (values.length === 0) return null;
+  return percentileSpecShape(`${subscriber}: latency by percentile`, values);
+}
+
+/**
+ * Two runs' distributions of one subscriber overlaid (`mdlab compare --html`): each run's paths
+ * on one clock, HdrHistogram style, the line named by its side.
+ */
+export function compareSpec(subscriber: string, sides: readonly { label: string; series: readonly LatencySeries[] }[], clock: 'scheduled' | 'sent'): Spec | null {
+  const values: { percentile: number; x: number; latencyUs: number; line: string }[] = [];
+  for (const side of sides) {
+    for (const path of ['bypass', 'kernel', 'offload'] as const) {
+      const h = totals(side.series.filter((s) => s.subscriber === subscriber && s.path === path && s.clock === clock));
+      if (!h || h.totalCount === 0) {
+        h?.destroy();
+        continue;
+      }
+      for (const p of PERCENTILE_TICKS) values.push({ percentile: p, x: 1 / (1 - p / 100), latencyUs: h.getValueAtPercentile(p) / 1e3, line: `${side.label}: ${path}` });
+      h.destroy();
+    }
+  }
+  if (values.length === 0) return null;
+  const spec = percentileSpecShape(`${subscriber}: latency by percentile, A against B (${clock === 'scheduled' ? 'from the scheduled wire time' : 'from the NIC send'})`, values);
+  return { ...spec, encoding: { ...(spec.encoding as Record<string, unknown>), color: { field: 'line', type: 'nominal', title: 'run: path', legend: { labelLimit: 320 } } } };
+}
+
+function percentileSpecShape(title: string, values: { percentile: number; x: number; latencyUs: number; line: string }[]): Spec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: `${subscriber}: latency by percentile`,
+    title,
     width: 520, height: 260,
     data: { values },
     mark: { type: 'line', point: true },

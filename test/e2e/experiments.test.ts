@@ -34,8 +34,33 @@ describe('configs/experiments', () => {
     const cmp = JSON.parse(c.stdout);
     expect(cmp.paths.every((p: { a: string; b: string }) => p.a === 'kernel' && p.b === 'bypass')).toBe(true);
     expect(cmp.events).toContainEqual({ kind: 'fallback', cause: 'mcast-conflict', a: 2, b: 0 });
-    const text = mdlab(['compare', join(out, '1-sfn6122f-none'), join(out, '2-sfn6122f-feed')]).stdout;
+    // First what differs in the configs: only EF_NAME, per subscriber, matched by name.
+    expect(cmp.config).toEqual([{ key: 'book1: EF_NAME', a: '- (own stack)', b: 'feed' }, { key: 'book2: EF_NAME', a: '- (own stack)', b: 'feed' }]);
+    // The NIC's work moved from kernel sends to ring writes (one per stack: the shared stack has one).
+    expect(cmp.nic.a.ringWrites).toBe(0);
+    expect(cmp.nic.b.kernelSends).toBe(0);
+    expect(cmp.nic.b.ringWrites).toBe(cmp.nic.a.kernelSends);
+    // A moved path is one row saying from which to which, not a main row beside two one-sided ones.
+    const rows = cmp.latency.filter((l: { subscriber: string; group: string }) => l.subscriber === 'book1' && l.group === '239.100.1.1:26400');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ path: 'main', moved: { from: 'kernel', to: 'bypass' } });
+    expect(rows[0].spread.a).not.toBeNull();
+    expect(typeof rows[0].withinSpread).toBe('boolean');
+    const html = join(out, 'compare.html');
+    const t = mdlab(['compare', join(out, '1-sfn6122f-none'), join(out, '2-sfn6122f-feed'), '--html', html]);
+    expect(t.code, t.stderr).toBe(0);
+    const text = t.stdout;
+    expect(text.indexOf('What differs in the configs')).toBeLessThan(text.indexOf('Paths'));
+    expect(text).toMatch(/book1: EF_NAME +- \(own stack\) +feed/);
     expect(text).toMatch(/book1 +239\.100\.1\.1:26400 +kernel +bypass +CHANGED/);
+    expect(text).toMatch(/^all +0 +[\d,]+ +[\d,]+ +0$/m);
+    expect(text).toMatch(/book1 +239\.100\.1\.1:26400 +kernel → bypass /);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toMatch(/<h2>What differs in the configs<\/h2><table>/);
+    expect(page.match(/<figure>/g)).toHaveLength(2); // book1 and book2, A and B overlaid
+    expect(page).toMatch(/A \([^)]*1-sfn6122f-none\): kernel/);
+    expect(page).toMatch(/B \([^)]*2-sfn6122f-feed\): bypass/);
+    expect(page).not.toMatch(/<script/);
   });
 
   it('the receive-mode sweep: each mode beside kernel sockets; zero-copy copies nothing, kernel sockets switch most (DESIGN §10)', () => {
