@@ -162,6 +162,35 @@ describe('dashboard views (ink-testing-library, fixture snapshot)', () => {
     expect(subs).toMatch(/book1 .* 10 +465\.3µs +97%/);
   });
 
+  it('at 80 columns the subscribers view keeps max and the sparkline, and the overheads view its measured columns (ctxsw, cpu, p50, p99)', () => {
+    const subs = frame({ view: 'subscribers' }, 80, 24);
+    for (const l of subs) expect(l.length, l).toBeLessThanOrEqual(80);
+    const text = subs.join('\n');
+    expect(text).toMatch(/│ subscriber +bypass +kernel +dropped +gaps +p50 +p99 +max +trend │/);
+    expect(text).toMatch(/│ quotes .* 5\.18ms +▁▄█▆ +│/);
+    const over = frame({ view: 'overheads' }, 80, 24);
+    for (const l of over) expect(l.length, l).toBeLessThanOrEqual(80);
+    expect(over.join('\n')).toMatch(/│ subscriber mode +path +│ B copied +ctx\/1k v\+i +cpu µs +p50 +p99│/);
+    expect(over.join('\n')).toMatch(/│ quotes +onload +bypass +│ +57 .*µs +[\d.]+ms│/);
+    // What each mode copies, by construction, wraps below instead of being cut.
+    expect(over.join('\n')).toMatch(/ef_vi: the application parses raw frames/);
+  });
+
+  it('at 160×48 the events take the rows they need, the histograms every bucket, and the subscribers table the rest; at 240 columns a third panel', () => {
+    const big = frame({}, 160, 48);
+    expect(big.length).toBeLessThanOrEqual(48);
+    const text = big.join('\n');
+    expect(text).toMatch(/≤250ns[\s\S]*>10s/);
+    expect(text).toMatch(/│ subscriber pid +bypass +kernel +offload/);
+    // The events box ends right after its one event's fix: no run of blank rows inside it.
+    const fix = big.findIndex((l) => /Fix: EF_NAME=feed/.test(l));
+    const bottom = big.findIndex((l, i) => i > fix && l.startsWith('└'));
+    expect(bottom - fix).toBeLessThanOrEqual(3);
+    const wide = frame({}, 240, 60);
+    const titles = wide.find((l) => /book1 · pid 4312/.test(l))!;
+    expect(titles).toMatch(/book1 · pid 4312 .*quotes · pid 4314 .*book2 · pid 4313/);
+  });
+
   it('the subscribers view: one line each, with a sparkline of p99', () => {
     const text = frame({ view: 'subscribers', subscriber: 2 }, 120, 30).join('\n');
     expect(text).toMatch(/quotes +4314 .*[▁▂▃▄▅▆▇█]{4}/);

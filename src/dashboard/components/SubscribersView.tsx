@@ -22,7 +22,11 @@ export function SubscribersView({ snapshot: s, ui, theme, history, width }: { sn
   const recovering = s.subscribers.some((x) => recoverySummary(x) !== null);
   // Recovered messages, recovery p99 and line A's share of first copies, where the lab recovers.
   const recWidth = recovering ? 22 : 0;
-  const spark = Math.max(8, width - 108 - recWidth);
+  // Narrow (80 columns): no pid, no offload column without an offload subscriber, so that max and the sparkline stay.
+  const narrow = width < 120;
+  const offload = !narrow || s.subscribers.some((x) => x.receive === 'offload');
+  const fixed = 1 + 11 + (narrow ? 0 : 8) + 8 + 8 + (offload ? 8 : 0) + 9 + 6 + 9 + 9 + 9 + recWidth + 2;
+  const spark = Math.max(4, width - 3 - fixed);
   const recCell = (x: (typeof s.subscribers)[number]) => {
     const r = recoverySummary(x);
     if (!r) return ''.padStart(recWidth);
@@ -30,14 +34,14 @@ export function SubscribersView({ snapshot: s, ui, theme, history, width }: { sn
   };
   return (
     <Box flexDirection="column" borderStyle="single" borderColor={theme.border}>
-      <Text bold>{` ${'subscriber'.padEnd(11)}${'pid'.padEnd(8)}${'bypass'.padStart(8)}${'kernel'.padStart(8)}${'offload'.padStart(8)}${'dropped'.padStart(9)}${'gaps'.padStart(6)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}${recovering ? `${'recov'.padStart(7)}${'rec p99'.padStart(9)}${'A won'.padStart(6)}` : ''}  p99 over time (${ui.clock})`}</Text>
+      <Text bold wrap="truncate">{` ${'subscriber'.padEnd(11)}${narrow ? '' : 'pid'.padEnd(8)}${'bypass'.padStart(8)}${'kernel'.padStart(8)}${offload ? 'offload'.padStart(8) : ''}${'dropped'.padStart(9)}${'gaps'.padStart(6)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}${recovering ? `${'recov'.padStart(7)}${'rec p99'.padStart(9)}${'A won'.padStart(6)}` : ''}  ${narrow ? 'trend' : `p99 over time (${ui.clock})`}`}</Text>
       {s.subscribers.map((x, i) => {
         const a = x.memberships.map((m) => m.account);
         const lat = x.memberships.flatMap((m) => RECORDED_PATHS.map((p) => m.latency[p][ui.window][ui.clock])).filter((l) => l.count > 0);
         const busiest = lat.reduce((b, l) => (b && b.count >= l.count ? b : l), lat[0]);
         return (
           <Text key={x.name} inverse={i === ui.subscriber} wrap="truncate">
-            {` ${x.name.padEnd(11)}${String(x.pid ?? '-').padEnd(8)}${fmtCount(a.reduce((n, y) => n + y.delivered.bypass, 0)).padStart(8)}${fmtCount(a.reduce((n, y) => n + y.delivered.kernel, 0)).padStart(8)}${fmtCount(a.reduce((n, y) => n + y.delivered.offload, 0)).padStart(8)}${fmtCount(a.reduce((n, y) => n + droppedTotal(y), 0)).padStart(9)}${String(x.memberships.reduce((n, m) => n + m.sequenceGaps, 0)).padStart(6)}${fmtLatency(busiest?.p50 ?? 0).padStart(9)}${fmtLatency(busiest?.p99 ?? 0).padStart(9)}${fmtLatency(busiest?.max ?? 0).padStart(9)}${recovering ? recCell(x) : ''}  ${sparkline(history.get(x.name) ?? [], spark)}${x.alive ? '' : `  ${x.exit}`}`}
+            {` ${x.name.padEnd(11)}${narrow ? '' : String(x.pid ?? '-').padEnd(8)}${fmtCount(a.reduce((n, y) => n + y.delivered.bypass, 0)).padStart(8)}${fmtCount(a.reduce((n, y) => n + y.delivered.kernel, 0)).padStart(8)}${offload ? fmtCount(a.reduce((n, y) => n + y.delivered.offload, 0)).padStart(8) : ''}${fmtCount(a.reduce((n, y) => n + droppedTotal(y), 0)).padStart(9)}${String(x.memberships.reduce((n, m) => n + m.sequenceGaps, 0)).padStart(6)}${fmtLatency(busiest?.p50 ?? 0).padStart(9)}${fmtLatency(busiest?.p99 ?? 0).padStart(9)}${fmtLatency(busiest?.max ?? 0).padStart(9)}${recovering ? recCell(x) : ''}  ${sparkline(history.get(x.name) ?? [], spark)}${x.alive ? '' : `  ${x.exit}`}`}
           </Text>
         );
       })}
