@@ -61,9 +61,9 @@ describe.skipIf(!HAS_TMUX)(`the dashboard in tmux${HAS_TMUX ? '' : ' [skipped: t
     tmux('send-keys', '-t', 'lab', 'v');
     await waitFor(/#stack-id stack-name +pids/);
     tmux('send-keys', '-t', 'lab', 'v');
-    await waitFor(/subscriber +pid +bypass +kernel/);
+    await waitFor(/subscriber +bypass +kernel +dropped +gaps +p50 +p99 +max +trend/); // 80 columns: pid gives way to max and the trend
     tmux('send-keys', '-t', 'lab', 'v');
-    await waitFor(/book1 +onload +kernel +kernel buffer, then application/);
+    await waitFor(/book1 +onload +kernel +│ +\d+ /); // 80 columns: the measured columns, what each mode copies below
     tmux('send-keys', '-t', 'lab', 'v');
     tmux('send-keys', '-t', 'lab', 'Right');
     await waitFor(/book2 · pid \d+ · stack 1/);
