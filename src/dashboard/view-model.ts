@@ -71,6 +71,8 @@ export interface MatrixCell {
 }
 
 export interface MatrixModel {
+  /** The lab is starting: the cells are the plan (expected paths), not yet the run. */
+  planned?: boolean;
   subscribers: string[];
   /** The port every group shares (shown once), or null. */
   port: string | null;
@@ -92,6 +94,7 @@ export function matrixModel(s: LabSnapshot): MatrixModel {
   const names = [...plan.map((p) => p.subscriber), ...s.subscribers.map((x) => x.name).filter((n) => !plan.some((p) => p.subscriber === n))];
   const starting = s.state === 'starting';
   return {
+    planned: starting && plan.some((p) => (p.expected ?? []).length > 0) && s.subscribers.every((x) => x.memberships.length === 0),
     subscribers: names,
     port,
     rows: groups.map((group) => ({
@@ -99,7 +102,13 @@ export function matrixModel(s: LabSnapshot): MatrixModel {
       cells: names.map((name) => {
         const sub = s.subscribers.find((x) => x.name === name);
         const m = sub?.memberships.find((x) => x.group === group && x.active);
-        if (!m || !sub) return starting && plan.some((p) => p.subscriber === name && p.groups.includes(group)) ? { path: 'none', letter: '…', stack: '' } : { path: 'none', letter: '·', stack: '' };
+        if (!m || !sub) {
+          const p = starting ? plan.find((x) => x.subscriber === name && x.groups.includes(group)) : undefined;
+          if (!p) return { path: 'none', letter: '·', stack: '' };
+          // Starting: the path the fallback core expects, marked ?, and the planned stack.
+          const e = p.expected?.find((x) => x.group === group);
+          return e ? { path: e.path, letter: `${pathLetter(e.path)}?`, stack: p.stack === null || p.stack === undefined ? 'kern' : `st${p.stack}` } : { path: 'none', letter: '…', stack: '' };
+        }
         const letter = pathLetter(m.path);
         return { path: m.path, letter, stack: stackLabel(m, sub) };
       }),

@@ -7,6 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { basename } from 'node:path';
+import { snapshotPlan } from './plan.js';
 import { randomInt } from 'node:crypto';
 import { MdlabError } from '../errors.js';
 import type { GroupAssignment } from '../feed/feed-traffic.js';
@@ -145,6 +146,8 @@ export class Lab {
   private readonly warnings: string[] = [];
   /** What the config said that the run could not do (a timed event that failed, a group never sent to). */
   private readonly problems: { where: string; group: string | null; what: string }[] = [];
+  /** Who joins what, in which stack, by which path the fallback core expects: the first frame draws it before any process is up. */
+  private readonly plan: NonNullable<LabSnapshot['config']['plan']>;
   /** Whether the NIC scanned the recording for its groups (a very large one is not: its silent groups show at the end). */
   private groupsScanned = false;
   private tornDown = false;
@@ -176,6 +179,7 @@ export class Lab {
 
   constructor(readonly config: LabConfig, options: LabOptions = {}) {
     this.durationNs = options.durationNs !== undefined ? options.durationNs : config.durationNs;
+    this.plan = snapshotPlan(config);
     this.speed = options.speed ?? config.speed;
     this.snapshotMs = options.snapshotMs ?? 250;
     this.loop = options.loop ?? config.loop;
@@ -946,7 +950,7 @@ export class Lab {
         durationMs: this.durationNs === null ? (this.lengthNs === null ? null : this.lengthNs / 1e6 / (this.speed || 1)) : this.durationNs / 1e6,
         loop: this.loop,
         assignedGroups: this.assignedGroups,
-        plan: this.config.subscribers.filter((x) => !this.config.deferred.includes(x.name)).map((x) => ({ subscriber: x.name, groups: x.groups })),
+        plan: this.plan,
       },
       nic: { ...nicStatus, pid: this.nic?.pid ?? null, packetsPerSecond: this.lastRate.pps, messagesPerSecond: this.lastRate.mps },
       stacks,

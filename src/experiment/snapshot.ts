@@ -133,7 +133,7 @@ export interface LabSnapshot {
     /** Groups the recording's datagrams were given where their IP destination said nothing (anonymised captures). */
     assignedGroups?: GroupAssignment[];
     /** Who the config says joins what, known before any process starts (the first frame draws it). */
-    plan?: { subscriber: string; groups: string[] }[] };
+    plan?: { subscriber: string; groups: string[]; stack?: number | null; expected?: { group: string; path: string; cause: string | null }[] }[] };
   nic: NicStatus & { pid: number | null; packetsPerSecond: number; messagesPerSecond: number };
   stacks: StackView[];
   groups: GroupView[];

@@ -10,17 +10,17 @@ import { explainDrops } from '../experiment/drop-explain.js';
 import { totalsOf, memberState } from '../experiment/lab-views.js';
 import type { LatencySeries } from '../experiment/results.js';
 import type { LabSnapshot, MembershipSnapshot, StackView, SubscriberSnapshotView } from '../experiment/snapshot.js';
-import { stackKey } from '../experiment/timeline-check.js';
+import { plannedMembers } from '../experiment/plan.js';
 import { formatGroup } from '../feed/channels.js';
 import { openFeed } from '../feed/open-feed.js';
 import { EMPTY_SUMMARY, summarizeCounts, type LatencySummary } from '../metrics/histogram-store.js';
 import { countsToHistogram, COUNTS_LENGTH, HIGHEST_OF_INDEX } from '../metrics/shm-histogram.js';
 import type { RecordedPath } from '../metrics/latency.js';
 import { describeNic } from '../nic/models.js';
-import { decide, type Member } from '../onload/fallback.js';
+import type { Member } from '../onload/fallback.js';
 import { EMPTY_STEERING } from '../onload/fallback.js';
 import { pathEvents } from '../onload/path-events.js';
-import { kernelReason, spins, waitingName, type SubscriberSettings } from '../subscriber/settings.js';
+import { spins, waitingName, type SubscriberSettings } from '../subscriber/settings.js';
 import type { Profile } from './profile.js';
 import { DROP_LOST, DROP_OFLOW, DROP_RING, expandCompact, simulate, type ModelFeed, type ModelInput, type ModelOutput, type SocketPath } from './simulate.js';
 
@@ -116,21 +116,8 @@ export function buildModelInput(config: LabConfig, feed: ModelFeed, profile: Pro
   const active = config.subscribers.filter((s) => !config.deferred.includes(s.name));
   if (config.events.length > 0) warnings.push(`model mode runs the config's starting memberships; its ${config.events.length} timed event${config.events.length === 1 ? '' : 's'} (join, leave, kill, start, speed, drop) are not modelled`);
   if (config.recovery || config.lines.pairs.length > 0) warnings.push(`model mode does not model ${[config.recovery ? 'loss recovery (re-requests)' : '', config.lines.pairs.length > 0 ? 'A/B line arbitration' : ''].filter(Boolean).join(' or ')}: run it live for those figures`);
-  // Stacks as the live lab makes them: by EF_NAME, or one of its own; ids from 0 in order of first use.
-  const stackIds = new Map<string, number>();
-  const stackOf = active.map((s) => {
-    const key = stackKey(s);
-    if (key === null) return null;
-    if (!stackIds.has(key)) stackIds.set(key, stackIds.size);
-    return stackIds.get(key)!;
-  });
-  const members: Member[] = [];
-  active.forEach((s, i) => {
-    for (const g of s.groups) {
-      members.push({ id: members.length, subscriber: s.name, pid: 0, group: g, stack: stackOf[i], stackName: stackOf[i] === null ? null : s.efName, kernelReason: kernelReason(s), offload: s.receive === 'offload' });
-    }
-  });
-  const steering = decide(config.nic, config.filterTable, members, []);
+  // Stacks as the live lab makes them, and the paths the fallback core decides (plan.ts: the dashboard's first frame draws the same).
+  const { members, steering, stackOf, stackNames } = plannedMembers(config);
   const groupIndex = new Map(config.groups.map((g, i) => [g, i]));
   const cores = assignCores(active, profile.cores, warnings);
   const subIndex = new Map(active.map((s, i) => [s.name, i]));
@@ -158,7 +145,7 @@ export function buildModelInput(config: LabConfig, feed: ModelFeed, profile: Pro
     nicCore: cores.nic, cores: profile.cores, costs: profile.costs, perSocketLatency: budget <= PER_SOCKET_BUDGET,
   };
   if (!input.perSocketLatency) warnings.push(`${sockets.length.toLocaleString('en-US')} sockets: latency is kept per subscriber and path (every group of a subscriber shows its subscriber's figures), not per group`);
-  return { input, members, steering, active, stackOf, stackNames: [...stackIds.keys()] };
+  return { input, members, steering, active, stackOf, stackNames };
 }
 
 /** A series' counts in full HDR indexes (compact ones expanded into a reused array). */

@@ -13,6 +13,8 @@ import { INITIAL_UI, stepSpeed, uiReducer, type UiState } from '../../src/dashbo
 import { contrastIndex, fmtClock, matrixModel, recoveryLine, recoverySummary, timelineModel } from '../../src/dashboard/view-model.js';
 import { fittingKeys } from '../../src/dashboard/components/Footer.js';
 import { ROOT } from '../helpers/shared.js';
+import { loadConfig } from '../../src/experiment/config.js';
+import { snapshotPlan } from '../../src/experiment/plan.js';
 
 const fixture = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'default-snapshot.json'), 'utf8')) as LabSnapshot;
 const plain = themeFor({ NO_COLOR: '1' });
@@ -73,6 +75,16 @@ describe('dashboard views (ink-testing-library, fixture snapshot)', () => {
     expect(m.rows[0].cells.map((c) => c.letter)).toEqual(['…', '·']);
     expect(m.rows[2].cells.map((c) => c.letter)).toEqual(['·', '…']);
     expect(frame({}, 80, 24, starting).join('\n')).toMatch(/239\.100\.1\.1 +… +·/);
+  });
+
+  it('the first frame draws the planned stacks and the paths the fallback core expects, marked ?, for the shipped default config', () => {
+    const config = loadConfig(join(ROOT, 'configs', 'default.yaml'));
+    const starting = { ...fixture, state: 'starting' as const, subscribers: [], events: [], config: { ...fixture.config, plan: snapshotPlan(config) } };
+    const text = frame({}, 80, 24, starting).join('\n');
+    // The trap: book1 and book2 in stacks 0 and 1 expect the kernel; quotes in stack 2 expects bypass.
+    expect(text).toMatch(/239\.100\.1\.1 +K\? st0 K\? st1 ·/);
+    expect(text).toMatch(/239\.100\.1\.3 +· +· +B\? st2/);
+    expect(text).toMatch(/\? expected, the lab is starting/);
   });
 
   it('the host badge reads without colour, and a contended run says why on screen', () => {

@@ -45,7 +45,7 @@ export function PathMatrix({ model, theme, width, selected, selectedGroup = null
       ))}
       {legend ? (
         <Text dimColor={theme.dim} wrap="truncate">
-          {model.rows.some((r) => r.cells.some((c) => c.path === 'offload')) ? ' B bypass K kernel O offload L lost' : ' B bypass K kernel L lost'}
+          {model.planned ? ' ? expected, the lab is starting' : model.rows.some((r) => r.cells.some((c) => c.path === 'offload')) ? ' B bypass K kernel O offload L lost' : ' B bypass K kernel L lost'}
         </Text>
       ) : null}
     </Box>
