@@ -39,6 +39,8 @@ const SPIN_NS = 100e3;
 /** The NIC returns to the event loop at least this often (IPC, libuv sends). */
 const MAX_BURST_NS = 1e6;
 const KERNEL_BUFFERS = 1024;
+/** At top speed, slots written before the producer sequence is published (readers see them a batch at a time). */
+const PUBLISH_BATCH = 32;
 
 function send(msg: FromNic): void {
   process.send?.(msg);
@@ -191,7 +193,21 @@ class Nic {
     }
   }
 
-  private pump = (): void => {
+  /** Writers with slots written and not yet published (top speed publishes in batches). */
+  private unpublished = false;
+
+  private readonly pump = (): void => {
+    this.pumpBurst();
+    if (this.unpublished) this.publishRings();
+  };
+
+  /** Makes every ring's written slots visible: at a burst's end, before any wait, at the end. */
+  private publishRings(): void {
+    for (const w of this.writers) w?.publish();
+    this.unpublished = false;
+  }
+
+  private pumpBurst(): void {
     if (this.finished) return;
     const burstEnd = nowNs() + MAX_BURST_NS;
     for (;;) {
@@ -239,7 +255,7 @@ class Nic {
         return;
       }
     }
-  };
+  }
 
   private rewind(): void {
     this.reader.close();
@@ -288,9 +304,11 @@ class Nic {
       }
       return;
     }
-    const sentNs = nowNs();
+    // The send time is the clock the pump just read to pace this packet: one clock read per packet.
+    const sentNs = now;
 
     const nStacks = st.stackCount[g];
+    const topSpeed = f[F_SPEED] === 0;
     if (nStacks > 0) {
       const template = this.templates[g];
       const header = template.prepare(p.length);
@@ -298,9 +316,14 @@ class Nic {
         const slot: number = st.stackSlots[g * MAX_STACKS + k];
         const w: RingWriter | undefined = this.writers[slot];
         if (!w) continue;
-        if (!w.write(g, scheduledNs, sentNs, st.ringBitmaps[g * MAX_STACKS + slot], header, template.view, FRAME_HEADER_BYTES, p.bytes, p.view, p.offset, p.length)) {
+        // Paced, each packet is published as it is written; at top speed, in batches (one seq-cst store per batch).
+        if (!w.write(g, scheduledNs, sentNs, st.ringBitmaps[g * MAX_STACKS + slot], header, template.view, FRAME_HEADER_BYTES, p.bytes, p.view, p.offset, p.length, !topSpeed)) {
           f[F_TOO_BIG] += 1;
           continue;
+        }
+        if (topSpeed) {
+          if (w.unpublished >= PUBLISH_BATCH) w.publish();
+          else this.unpublished = true;
         }
         f[F_RING_WRITES] += 1;
         seg.f64[seg.groupF64(g, 40)] += 1;
@@ -386,6 +409,7 @@ class Nic {
 
   private finish(reason: 'end-of-recording' | 'duration' | 'stopped'): void {
     if (this.finished) return;
+    this.publishRings();
     this.finished = true;
     this.reader?.close();
     Atomics.store(this.seg.i32, W_DONE, 1);

@@ -28,7 +28,7 @@
 import { checkHeader, createSegment, fourcc, openSegment } from '../shm/segment.js';
 
 export const STACK_MAGIC = fourcc('MDST');
-export const STACK_LAYOUT_VERSION = 2;
+export const STACK_LAYOUT_VERSION = 3;
 
 export const HEADER_BYTES = 256;
 export const SOCKET_BYTES = 64;
