@@ -240,6 +240,7 @@ static napi_value parent_death_signal(napi_env env, napi_callback_info info) {
 }
 
 void mdlab_define_capture(napi_env env, napi_value exports); /* udp_capture.c */
+napi_value socket_watch_init(napi_env env, napi_value exports); /* socket_watch.c */
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
@@ -253,6 +254,7 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   mdlab_define_capture(env, exports);
+  socket_watch_init(env, exports);
   return exports;
 }
 

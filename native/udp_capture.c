@@ -39,14 +39,18 @@ static int get_u32(napi_env env, napi_value v, uint32_t *out) {
   return napi_get_value_uint32(env, v, out) == napi_ok ? 0 : -1;
 }
 
-/* captureOpen(group, port, interface, rcvbuf) → fd: joined on `interface`, bound to the group. */
+/*
+ * captureOpen(group, port, interface, rcvbuf[, force]) → fd: joined on `interface`, bound to the
+ * group. force (default 1): SO_RCVBUFFORCE where permitted; 0 asks SO_RCVBUF only, capped by
+ * net.core.rmem_max as an ordinary application's request is (a subscriber's kernel socket).
+ */
 static napi_value capture_open(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  uint32_t group, port, iface, rcvbuf;
+  size_t argc = 5;
+  napi_value argv[5];
+  uint32_t group, port, iface, rcvbuf, force = 1;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 4 || get_u32(env, argv[0], &group) || get_u32(env, argv[1], &port) || get_u32(env, argv[2], &iface) || get_u32(env, argv[3], &rcvbuf) || port > 65535) {
-    napi_throw_range_error(env, "EINVAL", "expected (group, port, interface, rcvbuf) as unsigned integers");
+  if (argc < 4 || get_u32(env, argv[0], &group) || get_u32(env, argv[1], &port) || get_u32(env, argv[2], &iface) || get_u32(env, argv[3], &rcvbuf) || port > 65535 || (argc >= 5 && get_u32(env, argv[4], &force))) {
+    napi_throw_range_error(env, "EINVAL", "expected (group, port, interface, rcvbuf[, force]) as unsigned integers");
     return NULL;
   }
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -70,7 +74,7 @@ static napi_value capture_open(napi_env env, napi_callback_info info) {
   if (!step && rcvbuf > 0) {
     int want = (int)(rcvbuf > 0x3fffffff ? 0x3fffffff : rcvbuf);
     /* SO_RCVBUFFORCE passes net.core.rmem_max where the process may (CAP_NET_ADMIN); else the capped SO_RCVBUF. */
-    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof want) != 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want) != 0) step = "cannot set SO_RCVBUF";
+    if ((!force || setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof want) != 0) && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want) != 0) step = "cannot set SO_RCVBUF";
   }
   if (step) {
     int err = errno;

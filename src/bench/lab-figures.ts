@@ -95,11 +95,11 @@ async function runLab(lab: Lab, watch?: (s: LabSnapshot) => void): Promise<LabSn
 }
 
 /** Wire-to-application latency of one subscriber on the bypass path (spinning) or the kernel path. */
-export async function labLatency(recording: string, path: 'bypass' | 'kernel', warmupMs: number): Promise<LabLatency> {
+export async function labLatency(recording: string, path: 'bypass' | 'kernel', warmupMs: number, kernelSocket: 'native' | 'node' = 'native'): Promise<LabLatency> {
   const cpu = spinCpu();
   const sub = path === 'bypass'
     ? bypassSubscriber('bench', cpu === undefined ? {} : { cpu })
-    : { name: 'bench', onload: false, groups: [BENCH_GROUP], work: 'none', rcvbuf: 8 << 20, ...(cpu === undefined ? {} : { cpu }) };
+    : { name: 'bench', onload: false, groups: [BENCH_GROUP], work: 'none', rcvbuf: 8 << 20, kernelSocket, ...(cpu === undefined ? {} : { cpu }) };
   const lab = newLab(recording, [sub], 1, true);
   const s = await runLab(lab);
   const m = only(s, 'bench');

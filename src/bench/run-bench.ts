@@ -110,11 +110,12 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
     const bypass = await repeat(p.reps, 'mdlab bypass, spinning', log, () => labLatency(paced, 'bypass', p.warmupMs));
     log('latency: bare dgram, mdlab kernel path');
     const dgram = await repeat(p.reps, 'bare dgram multicast', log, () => dgramLatency(p.latencyPackets, intervalNs, warmupNs));
-    const kernel = await repeat(p.reps, 'mdlab kernel path', log, () => labLatency(paced, 'kernel', p.warmupMs));
+    const kernel = await repeat(p.reps, 'mdlab kernel path (kernelSocket: native, recvmmsg)', log, () => labLatency(paced, 'kernel', p.warmupMs));
+    const kernelNode = await repeat(p.reps, 'mdlab kernel path (kernelSocket: node, dgram)', log, () => labLatency(paced, 'kernel', p.warmupMs, 'node'));
     const sockperf = sockperfVersion();
     const sp = sockperf ? await optional(log, 'sockperf', () => repeat(p.reps, `sockperf ${sockperf} ping-pong`, log, () => sockperfOneWay(p.sockperfSeconds, 10_000))) : [];
     if (!sockperf) log('  sockperf is not installed: no native reference (apt-get install sockperf)');
-    Object.assign(raw, { shm, bypass, dgram, kernel, sockperf: sp });
+    Object.assign(raw, { shm, bypass, dgram, kernel, kernelNode, sockperf: sp });
 
     log('throughput: bare ring, mdlab top speed');
     const ring = await repeat(p.reps, 'bare shared-memory ring', log, () => ringThroughput(p.topPackets, 100));
@@ -175,6 +176,7 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
       bypassScheduledP99: f(bypass.map((x) => µs(x.scheduled.p99))),
       kernelP50: { floor: f(dgram.map((x) => µs(x.latency?.p50 ?? NaN))), mdlab: f(kernel.map((x) => µs(x.sent.p50))) },
       kernelP99: { floor: f(dgram.map((x) => µs(x.latency?.p99 ?? NaN))), mdlab: f(kernel.map((x) => µs(x.sent.p99))) },
+      kernelNodeP50: { floor: f(dgram.map((x) => µs(x.latency?.p50 ?? NaN))), mdlab: f(kernelNode.map((x) => µs(x.sent.p50))) },
       sockperfP50: sp.length > 0 ? f(sp.map((x) => µs(x.p50))) : null,
       ringOne: { floor: f(ring.map((x) => ((x.received ?? 0) * 1e9) / (x.elapsedNs ?? NaN))), mdlab: f(one.map((x) => x.perSubscriber[0])) },
       fourEach: f(four.map((x) => Math.min(...x.perSubscriber))),

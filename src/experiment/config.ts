@@ -20,7 +20,7 @@ import { RECORDED_PATHS, type RecordedPath } from '../metrics/latency.js';
 import { MAX_GROUPS, MAX_MEMBERSHIPS } from '../onload/stack-layout.js';
 import { WORKS, type Work } from '../subscriber/feed-handler.js';
 import { RECEIVE_ALIASES, RECEIVE_MODES, type ReceiveMode } from '../subscriber/receive-modes.js';
-import type { SubscriberSettings } from '../subscriber/settings.js';
+import { KERNEL_SOCKETS, type SubscriberSettings } from '../subscriber/settings.js';
 
 export interface LabConfig {
   file: string;
@@ -116,7 +116,7 @@ export interface Expectation {
 export const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_-]{0,23}$/;
 const TOP_KEYS = ['name', 'description', 'recording', 'decodeAs', 'model', 'recovery', 'lines', 'speed', 'duration', 'loop', 'nic', 'subscribers', 'events', 'expect', 'sweep'] as const;
 const NIC_KEYS = ['model', 'filterTable'] as const;
-const SUB_KEYS = ['name', 'onload', 'groups', 'env', 'receive', 'work', 'delay', 'ring', 'rcvbuf', 'cpu', 'start', 'replicas'] as const;
+const SUB_KEYS = ['name', 'onload', 'groups', 'env', 'receive', 'work', 'delay', 'ring', 'rcvbuf', 'cpu', 'start', 'replicas', 'kernelSocket'] as const;
 const EVENT_ACTIONS = ['join', 'leave', 'kill', 'start', 'speed', 'drop'] as const;
 const EXPECT_KEYS = ['when', 'subscriber', 'group', 'path', 'cause', 'p50', 'p90', 'p99', 'p999', 'max', 'clock', 'via', 'gaps', 'drops', 'event', 'balanced', 'copied', 'switchesAbove', 'host', 'recovered', 'unrecovered', 'requests', 'lostOnBoth', 'filledByLine', 'recovery'] as const;
 const PATH_CAUSES = ['mcast-conflict', 'filter-table-full', 'non-onload-loss', 'not-accelerated', 'mcast-recv-off'];
@@ -442,6 +442,7 @@ export function validateConfig(raw: unknown, file: string, opts: ValidateOptions
       ring,
       rcvbuf: o.rcvbuf === undefined ? undefined : v.integer(`${p}.rcvbuf`, o.rcvbuf, 1024, 1 << 30, ' of bytes'),
       cpu: o.cpu === undefined ? null : v.integer(`${p}.cpu`, o.cpu, 0, 1023),
+      kernelSocket: o.kernelSocket === undefined ? 'native' : v.oneOf(`${p}.kernelSocket`, o.kernelSocket, KERNEL_SOCKETS),
     };
     if (!settings.onload && Object.keys(env).length > 0) v.fail(`${p}.env`, 'a subscriber with onload: false (receive: kernel) takes no EF_* settings');
     if (o.start !== undefined && !v.boolean(`${p}.start`, o.start)) deferred.push(sname);

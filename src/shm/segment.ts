@@ -14,12 +14,15 @@ interface ShmAddon {
   setAffinity(cpus: number[]): void;
   clockCell(): ArrayBuffer;
   clockNow(): void;
-  captureOpen(group: number, port: number, iface: number, rcvbuf: number): number;
+  captureOpen(group: number, port: number, iface: number, rcvbuf: number, force?: number): number;
   captureRcvbuf(fd: number): number;
   captureRead(fd: number, buffer: Buffer, slotSize: number, meta: Float64Array): number;
   captureWait(fds: number[], ms: number): number;
   captureClose(fd: number): void;
   realtimeNow(): [number, number];
+  /** Runs `callback(status)` in the event loop whenever `fd` is readable (status -1: the socket failed). */
+  socketWatch(fd: number, callback: (status: number) => void): unknown;
+  socketUnwatch(handle: unknown): void;
 }
 
 let addon: ShmAddon | undefined;

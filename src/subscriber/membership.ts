@@ -6,6 +6,8 @@
  */
 import type dgram from 'node:dgram';
 import { openMulticastReceiver } from '../kernel/loopback.js';
+import { NativeMulticastReceiver } from '../kernel/native-receiver.js';
+import type { KernelSocketKind } from './settings.js';
 import { FOREIGN, FOUND, SideTableReader } from '../kernel/side-table.js';
 import { nowNs } from '../metrics/clock.js';
 import { F_READ_UNTIL } from '../nic/nic-layout.js';
@@ -29,7 +31,9 @@ const PATH_OFFLOAD = 2;
 const RING_MODE_CODES: Readonly<Record<ReceiveMode, number>> = { onload: 0, 'onload-zc': 1, ef_vi: 2, kernel: 3, offload: 4 };
 
 export class Membership {
+  /** Its kernel socket: Node's dgram (kernelSocket: node), or the addon's, read in recvmmsg batches (native). */
   kernel: dgram.Socket | null = null;
+  native: NativeMulticastReceiver | null = null;
   reader: RingReader | null = null;
   stackSocket: number | null = null;
   private receive: RingReceive | null = null;
@@ -84,13 +88,19 @@ export class Membership {
    * but offload: an Onload socket has one, and an ef_vi application keeps one for the IGMP join),
    * a place in the stack's or VI's ring, or the offloaded socket the NIC writes payloads to.
    */
-  async open(addr: number, port: number, kernelPort: number, stack: StackSegment | null, mode: ReceiveMode, doorbellPort: number, rcvbuf: number | undefined, sideTable: string): Promise<void> {
+  async open(addr: number, port: number, kernelPort: number, stack: StackSegment | null, mode: ReceiveMode, doorbellPort: number, rcvbuf: number | undefined, sideTable: string, kernelSocket: KernelSocketKind = 'native'): Promise<void> {
     this.addr = addr;
     this.port = kernelPort;
     if (mode !== 'offload') {
       this.side = new SideTableReader(sideTable, this.group, this.id);
-      this.kernel = await openMulticastReceiver(addr, kernelPort, rcvbuf);
-      this.kernel.on('message', this.onKernel);
+      if (kernelSocket === 'native') {
+        this.native = new NativeMulticastReceiver(addr, kernelPort, rcvbuf);
+        this.native.start(this.onKernelAt);
+      } else {
+        this.kernel = await openMulticastReceiver(addr, kernelPort, rcvbuf);
+        // dgram hands each datagram over in a Buffer of its own.
+        this.kernel.on('message', (buf: Buffer) => this.onKernelAt(buf, new DataView(buf.buffer, buf.byteOffset, buf.length), 0, buf.length));
+      }
     }
     if (stack && readsRing(mode)) {
       this.stackSocket = stack.claimSocket(process.pid, this.group, this.id, RING_MODE_CODES[mode], doorbellPort);
@@ -115,11 +125,11 @@ export class Membership {
     return this.reader && this.receive ? this.reader.poll(this.receive, max) : 0;
   }
 
-  private readonly onKernel = (buf: Buffer): void => {
+  /** A kernel-path datagram at `bytes[off, off+len)`, valid during the call. */
+  private readonly onKernelAt = (bytes: Buffer, view: DataView, off: number, len: number): void => {
     const side = this.side;
     if (!side) return;
-    const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
-    const r = side.lookup(buf, view, 0, buf.length);
+    const r = side.lookup(bytes, view, off, len);
     if (r === FOREIGN) {
       this.foreignDatagrams++;
       return;
@@ -128,8 +138,8 @@ export class Membership {
       this.kernelCopiesIgnored++;
       return;
     }
-    this.kernelBytesCopied += 2 * buf.length;
-    this.deliver(PATH_KERNEL, buf, view, 0, buf.length, side.scheduledNs, side.sentNs);
+    this.kernelBytesCopied += 2 * len;
+    this.deliver(PATH_KERNEL, bytes, view, off, len, side.scheduledNs, side.sentNs);
   };
 
   private deliver(path: 0 | 1 | 2, bytes: Buffer, view: DataView, off: number, len: number, scheduledNs: number, sentNs: number): void {
@@ -212,13 +222,15 @@ export class Membership {
       unreadBypass: this.unread[PATH_BYPASS],
       unreadKernel: this.unread[PATH_KERNEL],
       unreadOffload: this.unread[PATH_OFFLOAD],
-      socketDrops: this.kernel && withSocketDrops ? kernelSocketDrops(this.addr, this.port) : null,
+      socketDrops: (this.kernel || this.native) && withSocketDrops ? kernelSocketDrops(this.addr, this.port) : null,
     };
   }
 
   close(stack: StackSegment | null): void {
     this.kernel?.close();
     this.kernel = null;
+    this.native?.close();
+    this.native = null;
     this.offload?.close();
     if (stack && this.stackSocket !== null) stack.releaseSocket(this.stackSocket);
     this.reader = null;

@@ -28,7 +28,15 @@ export interface SubscriberSettings {
   rcvbuf: number | undefined;
   /** Pin the process to this CPU (and keep every other lab process off it), as isolcpus/taskset do. */
   cpu: number | null;
+  /**
+   * How its kernel sockets are read: `native` (the addon's socket, recvmmsg batches, as a C feed
+   * handler reads) or `node` (Node's dgram, a Buffer and an event per datagram). Undefined: native.
+   */
+  kernelSocket?: KernelSocketKind;
 }
+
+export type KernelSocketKind = 'native' | 'node';
+export const KERNEL_SOCKETS: readonly KernelSocketKind[] = ['native', 'node'];
 
 /** Whether the subscriber spins (EF_POLL_USEC > 0 and not EF_INT_DRIVEN) on its Onload sockets. */
 export function spins(s: SubscriberSettings): boolean {

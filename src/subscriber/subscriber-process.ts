@@ -155,7 +155,7 @@ class Subscriber {
       }
       m.sequence(this.sequencerFor(req, request), req.line?.line === 1 ? FROM_LINE_B : FROM_LINE_A, req.line?.line === 1 ? req.line.channel : null);
     }
-    await m.open(req.addr, req.port, req.kernelPort, stack, this.settings.receive, this.doorbell.port, this.settings.rcvbuf, req.sideTable);
+    await m.open(req.addr, req.port, req.kernelPort, stack, this.settings.receive, this.doorbell.port, this.settings.rcvbuf, req.sideTable, this.settings.kernelSocket ?? 'native');
     this.memberships.set(req.membership, m);
     this.polled = [...this.memberships.values()];
     send({ type: 'joined', membership: req.membership, stackSocket: m.stackSocket });

@@ -76,6 +76,15 @@ describe('lab config validation: the file, the key path and what was expected', 
     expect(load('    receive: offload\n', 'nic: { model: inic }\n').subscribers[0]).toMatchObject({ receive: 'offload', onload: true });
   });
 
+  it('kernelSocket: native (recvmmsg batches, the default) or node (Node\'s dgram); anything else names the key', () => {
+    const f = tmp.file('ks.yaml');
+    writeFileSync(f, base.replace('REC', recording));
+    expect(loadConfig(f).subscribers[0].kernelSocket).toBe('native');
+    writeFileSync(f, `${base.replace('REC', recording)}    kernelSocket: node\n`);
+    expect(loadConfig(f).subscribers[0].kernelSocket).toBe('node');
+    expect(errorFor(`${base}    kernelSocket: fast\n`)).toMatch(/^bad\.yaml: subscribers\[0\]\.kernelSocket: expected one of native, node/);
+  });
+
   it('a missing file, and JSON configs', () => {
     expect(() => loadConfig(tmp.file('absent.yaml'))).toThrow(/absent\.yaml: no such config file/);
     const f = tmp.file('ok.json', JSON.stringify({ recording, subscribers: [{ name: 'a', groups: ['239.100.1.1:26400'] }] }));
