@@ -583,6 +583,15 @@ function validateEvents(v: Validator, raw: unknown, subscribers: SubscriberSetti
   });
 }
 
+/** A count's bounds: N (at least N) or {min, max}. */
+function countRange(v: Validator, path: string, raw: unknown): { min: number; max: number } {
+  if (typeof raw === 'number') return { min: v.integer(path, raw, 0, 1e12), max: Infinity };
+  const r = v.object(path, raw, ['min', 'max']);
+  const out = { min: r.min === undefined ? 0 : v.integer(`${path}.min`, r.min, 0, 1e12), max: r.max === undefined ? Infinity : v.integer(`${path}.max`, r.max, 0, 1e12) };
+  if (out.min > out.max) v.fail(path, `min ${out.min} is above max ${out.max}: no run could meet it`);
+  return out;
+}
+
 function validateExpect(v: Validator, raw: unknown, subscribers: SubscriberSettings[], groups: string[], recoveryOn: boolean, linesOn: boolean): Expectation[] {
   if (!Array.isArray(raw)) v.fail('expect', `expected a list of expectations such as - {subscriber: book1, group: 239.100.1.1:26400, path: bypass}, got ${show(raw)}`);
   const names = subscribers.map((s) => s.name);
@@ -631,25 +640,11 @@ function validateExpect(v: Validator, raw: unknown, subscribers: SubscriberSetti
         if (x.drops.min > x.drops.max) v.fail(`${p}.drops`, `min ${x.drops.min} is above max ${x.drops.max}: no run could meet it`);
       }
     }
-    if (o.recovered !== undefined) {
-      if (typeof o.recovered === 'number') x.recovered = { min: v.integer(`${p}.recovered`, o.recovered, 0, 1e12), max: Infinity };
-      else {
-        const r = v.object(`${p}.recovered`, o.recovered, ['min', 'max']);
-        x.recovered = { min: r.min === undefined ? 0 : v.integer(`${p}.recovered.min`, r.min, 0, 1e12), max: r.max === undefined ? Infinity : v.integer(`${p}.recovered.max`, r.max, 0, 1e12) };
-        if (x.recovered.min > x.recovered.max) v.fail(`${p}.recovered`, `min ${x.recovered.min} is above max ${x.recovered.max}: no run could meet it`);
-      }
-    }
+    if (o.recovered !== undefined) x.recovered = countRange(v, `${p}.recovered`, o.recovered);
     if (o.unrecovered !== undefined) x.unrecovered = v.integer(`${p}.unrecovered`, o.unrecovered, 0, 1e12);
     if (o.requests !== undefined) x.requests = v.integer(`${p}.requests`, o.requests, 0, 1e12, ' (the most re-requests)');
     if (o.lostOnBoth !== undefined) x.lostOnBoth = v.integer(`${p}.lostOnBoth`, o.lostOnBoth, 0, 1e12, ' (the most messages lost on both lines)');
-    if (o.filledByLine !== undefined) {
-      if (typeof o.filledByLine === 'number') x.filledByLine = { min: v.integer(`${p}.filledByLine`, o.filledByLine, 0, 1e12), max: Infinity };
-      else {
-        const r = v.object(`${p}.filledByLine`, o.filledByLine, ['min', 'max']);
-        x.filledByLine = { min: r.min === undefined ? 0 : v.integer(`${p}.filledByLine.min`, r.min, 0, 1e12), max: r.max === undefined ? Infinity : v.integer(`${p}.filledByLine.max`, r.max, 0, 1e12) };
-        if (x.filledByLine.min > x.filledByLine.max) v.fail(`${p}.filledByLine`, `min ${x.filledByLine.min} is above max ${x.filledByLine.max}: no run could meet it`);
-      }
-    }
+    if (o.filledByLine !== undefined) x.filledByLine = countRange(v, `${p}.filledByLine`, o.filledByLine);
     if (o.recovery !== undefined) {
       const r = v.object(`${p}.recovery`, o.recovery, ['p99']);
       if (r.p99 === undefined) v.fail(`${p}.recovery`, 'expected p99, such as {p99: 50ms} (gap seen to book whole)');
