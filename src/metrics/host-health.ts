@@ -34,7 +34,8 @@ export interface HealthInput {
   cores: number;
   processes: ProcessUsage[];
   /** The NIC's lag behind its schedule, per packet. */
-  nicLag: { p50Ns: number; p99Ns: number; maxNs: number; packets: number } | null;
+  /** offCpu: the longest the NIC was off its CPU mid-spin, and how often past 0.5 ms (absent in older results). */
+  nicLag: { p50Ns: number; p99Ns: number; maxNs: number; packets: number; offCpuMaxNs?: number; offCpuCount?: number } | null;
   /** The host over the same span: CPU time of every process, the lab's included (ns, all CPUs), and steal. */
   host: { busyNs: number; stealNs: number; totalNs: number } | null;
   /** Datagrams that reached the lab's sockets from outside the lab. */
@@ -96,7 +97,10 @@ export function judgeHealth(x: HealthInput): HostHealth {
   if (outsideCores !== null && outsideCores > limit(THRESHOLDS.outsideCores)) hostReasons.push(`processes outside the lab used ${outsideCores.toFixed(2)} of ${x.cores} cores`);
   if (stealShare !== null && stealShare > limit(THRESHOLDS.steal)) hostReasons.push(`the hypervisor stole ${pct(stealShare)} of the CPU time`);
   if (x.nicLag && x.nicLag.packets > 0 && x.nicLag.p99Ns > limit(THRESHOLDS.nicLagP99Ns)) {
-    hostReasons.push(`the NIC fell behind its schedule: p99 ${formatDurationNs(x.nicLag.p99Ns)}, worst ${formatDurationNs(x.nicLag.maxNs)}`);
+    const off = x.nicLag.offCpuMaxNs ?? 0;
+    // Off its CPU while it spun to a send time: the host took it (another process, an interrupt, the hypervisor).
+    const why = off > 0 ? `; it was taken off its CPU ${x.nicLag.offCpuCount ?? 0} time${(x.nicLag.offCpuCount ?? 0) === 1 ? '' : 's'} while it waited to send, for up to ${formatDurationNs(off)}: the host's doing, not its own work` : '';
+    hostReasons.push(`the NIC fell behind its schedule: p99 ${formatDurationNs(x.nicLag.p99Ns)}, worst ${formatDurationNs(x.nicLag.maxNs)}${why}`);
   }
   if (x.foreignDatagrams > limit(THRESHOLDS.foreignDatagrams)) hostReasons.push(`${x.foreignDatagrams.toLocaleString('en-US')} datagrams from outside the lab reached its sockets`);
 

@@ -18,6 +18,8 @@
  *              ends; readers count what they take after it as unread instead of delivering it
  *          160 peak packets in 1 ms of wire time, and 168 in 100 ms, since the controller last looked
  *          176 peak generation (the controller bumps it when it has read them)  184 peak in 100 ms, whole run
+ *          192 longest time the NIC was off its CPU while it spun to a packet's send time (ns)
+ *          200 how many times that exceeded 0.5 ms (the host took the CPU: not the NIC's own work)
  *   group    0 address  4 port  8 kernel (1: send to the kernel)  12 stack mask (bit per stack slot)
  *           16 first member (index into member lists)  20 member count
  *           24 packets (f64)  32 kernel sends (f64)  40 ring writes (f64)  48 injected drops (f64)
@@ -75,6 +77,8 @@ export const F_PEAK_1MS = 160 / 8;
 export const F_PEAK_100MS = 168 / 8;
 export const F_PEAK_GEN = 176 / 8;
 export const F_PEAK_100MS_RUN = 184 / 8;
+export const F_OFF_CPU_MAX = 192 / 8;
+export const F_OFF_CPU_COUNT = 200 / 8;
 
 export const PATH_NONE = 0;
 export const PATH_BYPASS = 1;
@@ -246,13 +250,13 @@ export class NicSegment {
   }
 
   /** The NIC's lag behind schedule, per packet: p50 and p99 (each to within a bucket: ×1.5), the worst exactly. */
-  lagSummary(): { p50Ns: number; p99Ns: number; maxNs: number; packets: number } {
+  lagSummary(): { p50Ns: number; p99Ns: number; maxNs: number; packets: number; offCpuMaxNs: number; offCpuCount: number } {
     const base = LAG_OFFSET >> 3;
     let total = 0;
     for (let b = 0; b < LAG_BUCKETS; b++) total += this.f64[base + b];
     // A bucket's top may lie above the worst lag seen: never report a percentile above it.
     const max = this.f64[F_WORST_LAG];
-    return { p50Ns: logPercentile(this.f64, base, 0.5, max), p99Ns: logPercentile(this.f64, base, 0.99, max), maxNs: max, packets: total };
+    return { p50Ns: logPercentile(this.f64, base, 0.5, max), p99Ns: logPercentile(this.f64, base, 0.99, max), maxNs: max, packets: total, offCpuMaxNs: this.f64[F_OFF_CPU_MAX], offCpuCount: this.f64[F_OFF_CPU_COUNT] };
   }
 
   groupCounters(g: number): { packets: number; kernelSends: number; ringWrites: number; injected: number } {

@@ -23,7 +23,7 @@ import { MAX_MEMBERSHIPS, S_DOORBELL, S_INTERRUPTS, SOCKET_ATTACHED, StackSegmen
 import { FrameTemplate, FRAME_HEADER_BYTES } from './frame-template.js';
 import {
   F_BYTES, F_KERNEL_SENDS, F_LAG, F_LENGTH, F_LOOPS, F_MESSAGES, F_PACKETS, F_POSITION, F_RING_WRITES, F_SPEED, F_START, F_TOO_BIG,
-  F_UNJOINED, F_WORST_LAG, F_PEAK_GEN, F_PEAK_1MS, F_PEAK_100MS, F_PEAK_100MS_RUN, LAG_OFFSET, lagBucket, MAX_STACKS, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_OFFLOAD, W_DONE, W_PAUSED,
+  F_UNJOINED, F_WORST_LAG, F_OFF_CPU_COUNT, F_OFF_CPU_MAX, F_PEAK_GEN, F_PEAK_1MS, F_PEAK_100MS, F_PEAK_100MS_RUN, LAG_OFFSET, lagBucket, MAX_STACKS, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_OFFLOAD, W_DONE, W_PAUSED,
 } from './nic-layout.js';
 import type { FromNic, NicStart, ToNic } from './nic-protocol.js';
 import { LossInjector } from './loss-injector.js';
@@ -36,6 +36,8 @@ import { SteeringCache } from './steering-cache.js';
 /** Waits longer than this sleep in the event loop; shorter ones block, then spin the last stretch. */
 const YIELD_WAIT_NS = 2e6;
 const SPIN_NS = 100e3;
+/** A gap this long between two clock reads of the NIC's spin is time it spent off its CPU. */
+const OFF_CPU_NS = 500e3;
 /** The NIC returns to the event loop at least this often (IPC, libuv sends). */
 const MAX_BURST_NS = 1e6;
 const KERNEL_BUFFERS = 1024;
@@ -240,13 +242,20 @@ class Nic {
         setTimeout(this.pump, (wait - YIELD_WAIT_NS / 2) / 1e6);
         return;
       }
-      if (wait > SPIN_NS) Atomics.wait(this.sleeper, 0, 0, (wait - SPIN_NS) / 1e6);
+      if (wait > SPIN_NS) {
+        Atomics.wait(this.sleeper, 0, 0, (wait - SPIN_NS) / 1e6);
+        now = nowNs();
+      }
       // Spin the last stretch: the wire time is the schedule, not the scheduler's whim. (At top
-      // speed the packet is due now: no second clock read.)
+      // speed the packet is due now: no second clock read.) A long gap between two reads of the
+      // clock here is time the NIC was off its CPU: the host's doing, not the NIC's work.
       if (wait > 0) {
+        let prev = now;
         while ((now = nowNs()) < due) {
-          // spin
+          if (now - prev > OFF_CPU_NS) this.offCpu(now - prev);
+          prev = now;
         }
+        if (now - prev > OFF_CPU_NS) this.offCpu(now - prev);
       }
       this.transmit(due, now);
       this.pending = false;
@@ -361,6 +370,12 @@ class Nic {
   }
 
   /** The feed's peak packets in 1 ms and 100 ms of wire time, since the controller last looked. */
+  private offCpu(ns: number): void {
+    const f = this.seg.f64;
+    f[F_OFF_CPU_COUNT] += 1;
+    if (ns > f[F_OFF_CPU_MAX]) f[F_OFF_CPU_MAX] = ns;
+  }
+
   private countPeak(scheduledNs: number): void {
     const f = this.seg.f64;
     if (f[F_PEAK_GEN] !== this.peakGen) {
