@@ -42,6 +42,8 @@ export interface LabThroughput {
   dropped: number;
   sent: number;
   host: { verdict: string; reasons: string[] };
+  /** The NIC's CPU time per packet sent over the replay (its health sample's CPU share × the span / packets), ns. */
+  nicNsPerPacket: number;
 }
 
 /** Where the floors pin their consumers. */
@@ -132,7 +134,14 @@ export async function labThroughput(recording: string, n: number, path: 'bypass'
     dropped: ms.reduce((a, m) => a + droppedTotal(m.account), 0),
     sent: ms.reduce((a, m) => a + m.account.sent, 0),
     host: { verdict: s.host.verdict, reasons: s.host.reasons },
+    nicNsPerPacket: nicNsPerPacket(s),
   };
+}
+
+/** The NIC's CPU per packet over the replay: its CPU share of the sampled span, over the packets it sent. */
+function nicNsPerPacket(s: LabSnapshot): number {
+  const nic = s.host.processes.find((p) => p.role === 'nic');
+  return nic && s.nic.packets > 0 ? (nic.cpuShare * s.host.sampledMs * 1e6) / s.nic.packets : NaN;
 }
 
 /** Peak resident memory (VmHWM) of a process, and how much of its resident memory now is shared memory (RssShmem: the rings it maps), bytes; 0 when unreadable. */

@@ -180,6 +180,7 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
       sockperfP50: sp.length > 0 ? f(sp.map((x) => µs(x.p50))) : null,
       ringOne: { floor: f(ring.map((x) => ((x.received ?? 0) * 1e9) / (x.elapsedNs ?? NaN))), mdlab: f(one.map((x) => x.perSubscriber[0])) },
       fourEach: f(four.map((x) => Math.min(...x.perSubscriber))),
+      nicTopNsPerPacket: f(one.map((x) => x.nicNsPerPacket)),
       kernelRate: { floor: f(dgramRate.map((x) => ((x.received ?? 0) * 1e9) / (x.elapsedNs ?? NaN))), mdlab: f(kernelRate.map((x) => x.perSubscriber[0])) },
       decode: f(decode.map((x) => x.messagesPerSecond)),
       decodeText: f(decodeText.map((x) => x.messagesPerSecond)),

@@ -28,6 +28,8 @@ export interface Measured {
   bypassP99: Pair;
   bypassScheduledP99: Figure;
   kernelP50: Pair;
+  /** The NIC's CPU per packet at top speed to one subscriber (ns). */
+  nicTopNsPerPacket?: Figure;
   /** The kernel path read through Node's dgram (kernelSocket: node), beside the native default. */
   kernelNodeP50?: Pair;
   kernelP99: Pair;
@@ -82,6 +84,7 @@ export function evaluateTargets(m: Measured): Row[] {
   if (m.sockperfP50) rows.push(row('latency.kernel.sockperf', 'kernel path p50 against sockperf one-way p50', 'µs', m.kernelP50.mdlab, m.sockperfP50, 'sockperf (native)', '≤ 2× sockperf', m.kernelP50.mdlab.median / m.sockperfP50.median <= 2));
   rows.push(
     row('throughput.bypass.one', 'top-speed bypass, one subscriber', 'pkt/s', m.ringOne.mdlab, m.ringOne.floor, 'bare shm ring', '≥ 30% of floor', r(m.ringOne) >= 0.3),
+    ...(m.nicTopNsPerPacket ? [row('nic.topSpeed.nsPerPacket', 'NIC CPU per packet at top speed, one subscriber (the bare ring: one copy and one store)', 'ns', m.nicTopNsPerPacket, null, null, null, null)] : []),
     row('throughput.bypass.four', 'top-speed bypass, four subscribers on one stack (slowest)', 'pkt/s', m.fourEach, m.ringOne.floor, 'bare shm ring', '≥ 2 M each', m.fourEach.median >= 2e6),
     row('throughput.kernel', 'top-speed kernel path, one subscriber', 'pkt/s', m.kernelRate.mdlab, m.kernelRate.floor, 'bare dgram receive', null, null),
     row('decode', 'ITCH decode in a subscriber', 'msg/s', m.decode, null, null, null, null),
