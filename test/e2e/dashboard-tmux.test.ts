@@ -4,6 +4,9 @@
  * process and no segment left behind.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listSegments, pidAlive } from '../../src/shm/segment.js';
 import { readLiveRegistries } from '../../src/onload/registry.js';
@@ -78,5 +81,38 @@ describe.skipIf(!HAS_TMUX)(`the dashboard in tmux${HAS_TMUX ? '' : ' [skipped: t
     await waitFor(/mdlab-exit=0/, 30_000);
     expect(pidAlive(labPid)).toBe(false);
     expect(listSegments(labPid)).toEqual([]);
+  });
+
+  it('at 80×24 with six subscribers: the matrix shows a window that holds the selected one, the selected group marked, ? and q in the hints', async () => {
+    const subs = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'].map((n, i) => `  - { name: ${n}, groups: [239.100.1.${(i % 4) + 1}:26400, 239.100.1.${((i + 1) % 4) + 1}:26400], env: { EF_POLL_USEC: 0 }, work: none }`).join('\n');
+    const config = join(tmpdir(), `mdlab-six-${process.pid}.yaml`);
+    writeFileSync(config, `recording: ${join(ROOT, 'recordings', 'default.pcap')}\nduration: 20s\nloop: true\nnic: { model: x2522 }\nsubscribers:\n${subs}\n`);
+    tmux('new-session', '-d', '-s', 'six', '-x', '80', '-y', '24', '-c', ROOT, `env -u CI ${process.execPath} ${MDLAB} run ${config}; echo mdlab-exit=$?; sleep 120`);
+    const six = () => tmux('capture-pane', '-p', '-t', 'six');
+    const waitSix = async (what: RegExp, ms = 20_000) => {
+      const end = Date.now() + ms;
+      let last = '';
+      while (Date.now() < end) {
+        last = six();
+        if (what.test(last)) return last;
+        await sleep(200);
+      }
+      throw new Error(`the screen never showed ${what}; it shows:\n${last}`);
+    };
+    let s = await waitSix(/ B st\d/);
+    const lines = s.trimEnd().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(24);
+    for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(80);
+    // The matrix is readable: whole columns of the first subscribers, and a mark that more lie beside.
+    expect(s).toMatch(/Paths :26400 +a1 +a2 /);
+    expect(s).toMatch(/›/);
+    expect(s).toMatch(/>239\.100\.1\.1 /);
+    expect(lines.at(-1), s).toMatch(/\? help +q quit\s*$/);
+    // → selects a6: the window moves to hold it, and its group is the one marked.
+    for (let i = 0; i < 5; i++) tmux('send-keys', '-t', 'six', 'Right');
+    s = await waitSix(/Paths :26400 +a4 +a5 +a6 +‹/);
+    expect(s).toMatch(/a6 · pid \d+/);
+    tmux('send-keys', '-t', 'six', 'q');
+    await waitSix(/mdlab-exit=0/, 30_000);
   });
 });

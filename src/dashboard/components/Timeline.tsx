@@ -34,7 +34,11 @@ export function Timeline({ items, theme, width, height, detailed }: { items: Tim
   return (
     <Box flexDirection="column" borderStyle="single" borderColor={theme.border} width={width} height={height}>
       {detailed ? <Text bold>{` Fallback events (${items.length})`}</Text> : null}
-      {items.length === 0 ? <Text dimColor={theme.dim}> no fallback: every socket has kernel bypass</Text> : null}
+      {items.length === 0
+        ? wrap('no fallback: every socket has kernel bypass', Math.max(10, width - 3)).map((l, i) => (
+            <Text key={`none${i}`} dimColor={theme.dim} wrap="truncate">{` ${l}`}</Text>
+          ))
+        : null}
       {shown.map((l, i) => (
         <Text key={i} color={l.colour} bold={l.bold} wrap="truncate">
           {` ${l.text}`}
