@@ -13,7 +13,8 @@ import { droppedTotal } from './accounting.js';
 import { formatVerdicts, type Verdict } from './expectations.js';
 import { healthLines } from './health-report.js';
 import { overheadRows } from './overheads.js';
-import { formatUs } from './report.js';
+import { formatUs, reportBlocks } from './report.js';
+import type { Block } from './report-blocks.js';
 import { overTimeSpec, percentileSpec, rateSpec, type Spec } from './report-plots.js';
 import type { LatencySeries, ResultMeta } from './results.js';
 import { isPathEvent, type LabSnapshot } from './snapshot.js';
@@ -23,6 +24,26 @@ export const esc = (x: unknown) => String(x).replace(/&/g, '&amp;').replace(/</g
 export function htmlTable(head: string[], rows: (string | number)[][]): string {
   const cell = (x: string | number) => (typeof x === 'number' ? `<td class="n">${x.toLocaleString('en-US')}</td>` : `<td>${esc(x)}</td>`);
   return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
+/** The text report's sections that the page has no view of its own for (drops explained, recovery, A/B lines), as HTML. */
+function extraSections(s: LabSnapshot): string {
+  const wanted = /^(Drops explained|Recovery|A\/B lines)/;
+  const html = (b: Block): string => {
+    switch (b.kind) {
+      case 'section':
+        return `<h2>${esc(b.title)}</h2>${b.body.map(html).join('')}`;
+      case 'table':
+        return htmlTable(b.head, b.rows);
+      case 'list':
+        return `<ul>${b.items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>`;
+      case 'para':
+        return `<p>${b.lines.map(esc).join('<br>')}</p>`;
+      case 'events':
+        return '';
+    }
+  };
+  return reportBlocks(s).filter((b) => b.kind === 'section' && wanted.test(b.title)).map(html).join('\n');
 }
 
 export async function renderSvg(spec: Spec): Promise<string> {
@@ -88,6 +109,7 @@ figure { margin: 1em 0; }
 <h2>Fallback events</h2>${events.length === 0 ? '<p>none: every socket kept kernel bypass</p>' : `<ul>${events.map((e) => `<li><b class="bad">+${(e.atMs / 1000).toFixed(3)} s ${esc(e.group)} ${esc(e.from)} → ${esc(e.path)}${e.cause ? ` (${esc(e.cause)})` : ''}</b><br>${esc(e.message)}${e.fix ? `<br><span class="fix">fix: ${esc(e.fix)}</span>` : ''}</li>`).join('')}</ul>`}
 <h2>Accounting (packets)</h2>${accounting}
 <p>Totals: sent ${s.totals.sent.toLocaleString('en-US')} = bypass ${s.totals.bypass.toLocaleString('en-US')} + kernel ${s.totals.kernel.toLocaleString('en-US')} + offload ${s.totals.offload.toLocaleString('en-US')} + dropped ${s.totals.dropped.toLocaleString('en-US')}: ${s.totals.balanced ? 'balanced' : 'NOT balanced'}</p>
+${extraSections(s)}
 <h2>Overheads</h2>${overheads}
 ${verdicts.length > 0 ? `<h2>Expectations</h2><pre>${esc(formatVerdicts(verdicts))}</pre>` : ''}
 <h2>Plots</h2>

@@ -85,6 +85,7 @@ describe('loss recovery', () => {
     expect(csv.reduce((n, l) => n + Number(l.split(',')[4]), 0)).toBe(counted);
     expect(readFileSync(join(out, 'bookA.recovery.hlog'), 'utf8')).toMatch(/^Tag=239\.100\.1\.1:26400,0\.000,/m);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/A\/B lines \(first copy/);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/<h2>Recovery \(MoldUDP64[\s\S]*<h2>A\/B lines \(first copy[^<]*<\/h2><table>/);
     // Recovered messages went through the book like live ones: both books, one filled from line B
     // and one from the server, are whole (no execution on an order never seen) and the same.
     const book = (n: string) => s.subscribers.find((x: { name: string }) => x.name === n).book as { orders: number; unknownRefs: number; digest: string };
