@@ -16,13 +16,13 @@ import { MDLAB, ROOT } from '../helpers/shared.js';
 const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const SOCKET = `mdlab-test-${process.pid}`;
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
-const screen = () => tmux('capture-pane', '-p', '-t', 'lab');
+const screen = (session = 'lab') => tmux('capture-pane', '-p', '-t', session);
 
-async function waitFor(what: RegExp, ms = 20_000): Promise<string> {
+async function waitFor(what: RegExp, ms = 20_000, session = 'lab'): Promise<string> {
   const end = Date.now() + ms;
   let last = '';
   while (Date.now() < end) {
-    last = screen();
+    last = screen(session);
     if (what.test(last)) return last;
     await sleep(200);
   }
@@ -88,17 +88,7 @@ describe.skipIf(!HAS_TMUX)(`the dashboard in tmux${HAS_TMUX ? '' : ' [skipped: t
     const config = join(tmpdir(), `mdlab-six-${process.pid}.yaml`);
     writeFileSync(config, `recording: ${join(ROOT, 'recordings', 'default.pcap')}\nduration: 20s\nloop: true\nnic: { model: x2522 }\nsubscribers:\n${subs}\n`);
     tmux('new-session', '-d', '-s', 'six', '-x', '80', '-y', '24', '-c', ROOT, `env -u CI ${process.execPath} ${MDLAB} run ${config}; echo mdlab-exit=$?; sleep 120`);
-    const six = () => tmux('capture-pane', '-p', '-t', 'six');
-    const waitSix = async (what: RegExp, ms = 20_000) => {
-      const end = Date.now() + ms;
-      let last = '';
-      while (Date.now() < end) {
-        last = six();
-        if (what.test(last)) return last;
-        await sleep(200);
-      }
-      throw new Error(`the screen never showed ${what}; it shows:\n${last}`);
-    };
+    const waitSix = (what: RegExp, ms = 20_000) => waitFor(what, ms, 'six');
     let s = await waitSix(/ B st\d/);
     const lines = s.trimEnd().split('\n');
     expect(lines.length).toBeLessThanOrEqual(24);
