@@ -216,6 +216,82 @@ static napi_value capture_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * The NIC's interrupt to a blocked reader (a doorbell): udpOpen(addr, port) → a non-blocking UDP
+ * socket bound to addr:port (port 0: any); udpPort(fd) → its port; udpSend(fd, addr, port, buffer)
+ * → bytes sent (0 when the queue is full: a doorbell already waiting does the same job).
+ */
+static napi_value udp_open(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  uint32_t addr, port;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2 || get_u32(env, argv[0], &addr) || get_u32(env, argv[1], &port) || port > 65535) {
+    napi_throw_range_error(env, "EINVAL", "expected (address, port) as unsigned integers");
+    return NULL;
+  }
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "cannot open a UDP socket", errno);
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_port = htons((uint16_t)port);
+  a.sin_addr.s_addr = htonl(addr);
+  if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "cannot bind", err);
+  }
+  napi_value result;
+  napi_create_int32(env, fd, &result);
+  return result;
+}
+
+static napi_value udp_port(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd = -1;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
+    napi_throw_range_error(env, "EINVAL", "expected a file descriptor");
+    return NULL;
+  }
+  struct sockaddr_in a;
+  socklen_t len = sizeof a;
+  if (getsockname(fd, (struct sockaddr *)&a, &len) != 0) return throw_errno(env, "cannot read the socket's address", errno);
+  napi_value result;
+  napi_create_int32(env, ntohs(a.sin_port), &result);
+  return result;
+}
+
+static napi_value udp_send(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  int32_t fd = -1;
+  uint32_t addr, port;
+  void *buf = NULL;
+  size_t len = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 4 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || get_u32(env, argv[1], &addr) || get_u32(env, argv[2], &port) || port > 65535 ||
+      napi_get_buffer_info(env, argv[3], &buf, &len) != napi_ok) {
+    napi_throw_range_error(env, "EINVAL", "expected (fd, address, port, Buffer)");
+    return NULL;
+  }
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_port = htons((uint16_t)port);
+  a.sin_addr.s_addr = htonl(addr);
+  ssize_t n = sendto(fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)&a, sizeof a);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == ECONNREFUSED || errno == EINTR) n = 0;
+    else return throw_errno(env, "cannot send", errno);
+  }
+  napi_value result;
+  napi_create_int32(env, (int32_t)n, &result);
+  return result;
+}
+
 /* realtimeNow() → [seconds, nanoseconds] of CLOCK_REALTIME, the clock SO_TIMESTAMPNS uses. */
 static napi_value realtime_now(napi_env env, napi_callback_info info) {
   (void)info;
@@ -238,6 +314,9 @@ void mdlab_define_capture(napi_env env, napi_value exports) {
     {"captureWait", NULL, capture_wait, NULL, NULL, NULL, napi_default, NULL},
     {"captureClose", NULL, capture_close, NULL, NULL, NULL, napi_default, NULL},
     {"realtimeNow", NULL, realtime_now, NULL, NULL, NULL, napi_default, NULL},
+    {"udpOpen", NULL, udp_open, NULL, NULL, NULL, napi_default, NULL},
+    {"udpPort", NULL, udp_port, NULL, NULL, NULL, napi_default, NULL},
+    {"udpSend", NULL, udp_send, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

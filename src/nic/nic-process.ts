@@ -3,7 +3,8 @@
  * for each packet, DMAs the frame into the ring of every stack the steering table names
  * (bypass), sends it to the real kernel as UDP multicast on loopback if the table says so, and
  * counts, per membership, what went where. Readers blocked waiting for an interrupt get a
- * doorbell: a datagram, i.e. a real trip through the kernel, as an interrupt wakes a process.
+ * doorbell: a datagram, i.e. a real trip through the kernel, as an interrupt wakes a process
+ * (sent with one sendto through the addon: src/kernel/doorbell.ts).
  */
 import type dgram from 'node:dgram';
 import { statSync } from 'node:fs';
@@ -12,7 +13,8 @@ import { MdlabError } from '../errors.js';
 import { openFeed } from '../feed/open-feed.js';
 import type { GroupAssignment } from '../feed/feed-traffic.js';
 import type { FeedReader } from '../feed/feed-reader.js';
-import { openDoorbellSender, openMulticastSender } from '../kernel/loopback.js';
+import { openMulticastSender } from '../kernel/loopback.js';
+import { DoorbellSender } from '../kernel/doorbell.js';
 import { SideTableWriter } from '../kernel/side-table.js';
 import { SlidingPeak } from '../feed/sliding-peak.js';
 import { nowNs } from '../metrics/clock.js';
@@ -54,7 +56,8 @@ class Nic {
   private readonly templates: FrameTemplate[];
   private readonly senders: dgram.Socket[] = [];
   private readonly writers: (RingWriter | undefined)[] = new Array(MAX_STACKS).fill(undefined);
-  private readonly doorbells = new Map<number, dgram.Socket>();
+  /** Rings blocked readers' doorbells (a sendto each, through the addon). */
+  private readonly doorbell = new DoorbellSender();
   private readonly steering = new SteeringCache();
   /** Offloaded sockets (NIC model inic), by membership. */
   private readonly offloadPorts: (OffloadPort | undefined)[] = new Array(MAX_MEMBERSHIPS).fill(undefined);
@@ -399,18 +402,8 @@ class Nic {
       const base = stack.socketBase(s);
       if (i32[base >> 2] !== SOCKET_ATTACHED) continue;
       if (!stack.disarm(s)) continue;
-      const port = i32[(base + S_DOORBELL) >> 2];
-      const bell = this.doorbells.get(port);
-      if (bell) {
-        bell.send(DOORBELL);
-        stack.f64[(base + S_INTERRUPTS) >> 3] += 1;
-      } else {
-        // First interrupt for this reader: open its doorbell (once), then ring it.
-        openDoorbellSender(port).then((b) => {
-          this.doorbells.set(port, b);
-          b.send(DOORBELL);
-        }, () => undefined);
-      }
+      this.doorbell.ring(i32[(base + S_DOORBELL) >> 2]);
+      stack.f64[(base + S_INTERRUPTS) >> 3] += 1;
     }
   }
 
@@ -434,7 +427,7 @@ class Nic {
     // Let queued kernel sends and doorbells flush before the sockets close.
     setTimeout(() => {
       for (const s of this.senders) s.close();
-      for (const d of this.doorbells.values()) d.close();
+      this.doorbell.close();
       for (const o of this.offloadPorts) o?.close();
     }, 50);
   }
@@ -446,7 +439,6 @@ class Nic {
   }
 }
 
-const DOORBELL = Buffer.from([1]);
 
 /**
  * The emulated NIC stands in for hardware, which never waits for a CPU: ask the scheduler to

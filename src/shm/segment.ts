@@ -23,6 +23,9 @@ interface ShmAddon {
   /** Runs `callback(status)` in the event loop whenever `fd` is readable (status -1: the socket failed). */
   socketWatch(fd: number, callback: (status: number) => void): unknown;
   socketUnwatch(handle: unknown): void;
+  udpOpen(addr: number, port: number): number;
+  udpPort(fd: number): number;
+  udpSend(fd: number, addr: number, port: number, buffer: Buffer): number;
 }
 
 let addon: ShmAddon | undefined;

@@ -10,7 +10,7 @@ import { encodeRequest, moldSession, type MoldRequest } from '../feed/moldudp64.
 import { DEFAULT_CLIENT, FROM_LINE_A, FROM_LINE_B } from '../recovery/mold-client.js';
 import { Sequencer } from '../recovery/sequencer.js';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { openDoorbellReceiver } from '../kernel/loopback.js';
+import { DoorbellReceiver } from '../kernel/doorbell.js';
 import { nowNs } from '../metrics/clock.js';
 import { HistogramWriter } from '../metrics/shm-histogram.js';
 import { MEMBER_ENDED, NicSegment, W_DONE } from '../nic/nic-layout.js';
@@ -46,7 +46,7 @@ class Subscriber {
   private readonly nic: NicSegment;
   private readonly spinning: boolean;
   private readonly pollNs: number;
-  private doorbell!: { socket: dgram.Socket; port: number };
+  private doorbell!: DoorbellReceiver;
   private lastActivityNs = 0;
   private blocked = false;
   private running = true;
@@ -79,8 +79,7 @@ class Subscriber {
 
   async start(): Promise<void> {
     this.gcWatch.observe({ entryTypes: ['gc'] });
-    this.doorbell = await openDoorbellReceiver();
-    this.doorbell.socket.on('message', this.onInterrupt);
+    this.doorbell = new DoorbellReceiver(this.onInterrupt);
     this.snapshotTimer = setInterval(() => send(this.snapshot(false)), this.snapshotMs);
     this.lastActivityNs = nowNs();
   }
@@ -327,7 +326,7 @@ class Subscriber {
     clearInterval(this.snapshotTimer);
     this.gcWatch.disconnect();
     for (const m of this.memberships.values()) m.close(m.reader?.stack ?? null);
-    this.doorbell?.socket.close();
+    this.doorbell?.close();
   }
 }
 

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openMulticastReceiver, openMulticastSender } from '../../src/kernel/loopback.js';
 import { NATIVE_SLOT_BYTES, NativeMulticastReceiver } from '../../src/kernel/native-receiver.js';
+import { DoorbellReceiver, DoorbellSender } from '../../src/kernel/doorbell.js';
 
 const GROUP = 0xef644d01; // 239.100.77.1
 const PORT = 40000 + (process.pid % 20000);
@@ -58,5 +59,25 @@ describe('native kernel-path receive', () => {
     tx.send(Buffer.alloc(5));
     await sleep(50);
     expect(a).toHaveLength(4);
+  });
+
+  it('the NIC\'s doorbell: a sendto through the addon wakes a receiver watched by the event loop; rings that queue up are one wake-up', async () => {
+    let woken = 0;
+    const rx = new DoorbellReceiver(() => woken++);
+    const tx = new DoorbellSender();
+    open.push(rx, tx);
+    tx.ring(rx.port);
+    const until = Date.now() + 2000;
+    while (woken === 0 && Date.now() < until) await sleep(2);
+    expect(woken).toBe(1);
+    // Three rings before the event loop turns: drained together, one wake-up.
+    for (let i = 0; i < 3; i++) tx.ring(rx.port);
+    await sleep(50);
+    expect(woken).toBe(2);
+    rx.close();
+    rx.close();
+    tx.ring(rx.port); // nobody listens: not an error
+    await sleep(20);
+    expect(woken).toBe(2);
   });
 });
