@@ -52,26 +52,6 @@ export async function openMulticastReceiver(group: number, port: number, rcvbuf?
   return s;
 }
 
-/** A unicast socket on 127.0.0.1, connected to `port`: the NIC's doorbell to a blocked reader. */
-export async function openDoorbellSender(port: number): Promise<dgram.Socket> {
-  const s = dgram.createSocket({ type: 'udp4' });
-  await bound(s, 0, LOOPBACK);
-  await new Promise<void>((resolve, reject) => {
-    s.once('error', reject);
-    s.connect(port, LOOPBACK, () => {
-      s.off('error', reject);
-      resolve();
-    });
-  });
-  return s;
-}
-
-export async function openDoorbellReceiver(): Promise<{ socket: dgram.Socket; port: number }> {
-  const s = dgram.createSocket({ type: 'udp4' });
-  await bound(s, 0, LOOPBACK);
-  return { socket: s, port: s.address().port };
-}
-
 /** The kernel's default socket receive buffer (net.core.rmem_default), bytes; 212992 when unreadable. */
 export function defaultRcvbuf(): number {
   try {
