@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { compareHtml } from '../experiment/compare-html.js';
 import { compareResults, loadResultFull, type Comparison } from '../experiment/compare.js';
 import { formatUs } from '../experiment/report.js';
 import { act } from './action.js';
@@ -67,6 +66,7 @@ export function registerCompare(program: Command): void {
       const rb = loadResultFull(b);
       const c = compareResults(a, ra.snapshot, b, rb.snapshot, clock, { configA: ra.config, configB: rb.config, seriesA: ra.series, seriesB: rb.series });
       if (flags.html) {
+        const { compareHtml } = await import('../experiment/compare-html.js');
         writeFileSync(flags.html, await compareHtml(c, ra, rb));
         process.stderr.write(`mdlab: wrote ${flags.html}\n`);
       }

@@ -6,7 +6,6 @@ import type { Command } from 'commander';
 import { loadConfig, readConfigFile, validateConfig, type LabConfig } from '../experiment/config.js';
 import { evaluate, formatVerdicts, type Verdict } from '../experiment/expectations.js';
 import { reportMarkdown, resultJson, writeFileAtomic, writeResults, type ResultMeta } from '../experiment/results.js';
-import { writeReportHtml } from '../experiment/report-html.js';
 import { describePoint, formatSweep, sweepRow, type SweepRow } from '../experiment/sweep-table.js';
 import { sweepPoints, type SweepPoint } from '../experiment/sweep.js';
 import { hostFacts } from '../experiment/host.js';
@@ -51,6 +50,8 @@ interface RunOutcome {
 /** report.html and the plots beside the other result files; a plot that cannot be drawn costs the run one warning line, not its results. */
 async function htmlReport(out: string, s: LabSnapshot, series: ReturnType<Lab['latencySeries']>, verdicts: Verdict[], meta: ResultMeta): Promise<void> {
   try {
+    // Vega takes a fifth of a second to load: only a run that writes results pays for it.
+    const { writeReportHtml } = await import('../experiment/report-html.js');
     await writeReportHtml(out, s, series, verdicts, meta, reportMarkdown(s, verdicts, meta));
   } catch (err) {
     process.stderr.write(`mdlab: warning: report.html was not written: ${(err as Error).message.split('\n')[0]}\n`);
