@@ -39,6 +39,28 @@ static int get_u32(napi_env env, napi_value v, uint32_t *out) {
   return napi_get_value_uint32(env, v, out) == napi_ok ? 0 : -1;
 }
 
+/* An IPv4 socket address from host-order address and port. */
+static struct sockaddr_in ipv4(uint32_t addr, uint32_t port) {
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_port = htons((uint16_t)port);
+  a.sin_addr.s_addr = htonl(addr);
+  return a;
+}
+
+/* The one argument of fd-only calls: 0 with *fd set, or -1 with a RangeError thrown. */
+static int fd_arg(napi_env env, napi_callback_info info, int32_t *fd) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, argv[0], fd) != napi_ok) {
+    napi_throw_range_error(env, "EINVAL", "expected a file descriptor");
+    return -1;
+  }
+  return 0;
+}
+
 /*
  * captureOpen(group, port, interface, rcvbuf[, force]) → fd: joined on `interface`, bound to the
  * group. force (default 1): SO_RCVBUFFORCE where permitted; 0 asks SO_RCVBUF only, capped by
@@ -56,11 +78,7 @@ static napi_value capture_open(napi_env env, napi_callback_info info) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, "cannot open a UDP socket", errno);
   int one = 1, zero = 0;
-  struct sockaddr_in addr;
-  memset(&addr, 0, sizeof addr);
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons((uint16_t)port);
-  addr.sin_addr.s_addr = htonl(group);
+  struct sockaddr_in addr = ipv4(group, port);
   struct ip_mreq mreq;
   mreq.imr_multiaddr.s_addr = htonl(group);
   mreq.imr_interface.s_addr = htonl(iface);
@@ -88,14 +106,8 @@ static napi_value capture_open(napi_env env, napi_callback_info info) {
 
 /* captureRcvbuf(fd) → the receive buffer the kernel granted (bytes, as SO_RCVBUF reports: twice the request). */
 static napi_value capture_rcvbuf(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd = -1;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
-    napi_throw_range_error(env, "EINVAL", "expected a file descriptor");
-    return NULL;
-  }
+  if (fd_arg(env, info, &fd)) return NULL;
   int size = 0;
   socklen_t len = sizeof size;
   if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &len) != 0) return throw_errno(env, "cannot read SO_RCVBUF", errno);
@@ -232,11 +244,7 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   }
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, "cannot open a UDP socket", errno);
-  struct sockaddr_in a;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_port = htons((uint16_t)port);
-  a.sin_addr.s_addr = htonl(addr);
+  struct sockaddr_in a = ipv4(addr, port);
   if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
     int err = errno;
     close(fd);
@@ -248,14 +256,8 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
 }
 
 static napi_value udp_port(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd = -1;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
-    napi_throw_range_error(env, "EINVAL", "expected a file descriptor");
-    return NULL;
-  }
+  if (fd_arg(env, info, &fd)) return NULL;
   struct sockaddr_in a;
   socklen_t len = sizeof a;
   if (getsockname(fd, (struct sockaddr *)&a, &len) != 0) return throw_errno(env, "cannot read the socket's address", errno);
@@ -277,11 +279,7 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, "EINVAL", "expected (fd, address, port, Buffer)");
     return NULL;
   }
-  struct sockaddr_in a;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_port = htons((uint16_t)port);
-  a.sin_addr.s_addr = htonl(addr);
+  struct sockaddr_in a = ipv4(addr, port);
   ssize_t n = sendto(fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)&a, sizeof a);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == ECONNREFUSED || errno == EINTR) n = 0;

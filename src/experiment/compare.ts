@@ -106,11 +106,6 @@ export function compareResults(aName: string, a: LabSnapshot, bName: string, b: 
     const ma = find(a, subscriber, group);
     const mb = find(b, subscriber, group);
     paths.push({ subscriber, group, a: ma?.path ?? 'absent', b: mb?.path ?? 'absent' });
-    const main = (m: typeof ma) => {
-      if (!m) return null;
-      const all = RECORDED_PATHS.map((p) => m.latency[p].total[clock]);
-      return pick(all.reduce((x, y) => (y.count > x.count ? y : x)));
-    };
     const delta = (x: ComparedLatency['a'], y: ComparedLatency['a']) => (x && y ? { p50: y.p50 - x.p50, p99: y.p99 - x.p99, p999: y.p999 - x.p999, max: y.max - x.max } : null);
     const range = (series: readonly LatencySeries[] | undefined, path: RecordedPath) => {
       const r = series ? intervalP50Range(series, subscriber, group, path, clock) : null;
@@ -122,9 +117,9 @@ export function compareResults(aName: string, a: LabSnapshot, bName: string, b: 
     const mainOf = (m: typeof ma): RecordedPath | null => (m ? RECORDED_PATHS.reduce((best: RecordedPath | null, p) => (m.latency[p].total[clock].count > (best ? m.latency[best].total[clock].count : 0) ? p : best), null) : null);
     const pa = mainOf(ma);
     const pb = mainOf(mb);
-    if (pa && pb && pa !== pb) {
-      const xa = main(ma);
-      const xb = main(mb);
+    if (ma && mb && pa && pb && pa !== pb) {
+      const xa = pick(ma.latency[pa].total[clock]);
+      const xb = pick(mb.latency[pb].total[clock]);
       const spread = { a: range(extra.seriesA, pa), b: range(extra.seriesB, pb) };
       latency.push({ subscriber, group, path: 'main', moved: { from: pa, to: pb }, a: xa, b: xb, delta: delta(xa, xb), spread, withinSpread: within(xa, xb, spread.a, spread.b) });
     }

@@ -343,7 +343,7 @@ export class Lab {
     if (r.type === 'ready') {
       this.nic = { child, stderr, pid: r.pid };
       this.groupsScanned = r.silentGroups !== null;
-      if (r.silentGroups) for (const g of r.silentGroups) this.silentGroup(this.config.groups[g]);
+      if (r.silentGroups) this.silentGroups(r.silentGroups.map((g) => this.config.groups[g]));
       this.lengthNs = r.lengthNs;
       this.meanPayloadBytes = r.meanPayloadBytes;
       this.assignedGroups = r.assignments;
@@ -351,21 +351,23 @@ export class Lab {
   }
 
   /**
-   * A group the recording never sends to: whoever joins it receives nothing. Said as an event
-   * (the dashboard's timeline) and a warning, and kept as a problem, which fails a run with
+   * Groups the recording never sends to: whoever joins one receives nothing. Each is said as an
+   * event (the dashboard's timeline) and a warning, and kept as a problem, which fails a run with
    * expectations: the experiment is not the one its config describes.
    */
-  private silentGroup(group: string): void {
-    if (this.problems.some((p) => p.group === group)) return;
-    const who = this.config.subscribers.filter((s) => s.groups.includes(group)).map((s) => s.name);
-    const joins = this.config.events.flatMap((e, i) => (e.action === 'join' && e.group === group ? [{ i, s: e.subscriber }] : []));
-    const names = [...new Set([...who, ...joins.map((j) => j.s)])];
-    const sent = this.config.groups.filter((g) => g !== group && !this.problems.some((p) => p.group === g));
-    const what = `${group}: the recording (${basename(this.config.recording)}) never sends to this group, so ${names.length > 0 ? names.join(', ') : 'whoever joins it'} will receive nothing from it${sent.length > 0 ? ` (it does send to ${sent.slice(0, 4).join(', ')}${sent.length > 4 ? ', …' : ''})` : ''}`;
-    const at = who.length > 0 ? `subscribers[${this.config.subscribers.findIndex((s) => s.groups.includes(group))}].groups` : joins.length > 0 ? `events[${joins[0].i}]` : 'subscribers';
-    this.problems.push({ where: at, group, what });
-    this.warnings.push(what);
-    this.processEvent('warning', null, what);
+  private silentGroups(silent: readonly string[]): void {
+    const sent = this.config.groups.filter((g) => !silent.includes(g));
+    for (const group of silent) {
+      if (this.problems.some((p) => p.group === group)) continue;
+      const who = this.config.subscribers.filter((s) => s.groups.includes(group)).map((s) => s.name);
+      const joins = this.config.events.flatMap((e, i) => (e.action === 'join' && e.group === group ? [{ i, s: e.subscriber }] : []));
+      const names = [...new Set([...who, ...joins.map((j) => j.s)])];
+      const what = `${group}: the recording (${basename(this.config.recording)}) never sends to this group, so ${names.length > 0 ? names.join(', ') : 'whoever joins it'} will receive nothing from it${sent.length > 0 ? ` (it does send to ${sent.slice(0, 4).join(', ')}${sent.length > 4 ? ', …' : ''})` : ''}`;
+      const at = who.length > 0 ? `subscribers[${this.config.subscribers.findIndex((s) => s.groups.includes(group))}].groups` : joins.length > 0 ? `events[${joins[0].i}]` : 'subscribers';
+      this.problems.push({ where: at, group, what });
+      this.warnings.push(what);
+      this.processEvent('warning', null, what);
+    }
   }
 
   /** The config's drop events, as the NIC applies them: by run time and group index. */
@@ -741,9 +743,7 @@ export class Lab {
       this.readLatency();
       // Unscanned (very large) recordings: a group that carried nothing in the whole run.
       if (!this.groupsScanned && this.nicSeg && this.nicSeg.status().loops === 0 && this.durationNs === null) {
-        this.config.groups.forEach((g, i) => {
-          if (this.nicSeg!.groupCounters(i).packets === 0) this.silentGroup(g);
-        });
+        this.silentGroups(this.config.groups.filter((_, i) => this.nicSeg!.groupCounters(i).packets === 0));
       }
       const final = this.snapshot();
       this.warnUnread(final);

@@ -6,8 +6,8 @@
  * bypass path dearer than the kernel path it is meant to beat.
  */
 import { addonModule } from '../shm/segment.js';
+import { LOOPBACK } from './native-receiver.js';
 
-const LOOPBACK = 0x7f000001;
 const BATCH = 16;
 
 /** A reader's doorbell: `onRing` runs (once per wake, whatever the number of doorbells queued) when the NIC rings. */

@@ -12,7 +12,8 @@ import { addonModule } from '../shm/segment.js';
 export const NATIVE_SLOT_BYTES = 2048;
 const BATCH = 64;
 const META = 8;
-const LOOPBACK = 0x7f000001;
+/** 127.0.0.1 as the addon takes it (host order). */
+export const LOOPBACK = 0x7f000001;
 
 export type DatagramSink = (bytes: Buffer, view: DataView, off: number, len: number) => void;
 

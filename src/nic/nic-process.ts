@@ -339,7 +339,7 @@ class Nic {
         }
         f[F_RING_WRITES] += 1;
         seg.f64[seg.groupF64(g, 40)] += 1;
-        this.interrupt(w.stack);
+        this.interrupt(w);
       }
     }
     if (st.kernel[g] === 1) {
@@ -372,13 +372,14 @@ class Nic {
     }
   }
 
-  /** The feed's peak packets in 1 ms and 100 ms of wire time, since the controller last looked. */
+  /** The NIC was off its CPU for `ns` mid-spin: counted, the longest kept. */
   private offCpu(ns: number): void {
     const f = this.seg.f64;
     f[F_OFF_CPU_COUNT] += 1;
     if (ns > f[F_OFF_CPU_MAX]) f[F_OFF_CPU_MAX] = ns;
   }
 
+  /** The feed's peak packets in 1 ms and 100 ms of wire time, since the controller last looked. */
   private countPeak(scheduledNs: number): void {
     const f = this.seg.f64;
     if (f[F_PEAK_GEN] !== this.peakGen) {
@@ -393,10 +394,12 @@ class Nic {
     if (this.peak100.peakPackets > f[F_PEAK_100MS_RUN]) f[F_PEAK_100MS_RUN] = this.peak100.peakPackets;
   }
 
-  /** Wakes readers of this stack that blocked waiting for an interrupt. */
-  private interrupt(stack: StackSegment): void {
+  /** Wakes readers of this stack that blocked waiting for an interrupt: its slots published first, so that no doorbell comes before what it rings for. */
+  private interrupt(w: RingWriter): void {
+    const stack = w.stack;
     // Spinning readers never arm: then the socket table, which readers write on every poll, is left alone.
     if (stack.armedSockets() === 0) return;
+    w.publish();
     const i32 = stack.i32;
     for (let s = 0; s < stack.socketCapacity; s++) {
       const base = stack.socketBase(s);
@@ -438,7 +441,6 @@ class Nic {
     this.finish('stopped');
   }
 }
-
 
 /**
  * The emulated NIC stands in for hardware, which never waits for a CPU: ask the scheduler to

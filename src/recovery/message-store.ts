@@ -85,16 +85,12 @@ export class MessageStore {
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (this.timeAt(s, mid) <= positionNs) {
+      if (s.times[mid] <= positionNs) {
         found = mid;
         lo = mid + 1;
       } else hi = mid - 1;
     }
     return s.first + found;
-  }
-
-  private timeAt(s: SessionMessages, i: number): number {
-    return s.times[i];
   }
 
   /** Holes and a packetizer's small steps back: make each session's times a running maximum. */

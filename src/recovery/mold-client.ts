@@ -86,8 +86,9 @@ export class MoldClient {
   private readonly firstSeq = new Float64Array(ARRIVALS).fill(-1);
   private readonly firstSource = new Uint8Array(ARRIVALS);
   private stampNs = 0;
-  /** Requests sent since the gap opened (none: the other line filled it). */
+  /** Requests sent, and messages skipped, since the gap opened (none of either: the other line filled it). */
   private requestsThisGap = 0;
+  private skippedAtGap = 0;
   /** The hole being filled: from `expected` up to (not including) `holeEnd`; when it was seen; when to ask again. */
   private holeEnd = 0;
   /** The highest sequence seen past the next expected, in gap fill. */
@@ -234,8 +235,6 @@ export class MoldClient {
       this.lastKnown = 0;
     }
   }
-
-  private skippedAtGap = 0;
 
   /** No server to ask: give up on the hole (both lines missed it), count it lost, and go on past it. */
   private skip(nowNs: number): void {
