@@ -119,7 +119,10 @@ static napi_value capture_rcvbuf(napi_env env, napi_callback_info info) {
 /*
  * captureRead(fd, buffer, slotSize, meta) → n datagrams read (0: none queued). Datagram i is
  * at buffer[i*slotSize], and meta[i*8 ..] = length, source address, source port, kernel time
- * seconds, nanoseconds, drops so far (sk_drops; -1 if the kernel sent none), truncated (0/1).
+ * seconds, nanoseconds, drops so far (sk_drops; -1 if the kernel sent none), truncated (0/1),
+ * and how long it waited in the socket: ns from the kernel's stamp to this read, on the stamp's
+ * own clock (one clock read per call; -1 without a stamp). For a reader that sleeps, that wait
+ * is its wake-up: what the host, not the path, costs it.
  */
 static napi_value capture_read(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -163,6 +166,8 @@ static napi_value capture_read(napi_env env, napi_callback_info info) {
     else return throw_errno(env, "cannot receive", errno);
   }
   double *meta = (double *)mdata;
+  struct timespec readAt = {0, 0};
+  if (got > 0) clock_gettime(CLOCK_REALTIME, &readAt);
   for (int i = 0; i < got; i++) {
     double *m = meta + (size_t)i * META_FIELDS;
     m[0] = (double)msgs[i].msg_len;
@@ -172,6 +177,7 @@ static napi_value capture_read(napi_env env, napi_callback_info info) {
     m[4] = 0;
     m[5] = -1;
     m[6] = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ? 1 : 0;
+    m[7] = -1;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msgs[i].msg_hdr); c; c = CMSG_NXTHDR(&msgs[i].msg_hdr, c)) {
       if (c->cmsg_level != SOL_SOCKET) continue;
       if (c->cmsg_type == SCM_TIMESTAMPNS) {
@@ -179,6 +185,8 @@ static napi_value capture_read(napi_env env, napi_callback_info info) {
         memcpy(&ts, CMSG_DATA(c), sizeof ts);
         m[3] = (double)ts.tv_sec;
         m[4] = (double)ts.tv_nsec;
+        double waited = (double)(readAt.tv_sec - ts.tv_sec) * 1e9 + (double)(readAt.tv_nsec - ts.tv_nsec);
+        m[7] = waited < 0 ? 0 : waited;
       } else if (c->cmsg_type == SO_RXQ_OVFL) {
         uint32_t drops;
         memcpy(&drops, CMSG_DATA(c), sizeof drops);
@@ -231,7 +239,8 @@ static napi_value capture_close(napi_env env, napi_callback_info info) {
 /*
  * The NIC's interrupt to a blocked reader (a doorbell): udpOpen(addr, port) → a non-blocking UDP
  * socket bound to addr:port (port 0: any); udpPort(fd) → its port; udpSend(fd, addr, port, buffer)
- * → bytes sent (0 when the queue is full: a doorbell already waiting does the same job).
+ * → bytes sent (0 when the queue is full: a doorbell already waiting does the same job). Its
+ * datagrams carry the kernel's receive stamp, so a reader can tell how long its wake-up took.
  */
 static napi_value udp_open(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -245,7 +254,8 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, "cannot open a UDP socket", errno);
   struct sockaddr_in a = ipv4(addr, port);
-  if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+  int one = 1;
+  if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) != 0) {
     int err = errno;
     close(fd);
     return throw_errno(env, "cannot bind", err);

@@ -890,6 +890,7 @@ export class Lab {
         cpuUs: (l?.cpuUserUs ?? 0) + (l?.cpuSystemUs ?? 0),
         sinceFirstPacket: l?.sinceFirstPacket ?? null,
         interrupts: l?.interruptsReceived ?? 0,
+        socketWait: l?.socketWait ?? null,
         orders: l?.orders ?? 0,
         book: s.book ?? null,
       };

@@ -27,6 +27,12 @@ export interface OverheadRow {
   /** From the NIC's send, ns. */
   p50: number | null;
   p99: number | null;
+  /**
+   * Of that, how long its main path's socket held the packet (kernel path) or the NIC's doorbell
+   * (interrupt-driven bypass) before the reader read it, p50, ns: a sleeping reader's wake-up,
+   * which the host decides. Null where not measured (a spinning bypass reader never sleeps).
+   */
+  wakeP50: number | null;
 }
 
 const KERNEL_PATH = { copies: 'kernel buffer, then application', protocol: 'host kernel' };
@@ -57,6 +63,7 @@ export function overheadRows(s: LabSnapshot): OverheadRow[] {
       cpuUsPerPacket: since && packets > 0 ? since.cpuUs / packets : null,
       p50: lat && lat.count > 0 ? lat.p50 : null,
       p99: lat && lat.count > 0 ? lat.p99 : null,
+      wakeP50: (main === 'kernel' ? sub.socketWait?.kernel : main === 'bypass' ? sub.socketWait?.doorbell : null)?.p50 ?? null,
     };
   });
 }

@@ -90,8 +90,8 @@ export function reportHtml(s: LabSnapshot, verdicts: readonly Verdict[], meta: R
   const accounting = htmlTable(['subscriber', 'group', 'path', 'cause', 'sent', 'bypass', 'kernel', 'offload', 'dropped', 'by cause', 'balanced'],
     s.subscribers.flatMap((sub) => sub.memberships.map((m) => [sub.name, m.group, m.path, m.cause ?? '-', m.account.sent, m.account.delivered.bypass, m.account.delivered.kernel, m.account.delivered.offload, droppedTotal(m.account),
       Object.entries(m.account.dropped).map(([c, n]) => `${c} ${n}`).join(', ') || '-', m.account.balanced ? 'yes' : 'NO'])));
-  const overheads = htmlTable(['subscriber', 'mode', 'path', 'copies on the host', 'protocol processing', 'bytes copied/pkt', 'cpu µs/pkt', 'p50 µs', 'p99 µs'],
-    overheadRows(s).map((r) => [r.subscriber, r.mode, r.path, r.copies, r.protocol, r.bytesCopiedPerPacket === null ? '-' : Math.round(r.bytesCopiedPerPacket), r.cpuUsPerPacket === null ? '-' : r.cpuUsPerPacket.toFixed(2), r.p50 === null ? '-' : formatUs(r.p50), r.p99 === null ? '-' : formatUs(r.p99)]));
+  const overheads = htmlTable(['subscriber', 'mode', 'path', 'copies on the host', 'protocol processing', 'bytes copied/pkt', 'cpu µs/pkt', 'p50 µs', 'p99 µs', 'wake p50 µs'],
+    overheadRows(s).map((r) => [r.subscriber, r.mode, r.path, r.copies, r.protocol, r.bytesCopiedPerPacket === null ? '-' : Math.round(r.bytesCopiedPerPacket), r.cpuUsPerPacket === null ? '-' : r.cpuUsPerPacket.toFixed(2), r.p50 === null ? '-' : formatUs(r.p50), r.p99 === null ? '-' : formatUs(r.p99), r.wakeP50 === null ? '-' : formatUs(r.wakeP50)]));
   const host = meta.host;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>

@@ -155,12 +155,12 @@ export function overheadsSection(rows: readonly OverheadRow[]): Block {
   const body = rows.map((r) => [
     r.subscriber, r.mode, r.path, r.copies, r.protocol, n(r.bytesCopiedPerPacket, 0),
     r.contextSwitchesPer1k ? `${n(r.contextSwitchesPer1k.voluntary)} + ${n(r.contextSwitchesPer1k.involuntary)}` : '-',
-    n(r.cpuUsPerPacket, 2), r.p50 === null ? '-' : formatUs(r.p50), r.p99 === null ? '-' : formatUs(r.p99),
+    n(r.cpuUsPerPacket, 2), r.p50 === null ? '-' : formatUs(r.p50), r.p99 === null ? '-' : formatUs(r.p99), r.wakeP50 === null ? '-' : formatUs(r.wakeP50),
   ]);
   return {
     kind: 'section',
-    title: 'Overheads by receive mode: copies and protocol processing by construction; the rest measured since each subscriber\'s first packet (latency from the NIC\'s send, µs)',
-    body: [{ kind: 'table', rows: body, head: ['subscriber', 'mode', 'path', 'copies on the host', 'protocol processing', 'bytes copied/pkt', 'ctxsw/1k pkt (vol + invol)', 'cpu µs/pkt', 'p50', 'p99'] }],
+    title: 'Overheads by receive mode: copies and protocol processing by construction; the rest measured since each subscriber\'s first packet (latency from the NIC\'s send, µs; wake: how long the socket, or the NIC\'s doorbell, held the packet before a sleeping reader read it, p50)',
+    body: [{ kind: 'table', rows: body, head: ['subscriber', 'mode', 'path', 'copies on the host', 'protocol processing', 'bytes copied/pkt', 'ctxsw/1k pkt (vol + invol)', 'cpu µs/pkt', 'p50', 'p99', 'wake p50'] }],
   };
 }
 

@@ -12,6 +12,7 @@ import type { GroupAssignment } from '../feed/feed-traffic.js';
 import type { Account } from './accounting.js';
 import type { HostHealth } from '../metrics/host-health.js';
 import type { DropExplanation } from './drop-explain.js';
+import type { SocketWait } from '../subscriber/protocol.js';
 import type { RecoveryReport } from '../subscriber/protocol.js';
 import type { ServerCounters } from '../recovery/request-server.js';
 
@@ -81,6 +82,8 @@ export interface SubscriberSnapshotView {
   /** Context switches and CPU time since its first packet (null before): the receive path's own cost. */
   sinceFirstPacket: { voluntary: number; involuntary: number; cpuUs: number } | null;
   interrupts: number;
+  /** How long datagrams waited in its sockets before it read them (kernel stamp to read): a sleeping reader's wake-up. Absent in model runs and older results. */
+  socketWait?: SocketWait | null;
   orders: number;
   /** The order book at the end (work: book): executions on orders it never saw (a gap broke it) and a digest of its state. */
   book?: { orders: number; unknownRefs: number; digest: string } | null;

@@ -5,6 +5,7 @@
  * recvmmsg: no Buffer, event or libuv request per doorbell, which had made the interrupt-driven
  * bypass path dearer than the kernel path it is meant to beat.
  */
+import { LogHistogram } from '../metrics/log-buckets.js';
 import { addonModule } from '../shm/segment.js';
 import { LOOPBACK } from './native-receiver.js';
 
@@ -18,6 +19,8 @@ export class DoorbellReceiver {
   private readonly meta = new Float64Array(8 * BATCH);
   private watch: unknown;
   private closed = false;
+  /** Per wake: how long the doorbell that woke the reader waited in its socket (kernel stamp to read, ns): the host's wake-up of a sleeping process. */
+  readonly waits = new LogHistogram();
 
   constructor(onRing: () => void) {
     const a = addonModule();
@@ -26,7 +29,15 @@ export class DoorbellReceiver {
     this.watch = a.socketWatch(this.fd, (status) => {
       if (status < 0) return;
       let any = false;
-      while (a.captureRead(this.fd, this.buf, 64, this.meta) > 0) any = true;
+      for (;;) {
+        const n = a.captureRead(this.fd, this.buf, 64, this.meta);
+        if (n <= 0) break;
+        // The first doorbell queued is the one that woke the reader; the rest rang while it woke.
+        if (!any && this.meta[7] >= 0) this.waits.record(this.meta[7]);
+        any = true;
+        // A short batch emptied the socket: no second system call to hear EAGAIN.
+        if (n < BATCH) break;
+      }
       if (any) onRing();
     });
   }

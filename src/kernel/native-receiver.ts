@@ -6,6 +6,7 @@
  * into the batch buffer, valid during the call. Node's dgram (`kernelSocket: node`) makes a
  * Buffer, an event and a JavaScript call per datagram: the cost a C feed handler does not pay.
  */
+import { LogHistogram } from '../metrics/log-buckets.js';
 import { addonModule } from '../shm/segment.js';
 
 /** Room per datagram: a MoldUDP64 packet fits an Ethernet frame (1472 bytes); larger ones are cut and counted. */
@@ -30,6 +31,8 @@ export class NativeMulticastReceiver {
   /** System calls that returned datagrams, and the datagrams: the batch the kernel path gives. */
   reads = 0;
   datagrams = 0;
+  /** How long each datagram waited in the socket, from the kernel's stamp to its read (ns): a sleeping reader's wake-up, or its backlog. */
+  readonly waits = new LogHistogram();
 
   /** Joined on 127.0.0.1 and bound to the group, as Node's dgram socket would be; `rcvbuf` as SO_RCVBUF (capped by rmem_max, like any application's). */
   constructor(group: number, port: number, rcvbuf: number | undefined) {
@@ -59,6 +62,7 @@ export class NativeMulticastReceiver {
       for (let i = 0; i < n; i++) {
         const o = i * META;
         if (m[o + 5] >= 0) this.kernelDrops = m[o + 5];
+        if (m[o + 7] >= 0) this.waits.record(m[o + 7]);
         if (m[o + 6] === 1) {
           this.truncated++;
           continue;

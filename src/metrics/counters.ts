@@ -53,6 +53,8 @@ export const COUNTERS = [
   { id: 40, name: 'contextSwitches.voluntary', scope: 'subscriber', description: 'times the process blocked (a read with nothing to read, a wait for an interrupt)' },
   { id: 41, name: 'contextSwitches.involuntary', scope: 'subscriber', description: 'times the scheduler took the CPU from it: too many runnable processes for the cores' },
   { id: 42, name: 'cpuUs', scope: 'subscriber', description: 'CPU time used, user and system (a spinning process uses a whole core)' },
+  { id: 44, name: 'socketWait.kernel', scope: 'subscriber', description: 'how long each kernel-path datagram waited in its socket before the subscriber read it, from the kernel\'s receive stamp (SO_TIMESTAMPNS) to the read (p50, p99, max): for a reader that sleeps, its wake-up, which the host decides (idle CPUs, a hypervisor); for a busy one, its backlog' },
+  { id: 45, name: 'socketWait.doorbell', scope: 'subscriber', description: 'how long the NIC\'s doorbell (the emulated interrupt) waited in its socket before it woke the blocked reader (kernel stamp to read; p50, p99, max): an interrupt-driven reader\'s wake-up; when it is most of the bypass path\'s latency, the host, not the path, decides that figure: spin (EF_POLL_USEC)' },
   { id: 43, name: 'interrupts', scope: 'subscriber', description: 'wake-ups by the NIC\'s doorbell while blocked (interrupt-driven or after EF_POLL_USEC of spinning)' },
   { id: 50, name: 'kernelCopiesIgnored', scope: 'membership', description: 'kernel copies meant for other sockets (the kernel copies to every joined socket)' },
   { id: 51, name: 'foreignDatagrams', scope: 'membership', description: 'datagrams from another lab on this host using the same groups, ignored' },
@@ -90,6 +92,7 @@ export const COUNTERS = [
   { id: 63, name: 'health.nicLagP99Ns', scope: 'health', threshold: 1e6, description: 'the NIC\'s lag behind the recording\'s schedule, p99, was above this: it lacked CPU, so packets left late and latency from the scheduled time includes the wait' },
   { id: 64, name: 'health.outsideCores', scope: 'health', threshold: 0.25, description: 'processes outside the lab used more than this many cores on average during the run (/proc/stat less the lab\'s own CPU time)' },
   { id: 65, name: 'health.steal', scope: 'health', threshold: 0.02, description: 'the hypervisor took more than this share of CPU time from the virtual machine (steal in /proc/stat)' },
+  { id: 67, name: 'health.nicNeighbourWait', scope: 'health', threshold: 0.02, description: 'when the NIC lagged: it waited more than this share of the run on a run queue (/proc/PID/schedstat), so the lab\'s own processes on its CPU ran in its place (their work, a wake-up, a GC); below it, the time it lost was the host\'s (an interrupt, the hypervisor)' },
   { id: 66, name: 'health.foreignDatagrams', scope: 'health', threshold: 0, description: 'datagrams from outside the lab reached its sockets (another lab, a replay, tcpreplay on the same groups): they fill socket buffers, so kernel-path drops are not the lab\'s own' },
 ] as const satisfies readonly CounterDef[];
 

@@ -77,15 +77,36 @@ export const THRESHOLDS = {
   spinnerStallNs: counter('health.spinnerStallNs'),
   spinnerInvoluntaryPerSecond: counter('health.spinnerInvoluntaryPerSecond'),
   nicLagP99Ns: counter('health.nicLagP99Ns'),
+  nicNeighbourWait: counter('health.nicNeighbourWait'),
   outsideCores: counter('health.outsideCores'),
   steal: counter('health.steal'),
   foreignDatagrams: counter('health.foreignDatagrams'),
 };
 
-const pct = (x: number) => `${Math.round(x * 100)}%`;
+const pct = (x: number) => (x > 0 && x < 0.01 ? `${(x * 100).toFixed(1)}%` : `${Math.round(x * 100)}%`);
 const limit = (c: { threshold?: number }) => c.threshold ?? Infinity;
 
 export const UNMEASURED: HostHealth = { verdict: 'clean', reasons: [], sampledMs: 0, cores: 0, processes: [], nicLag: null, outsideCores: null, stealShare: null, foreignDatagrams: 0 };
+
+/**
+ * Who took the NIC's CPU while it spun to a send time. Its run-queue wait tells: runnable and
+ * not running means another process on its CPU ran instead (the lab's own, when they share it);
+ * off its CPU with no such wait means the host took the time (an interrupt, the hypervisor).
+ */
+function nicLagCause(x: HealthInput, span: number, seconds: number): string {
+  const off = x.nicLag?.offCpuMaxNs ?? 0;
+  if (off <= 0) return '';
+  const n = x.nicLag?.offCpuCount ?? 0;
+  const taken = `; it was taken off its CPU ${n} time${n === 1 ? '' : 's'} while it waited to send, for up to ${formatDurationNs(off)}`;
+  const nic = x.processes.find((p) => p.role === 'nic');
+  if (!nic) return `${taken}: the host's doing, not its own work`;
+  const wait = nic.waitNs / span;
+  const neighbours = x.processes.filter((o) => o !== nic && o.cpus.some((c) => nic.cpus.includes(c))).map((o) => o.name);
+  if (wait > limit(THRESHOLDS.nicNeighbourWait) && neighbours.length > 0) {
+    return `${taken}: it waited ${pct(wait)} of its time for CPU ${nic.cpus.join(', ')}, where ${neighbours.join(', ')} ran in its place (preempted ${Math.round(nic.involuntary / seconds).toLocaleString('en-US')} times a second): the lab's own processes, on too few cores`;
+  }
+  return `${taken}, with little wait on a run queue (${pct(wait)}): the host's doing (an interrupt, the hypervisor), not the lab's processes`;
+}
 
 export function judgeHealth(x: HealthInput): HostHealth {
   const span = Math.max(1, x.elapsedNs);
@@ -97,10 +118,7 @@ export function judgeHealth(x: HealthInput): HostHealth {
   if (outsideCores !== null && outsideCores > limit(THRESHOLDS.outsideCores)) hostReasons.push(`processes outside the lab used ${outsideCores.toFixed(2)} of ${x.cores} cores`);
   if (stealShare !== null && stealShare > limit(THRESHOLDS.steal)) hostReasons.push(`the hypervisor stole ${pct(stealShare)} of the CPU time`);
   if (x.nicLag && x.nicLag.packets > 0 && x.nicLag.p99Ns > limit(THRESHOLDS.nicLagP99Ns)) {
-    const off = x.nicLag.offCpuMaxNs ?? 0;
-    // Off its CPU while it spun to a send time: the host took it (another process, an interrupt, the hypervisor).
-    const why = off > 0 ? `; it was taken off its CPU ${x.nicLag.offCpuCount ?? 0} time${(x.nicLag.offCpuCount ?? 0) === 1 ? '' : 's'} while it waited to send, for up to ${formatDurationNs(off)}: the host's doing, not its own work` : '';
-    hostReasons.push(`the NIC fell behind its schedule: p99 ${formatDurationNs(x.nicLag.p99Ns)}, worst ${formatDurationNs(x.nicLag.maxNs)}${why}`);
+    hostReasons.push(`the NIC fell behind its schedule: p99 ${formatDurationNs(x.nicLag.p99Ns)}, worst ${formatDurationNs(x.nicLag.maxNs)}${nicLagCause(x, span, seconds)}`);
   }
   if (x.foreignDatagrams > limit(THRESHOLDS.foreignDatagrams)) hostReasons.push(`${x.foreignDatagrams.toLocaleString('en-US')} datagrams from outside the lab reached its sockets`);
 

@@ -75,6 +75,13 @@ export class LogHistogram {
     return 0;
   }
 
+  /** Adds another histogram's counts to this one's (a subscriber's sockets into one figure). */
+  add(o: LogHistogram): void {
+    for (let b = 0; b < FINE_BUCKETS; b++) this.counts[b] += o.counts[b];
+    this.count += o.count;
+    if (o.max > this.max) this.max = o.max;
+  }
+
   summary(): { count: number; p50: number; p99: number; max: number } {
     return { count: this.count, p50: this.at(0.5), p99: this.at(0.99), max: this.max };
   }

@@ -113,6 +113,18 @@ export interface MembershipReport {
   socketDrops: number | null;
 }
 
+/** A wait's distribution, ns. */
+export interface WaitFigure { count: number; p50: number; p99: number; max: number }
+
+/**
+ * How long datagrams waited in a subscriber's sockets before it read them, from the kernel's
+ * receive stamp (SO_TIMESTAMPNS) to the read: on the kernel path, every datagram (a sleeping
+ * reader's wake-up, or its backlog); for the NIC's doorbell, the one that woke it. For a reader
+ * that sleeps, most of its latency is this wake-up, and the host decides it, not the path.
+ * Null where nothing was measured (no such socket, `kernelSocket: node`).
+ */
+export interface SocketWait { kernel: WaitFigure | null; doorbell: WaitFigure | null }
+
 export interface SubscriberSnapshot {
   type: 'snapshot';
   final: boolean;
@@ -126,6 +138,7 @@ export interface SubscriberSnapshot {
   /** The same accounting since the first packet arrived (null before): the receive path's own cost. */
   sinceFirstPacket: { voluntary: number; involuntary: number; cpuUs: number } | null;
   interruptsReceived: number;
+  socketWait: SocketWait;
   /** A spinner's longest poll-loop cycle since its first packet (ns); null when it does not spin. */
   maxStallNs: number | null;
   /** Its longest garbage-collection pause since its first packet (ns): a stall of its own making. */

@@ -12,6 +12,7 @@ import { Sequencer } from '../recovery/sequencer.js';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { DoorbellReceiver } from '../kernel/doorbell.js';
 import { nowNs } from '../metrics/clock.js';
+import { LogHistogram } from '../metrics/log-buckets.js';
 import { HistogramWriter } from '../metrics/shm-histogram.js';
 import { MEMBER_ENDED, NicSegment, W_DONE } from '../nic/nic-layout.js';
 import { StackSegment } from '../onload/stack-layout.js';
@@ -19,7 +20,7 @@ import { setAffinity } from '../shm/segment.js';
 import { followController } from '../experiment/follow-controller.js';
 import { FeedHandler } from './feed-handler.js';
 import { Membership } from './membership.js';
-import type { FromSubscriber, JoinRequest, SubscriberSnapshot, ToSubscriber } from './protocol.js';
+import type { FromSubscriber, JoinRequest, SocketWait, SubscriberSnapshot, ToSubscriber } from './protocol.js';
 import { spins, type SubscriberSettings } from './settings.js';
 
 /** How long a spinning subscriber polls its rings before it lets the event loop run (kernel sockets, IPC). */
@@ -201,6 +202,7 @@ class Subscriber {
     await this.drain(m, Date.now() + LEAVE_READ_MS);
     const stack = m.reader?.stack ?? null;
     const report = m.report();
+    if (m.native) this.departedWaits.add(m.native.waits);
     m.close(stack);
     this.memberships.delete(id);
     this.polled = [...this.memberships.values()];
@@ -283,6 +285,15 @@ class Subscriber {
 
   private readonly onInterrupt = (): void => {
     this.interrupts++;
+    if (this.blocked && !this.ticking) {
+      // Read the ring in the doorbell's own callback: a turn of the event loop later, the kernel
+      // sockets' callbacks of the same wake-up would run first and delay the bypass path.
+      this.blocked = false;
+      this.setArmed(0);
+      this.lastActivityNs = nowNs();
+      this.tick();
+      return;
+    }
     this.wake();
   };
 
@@ -312,6 +323,7 @@ class Subscriber {
         cpuUs: ru.userCPUTime + ru.systemCPUTime - this.baseline.cpuUs,
       },
       interruptsReceived: this.interrupts,
+      socketWait: this.socketWait(),
       maxStallNs: this.spinning ? this.maxStallNs : null,
       maxGcNs: this.maxGcNs,
       spinning: this.spinning && !this.blocked,
@@ -319,6 +331,21 @@ class Subscriber {
       orders: this.handler.book?.orders ?? 0,
       book: final && this.handler.book ? { orders: this.handler.book.orders, unknownRefs: this.handler.book.unknownRefs, digest: this.handler.book.digest() } : null,
     };
+  }
+
+  private readonly kernelWaits = new LogHistogram();
+  /** The socket waits of memberships that left, kept for the run's figure. */
+  private readonly departedWaits = new LogHistogram();
+
+  private socketWait(): SocketWait {
+    const k = this.kernelWaits;
+    k.counts.fill(0);
+    k.count = 0;
+    k.max = 0;
+    for (const m of this.memberships.values()) if (m.native) k.add(m.native.waits);
+    k.add(this.departedWaits);
+    const d = this.doorbell?.waits;
+    return { kernel: k.count > 0 ? k.summary() : null, doorbell: d && d.count > 0 ? d.summary() : null };
   }
 
   stop(): void {

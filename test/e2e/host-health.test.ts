@@ -60,5 +60,13 @@ describe('host health: the lab says when the host decided its figures', () => {
     // A NIC taken off its CPU while it spun to a send time says so: the host's doing, not its work.
     const off = judgeHealth({ ...base, processes: [quotes], nicLag: { p50Ns: 1e3, p99Ns: 6.3e6, maxNs: 14.7e6, packets: 100, offCpuMaxNs: 4.1e6, offCpuCount: 7 } });
     expect(off.reasons).toEqual(['the NIC fell behind its schedule: p99 6.3ms, worst 14.7ms; it was taken off its CPU 7 times while it waited to send, for up to 4.1ms: the host\'s doing, not its own work']);
+    // Its run-queue wait says who took the time: the lab's own processes on its CPU, or the host.
+    const lag = { p50Ns: 1e3, p99Ns: 25e6, maxNs: 27.6e6, packets: 100, offCpuMaxNs: 27.5e6, offCpuCount: 9 };
+    const nic = { role: 'nic' as const, name: 'NIC', pid: 2, spinning: false, pinned: null, cpuNs: 2.5e8, waitNs: 7.6e7, involuntary: 1361, cpus: [0], maxStallNs: null };
+    const book1 = { ...quotes, name: 'book1', pid: 3, spinning: false, pinned: null, cpus: [0], maxStallNs: null };
+    const crowded = judgeHealth({ ...base, processes: [nic, book1, quotes], nicLag: lag });
+    expect(crowded.reasons).toEqual(['the NIC fell behind its schedule: p99 25.0ms, worst 27.6ms; it was taken off its CPU 9 times while it waited to send, for up to 27.5ms: it waited 8% of its time for CPU 0, where book1 ran in its place (preempted 1,361 times a second): the lab\'s own processes, on too few cores']);
+    const hyper = judgeHealth({ ...base, processes: [{ ...nic, waitNs: 4e6, involuntary: 20 }, book1, quotes], nicLag: lag });
+    expect(hyper.reasons).toEqual(['the NIC fell behind its schedule: p99 25.0ms, worst 27.6ms; it was taken off its CPU 9 times while it waited to send, for up to 27.5ms, with little wait on a run queue (0.4%): the host\'s doing (an interrupt, the hypervisor), not the lab\'s processes']);
   });
 });

@@ -3,6 +3,7 @@
  * recvmmsg): every datagram arrives byte for byte, many per system call when they queue up, a
  * datagram too big for a slot is counted and not handed on, and closing stops it for good.
  */
+import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openMulticastReceiver, openMulticastSender } from '../../src/kernel/loopback.js';
 import { NATIVE_SLOT_BYTES, NativeMulticastReceiver } from '../../src/kernel/native-receiver.js';
@@ -79,5 +80,41 @@ describe('native kernel-path receive', () => {
     tx.ring(rx.port); // nobody listens: not an error
     await sleep(20);
     expect(woken).toBe(2);
+  });
+
+  it('times how long each datagram, and the doorbell that woke a reader, waited in its socket (the kernel\'s SO_TIMESTAMPNS stamp to the read)', async () => {
+    const rx = new NativeMulticastReceiver(GROUP, PORT + 2, undefined);
+    open.push(rx);
+    let got = 0;
+    rx.start(() => got++);
+    let woken = 0;
+    const bell = new DoorbellReceiver(() => woken++);
+    const ringer = new DoorbellSender();
+    open.push(bell, ringer);
+    const hold = (ms: number) => {
+      const end = Date.now() + ms;
+      while (Date.now() < end) {
+        // the event loop is held: what arrives now waits in its socket
+      }
+    };
+    // Another process sends while this one's event loop is held: the datagrams wait in the socket.
+    const child = spawn(process.execPath, ['-e', `const s = require('node:dgram').createSocket('udp4'); s.bind(0, '127.0.0.1', () => { s.setMulticastInterface('127.0.0.1'); s.setMulticastTTL(0); s.setMulticastLoopback(true); let n = 0; for (let i = 0; i < 3; i++) s.send(Buffer.alloc(20, i), ${PORT + 2}, '239.100.77.1', () => { if (++n === 3) s.close(); }); });`], { stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('exit', r));
+    hold(600);
+    await exited;
+    const until = Date.now() + 3000;
+    while (got < 3 && Date.now() < until) await sleep(2);
+    expect(got).toBe(3);
+    expect(rx.waits.count).toBe(3);
+    expect(rx.waits.max).toBeGreaterThanOrEqual(50e6);
+    expect(rx.waits.max).toBeLessThan(3e9);
+    // Three rings while the reader is held: one wake-up, timed once, by the first ring.
+    for (let i = 0; i < 3; i++) ringer.ring(bell.port);
+    hold(30);
+    while (woken === 0 && Date.now() < until) await sleep(2);
+    expect(woken).toBe(1);
+    expect(bell.waits.count).toBe(1);
+    expect(bell.waits.max).toBeGreaterThanOrEqual(25e6);
+    expect(bell.waits.max).toBeLessThan(3e9);
   });
 });
