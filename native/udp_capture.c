@@ -300,6 +300,69 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * The kernel path's sender, as the NIC hands a packet to the host's stack: mcastOpen(group, port,
+ * iface) → a blocking UDP socket bound to iface:0, connected to group:port, multicast out of
+ * iface with TTL 0 (it never leaves the host) and loopback on; mcastSend(fd, buffer, offset,
+ * length) → bytes sent, from the buffer in place (no copy, no allocation). It blocks rather than
+ * drop: a full receiver drops at its own queue, counted there (SO_RXQ_OVFL).
+ */
+static napi_value mcast_open(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  uint32_t group, port, iface;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 3 || get_u32(env, argv[0], &group) || get_u32(env, argv[1], &port) || get_u32(env, argv[2], &iface) || port > 65535) {
+    napi_throw_range_error(env, "EINVAL", "expected (group, port, interface) as unsigned integers");
+    return NULL;
+  }
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "cannot open a UDP socket", errno);
+  struct sockaddr_in local = ipv4(iface, 0), to = ipv4(group, port);
+  struct in_addr ifaddr;
+  ifaddr.s_addr = htonl(iface);
+  int ttl = 0, loop = 1;
+  const char *step = NULL;
+  if (bind(fd, (struct sockaddr *)&local, sizeof local) != 0) step = "cannot bind";
+  else if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &ifaddr, sizeof ifaddr) != 0) step = "cannot set IP_MULTICAST_IF";
+  else if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl) != 0) step = "cannot set IP_MULTICAST_TTL";
+  else if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof loop) != 0) step = "cannot set IP_MULTICAST_LOOP";
+  else if (connect(fd, (struct sockaddr *)&to, sizeof to) != 0) step = "cannot connect to the group";
+  if (step) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, step, err);
+  }
+  napi_value result;
+  napi_create_int32(env, fd, &result);
+  return result;
+}
+
+static napi_value mcast_send(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  int32_t fd = -1;
+  uint32_t off = 0, len = 0;
+  void *buf = NULL;
+  size_t buflen = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 4 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_buffer_info(env, argv[1], &buf, &buflen) != napi_ok ||
+      get_u32(env, argv[2], &off) || get_u32(env, argv[3], &len) || (size_t)off > buflen || (size_t)len > buflen - off) {
+    napi_throw_range_error(env, "EINVAL", "expected (fd, Buffer, offset, length) within the buffer");
+    return NULL;
+  }
+  ssize_t n;
+  do n = send(fd, (char *)buf + off, len, 0);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == ECONNREFUSED || errno == ENOBUFS) n = 0;
+    else return throw_errno(env, "cannot send", errno);
+  }
+  napi_value result;
+  napi_create_int32(env, (int32_t)n, &result);
+  return result;
+}
+
 /* realtimeNow() → [seconds, nanoseconds] of CLOCK_REALTIME, the clock SO_TIMESTAMPNS uses. */
 static napi_value realtime_now(napi_env env, napi_callback_info info) {
   (void)info;
@@ -325,6 +388,8 @@ void mdlab_define_capture(napi_env env, napi_value exports) {
     {"udpOpen", NULL, udp_open, NULL, NULL, NULL, napi_default, NULL},
     {"udpPort", NULL, udp_port, NULL, NULL, NULL, napi_default, NULL},
     {"udpSend", NULL, udp_send, NULL, NULL, NULL, napi_default, NULL},
+    {"mcastOpen", NULL, mcast_open, NULL, NULL, NULL, napi_default, NULL},
+    {"mcastSend", NULL, mcast_send, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

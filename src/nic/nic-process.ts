@@ -6,19 +6,18 @@
  * doorbell: a datagram, i.e. a real trip through the kernel, as an interrupt wakes a process
  * (sent with one sendto through the addon: src/kernel/doorbell.ts).
  */
-import type dgram from 'node:dgram';
 import { statSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { MdlabError } from '../errors.js';
 import { openFeed } from '../feed/open-feed.js';
 import type { GroupAssignment } from '../feed/feed-traffic.js';
 import type { FeedReader } from '../feed/feed-reader.js';
-import { openMulticastSender } from '../kernel/loopback.js';
+import { NativeMulticastSender } from '../kernel/native-sender.js';
+import { NATIVE_SLOT_BYTES } from '../kernel/native-receiver.js';
 import { DoorbellSender } from '../kernel/doorbell.js';
 import { SideTableWriter } from '../kernel/side-table.js';
 import { SlidingPeak } from '../feed/sliding-peak.js';
 import { nowNs } from '../metrics/clock.js';
-import { copyBytes } from '../shm/copy.js';
 import { setAffinity } from '../shm/segment.js';
 import { followController } from '../experiment/follow-controller.js';
 import { MAX_MEMBERSHIPS, S_DOORBELL, S_INTERRUPTS, SOCKET_ATTACHED, StackSegment } from '../onload/stack-layout.js';
@@ -42,7 +41,6 @@ const SPIN_NS = 100e3;
 const OFF_CPU_NS = 500e3;
 /** The NIC returns to the event loop at least this often (IPC, libuv sends). */
 const MAX_BURST_NS = 1e6;
-const KERNEL_BUFFERS = 1024;
 /** At top speed, slots written before the producer sequence is published (readers see them a batch at a time). */
 const PUBLISH_BATCH = 32;
 
@@ -54,7 +52,7 @@ class Nic {
   private readonly seg: NicSegment;
   private readonly groupIndex: GroupTable;
   private readonly templates: FrameTemplate[];
-  private readonly senders: dgram.Socket[] = [];
+  private readonly senders: NativeMulticastSender[] = [];
   private readonly writers: (RingWriter | undefined)[] = new Array(MAX_STACKS).fill(undefined);
   /** Rings blocked readers' doorbells (a sendto each, through the addon). */
   private readonly doorbell = new DoorbellSender();
@@ -63,9 +61,6 @@ class Nic {
   private readonly offloadPorts: (OffloadPort | undefined)[] = new Array(MAX_MEMBERSHIPS).fill(undefined);
   /** Steering is also re-read between packets, so that sockets are ready before traffic. */
   private readonly steeringTimer: NodeJS.Timeout;
-  private readonly kernelBuffers = Array.from({ length: KERNEL_BUFFERS }, () => Buffer.alloc(2048));
-  private readonly kernelViews = this.kernelBuffers.map((b) => new DataView(b.buffer, b.byteOffset, b.length));
-  private kernelBuffer = 0;
   private readonly side: SideTableWriter;
   private readonly loss: LossInjector;
   private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -125,7 +120,7 @@ class Nic {
   }
 
   async open(): Promise<number | null> {
-    for (const g of this.start.groups) this.senders.push(await openMulticastSender(g.addr, g.sendPort));
+    for (const g of this.start.groups) this.senders.push(new NativeMulticastSender(g.addr, g.sendPort));
     const lengthNs = await this.scanLength();
     if (lengthNs !== null) this.seg.f64[F_LENGTH] = lengthNs;
     this.reader = await openFeed(this.start.recording, this.start.feed);
@@ -343,14 +338,11 @@ class Nic {
       }
     }
     if (st.kernel[g] === 1) {
-      const buf = this.kernelBuffers[this.kernelBuffer];
-      const view = this.kernelViews[this.kernelBuffer];
-      this.kernelBuffer = (this.kernelBuffer + 1) % KERNEL_BUFFERS;
-      if (p.length <= buf.length) {
-        // The exchange's bytes, exactly: the times and memberships go in the side table, first.
-        copyBytes(p.bytes, p.view, p.offset, buf, view, 0, p.length);
-        this.side.write(g, buf, view, 0, p.length, scheduledNs, sentNs, st.kernelBitmaps[g]);
-        this.senders[g].send(buf, 0, p.length);
+      if (p.length <= NATIVE_SLOT_BYTES) {
+        // The exchange's bytes, exactly, sent from where the recording holds them (the send is
+        // synchronous): the times and memberships go in the side table, first.
+        this.side.write(g, p.bytes, p.view, p.offset, p.length, scheduledNs, sentNs, st.kernelBitmaps[g]);
+        this.senders[g].send(p.bytes, p.offset, p.length);
         f[F_KERNEL_SENDS] += 1;
         seg.f64[seg.groupF64(g, 32)] += 1;
       } else {
@@ -427,7 +419,7 @@ class Nic {
     clearInterval(this.steeringTimer);
     // A NIC stopped before its recording was opened has no reader yet.
     send({ type: 'done', reason, assignments: this.assignments.length > 0 ? this.assignments : [...((this.reader as FeedReader | undefined)?.assignments ?? [])] });
-    // Let queued kernel sends and doorbells flush before the sockets close.
+    // Kernel sends and doorbells are synchronous; writes to offloaded sockets may still be queued.
     setTimeout(() => {
       for (const s of this.senders) s.close();
       this.doorbell.close();

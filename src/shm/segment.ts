@@ -26,6 +26,8 @@ interface ShmAddon {
   udpOpen(addr: number, port: number): number;
   udpPort(fd: number): number;
   udpSend(fd: number, addr: number, port: number, buffer: Buffer): number;
+  mcastOpen(group: number, port: number, iface: number): number;
+  mcastSend(fd: number, buffer: Buffer, offset: number, length: number): number;
 }
 
 let addon: ShmAddon | undefined;

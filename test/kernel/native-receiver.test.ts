@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openMulticastReceiver, openMulticastSender } from '../../src/kernel/loopback.js';
 import { NATIVE_SLOT_BYTES, NativeMulticastReceiver } from '../../src/kernel/native-receiver.js';
 import { DoorbellReceiver, DoorbellSender } from '../../src/kernel/doorbell.js';
+import { NativeMulticastSender } from '../../src/kernel/native-sender.js';
 
 const GROUP = 0xef644d01; // 239.100.77.1
 const PORT = 40000 + (process.pid % 20000);
@@ -116,5 +117,22 @@ describe('native kernel-path receive', () => {
     expect(bell.waits.count).toBe(1);
     expect(bell.waits.max).toBeGreaterThanOrEqual(25e6);
     expect(bell.waits.max).toBeLessThan(3e9);
+  });
+
+  it('the NIC\'s kernel-path sender: one send from inside the recording\'s buffer, byte for byte, to the group on 127.0.0.1; a range past the buffer is refused', async () => {
+    const rx = new NativeMulticastReceiver(GROUP, PORT + 3, undefined);
+    open.push(rx);
+    const got: string[] = [];
+    rx.start((bytes, _view, off, len) => got.push(bytes.subarray(off, off + len).toString('hex')));
+    const tx = new NativeMulticastSender(GROUP, PORT + 3);
+    open.push(tx);
+    const chunk = Buffer.from(Array.from({ length: 3000 }, (_, i) => i & 0xff));
+    expect(tx.send(chunk, 17, 1200)).toBe(1200);
+    expect(tx.send(chunk, 2999, 1)).toBe(1);
+    const until = Date.now() + 3000;
+    while (got.length < 2 && Date.now() < until) await sleep(2);
+    expect(got).toEqual([chunk.subarray(17, 1217).toString('hex'), chunk.subarray(2999).toString('hex')]);
+    expect(() => tx.send(chunk, 2999, 2)).toThrow(/within the buffer/);
+    expect(() => tx.send(chunk, 3001, 0)).toThrow(/within the buffer/);
   });
 });
