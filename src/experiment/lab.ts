@@ -14,7 +14,7 @@ import type { GroupAssignment } from '../feed/feed-traffic.js';
 import type { FromServer, ToServer } from '../recovery/server-child.js';
 import type { ServerCounters } from '../recovery/request-server.js';
 import { parseGroup } from '../feed/channels.js';
-import { HistogramStore, type LatencySummary } from '../metrics/histogram-store.js';
+import { HistogramStore } from '../metrics/histogram-store.js';
 import { nowNs } from '../metrics/clock.js';
 import type { Clock, EncodedInterval, RecordedPath } from '../metrics/latency.js';
 import { describeNic } from '../nic/models.js';
@@ -26,10 +26,10 @@ import { RegistryWriter } from '../onload/registry.js';
 import { DEFAULT_SLOT_BYTES, MAX_MEMBERSHIPS, StackSegment } from '../onload/stack-layout.js';
 import { listSegments, segmentName, setAffinity, sweepStaleSegments, unlinkSegment } from '../shm/segment.js';
 import { HistogramReader } from '../metrics/shm-histogram.js';
-import type { FromSubscriber, JoinRequest, MembershipReport, SubscriberSnapshot, ToSubscriber } from '../subscriber/protocol.js';
+import type { FromSubscriber, JoinRequest, ToSubscriber } from '../subscriber/protocol.js';
 import type { InjectedDrop } from '../nic/loss-injector.js';
-import { kernelReason, spins, waitingName, type SubscriberSettings } from '../subscriber/settings.js';
-import { account, type Account, type AccountState } from './accounting.js';
+import { kernelReason, spins, type SubscriberSettings } from '../subscriber/settings.js';
+import { account, type AccountState } from './accounting.js';
 import { formatDurationNs } from '../metrics/duration.js';
 import { ensureWarden, forkChild, lastErrorLine, wardenWatch } from './children.js';
 import { isolate, type Isolation } from '../kernel/netns.js';
@@ -40,10 +40,12 @@ import { entriesFor, SideTableWriter } from '../kernel/side-table.js';
 import { HealthSampler, type LabProcess } from './health-sampler.js';
 import type { LabConfig, TimedEvent } from './config.js';
 import { STACK_SOCKETS, stackKey } from './timeline-check.js';
-import { deliveredPerSecond, memberState, totalsOf } from './lab-views.js';
+import { memberState, totalsOf } from './lab-views.js';
+import type { MembershipState, StackState, SubscriberState } from './lab-state.js';
+import { membershipView, stackView, subscriberView, type LatencyLookup } from './lab-snapshot.js';
 import { planCpus } from './cpu-plan.js';
 import { withTimeout } from './timeout.js';
-import type { GroupView, LabEvent, LabSnapshot, LabState, LatencyByClock, MembershipSnapshot, ProcessEvent, StackView, SubscriberSnapshotView } from './snapshot.js';
+import type { GroupView, LabEvent, LabSnapshot, LabState, MembershipSnapshot, ProcessEvent, StackView, SubscriberSnapshotView } from './snapshot.js';
 
 export interface LabOptions {
   /** Overrides the config's duration. */
@@ -56,48 +58,6 @@ export interface LabOptions {
   loop?: boolean;
   /** Keep every latency interval (encoded) for HdrHistogram log files. */
   keepIntervals?: boolean;
-}
-
-interface StackState {
-  id: number;
-  slot: number;
-  name: string | null;
-  segment: string;
-  seg: StackSegment;
-  pids: Set<number>;
-  live: boolean;
-}
-
-interface MembershipState {
-  id: number;
-  group: number;
-  groupName: string;
-  member: Member;
-  active: boolean;
-  /** The last report from the subscriber (or its final one). */
-  report: MembershipReport | undefined;
-  finalReport: boolean;
-  /** Frozen when the membership ended: what the NIC counted for it. */
-  endedAccount: Account | null;
-  /** Its latency counts in shared memory (null until it has joined). */
-  latency: HistogramReader | null;
-}
-
-interface SubscriberState {
-  /** Its order book at the end, from the final snapshot (later ones carry none). */
-  book?: SubscriberSnapshot['book'];
-  index: number;
-  settings: SubscriberSettings;
-  child: ChildProcess;
-  stderr: () => string;
-  pid: number;
-  alive: boolean;
-  exit: string | null;
-  stack: StackState | null;
-  memberships: Map<number, MembershipState>;
-  last: SubscriberSnapshot | undefined;
-  final: boolean;
-  waiters: Map<string, (msg: FromSubscriber) => void>;
 }
 
 type Listener = (s: LabSnapshot) => void;
@@ -823,41 +783,13 @@ export class Lab {
 
   // ---------------------------------------------------------------- snapshots
 
-  private latency(sub: string, group: number, path: RecordedPath, window: 'last' | 'total'): LatencyByClock {
-    const get = (clock: Clock): LatencySummary => this.histograms.summary(sub, group, path, clock, window);
-    return { scheduled: get('scheduled'), sent: get('sent') };
-  }
-
   private membershipView(sub: SubscriberState, ms: MembershipState): MembershipSnapshot {
-    const d = this.steering.decisions.get(ms.id);
     const closing: AccountState = !sub.alive ? 'exited' : sub.final ? 'final' : this.finished ? 'unresponsive' : 'running';
     const acc = ms.endedAccount ?? account(this.nicSeg!.member(ms.id), ms.report, closing);
-    const r = ms.report;
-    const name = sub.settings.name;
-    return {
-      membership: ms.id,
-      group: ms.groupName,
-      path: ms.active && d ? d.path : 'none',
-      cause: ms.active && d ? d.cause : null,
-      stack: ms.member.stack,
-      account: acc,
-      messages: r?.messages ?? 0,
-      sequenceGaps: r?.sequenceGaps ?? 0,
-      missingMessages: r?.missingMessages ?? 0,
-      outOfOrder: r?.outOfOrder ?? 0,
-      bytesCopied: r?.bytesCopied ?? 0,
-      deliveredPerSecond: r ? deliveredPerSecond(r) : 0,
-      parsing: { stack: r?.stackParsed ?? 0, application: r?.appParsed ?? 0, applicationRejected: r?.appRejected ?? 0, offloadReads: r?.offloadReads ?? 0 },
-      latency: {
-        bypass: { last: this.latency(name, ms.group, 'bypass', 'last'), total: this.latency(name, ms.group, 'bypass', 'total') },
-        kernel: { last: this.latency(name, ms.group, 'kernel', 'last'), total: this.latency(name, ms.group, 'kernel', 'total') },
-        offload: { last: this.latency(name, ms.group, 'offload', 'last'), total: this.latency(name, ms.group, 'offload', 'total') },
-      },
-      active: ms.active,
-      recovery: r?.recovery ?? null,
-      arbitratedOn: r?.arbitratedOn ?? null,
-    };
+    return membershipView(sub, ms, this.steering.decisions.get(ms.id), acc, this.latencyLookup);
   }
+
+  private readonly latencyLookup: LatencyLookup = (sub, group, path, clock, window) => this.histograms.summary(sub, group, path, clock, window);
 
   snapshot(): LabSnapshot {
     const nicStatus = this.nicSeg!.status();
@@ -870,71 +802,8 @@ export class Lab {
       }
       this.lastRate = { atNs: now, packets: nicStatus.packets, messages: nicStatus.messages, pps: this.lastRate.pps, mps: this.lastRate.mps };
     }
-    const subscribers: SubscriberSnapshotView[] = this.subscribers.map((s) => {
-      const l = s.last;
-      return {
-        name: s.settings.name,
-        pid: s.pid,
-        alive: s.alive,
-        exit: s.exit,
-        onload: s.settings.onload,
-        stack: s.stack?.id ?? null,
-        stackName: s.stack?.name ?? null,
-        waiting: waitingName(s.settings),
-        spinning: l?.spinning ?? false,
-        blocked: l?.blocked ?? false,
-        receive: s.settings.receive,
-        work: s.settings.work,
-        memberships: [...s.memberships.values()].map((ms) => this.membershipView(s, ms)),
-        contextSwitches: { voluntary: l?.voluntaryContextSwitches ?? 0, involuntary: l?.involuntaryContextSwitches ?? 0 },
-        cpuUs: (l?.cpuUserUs ?? 0) + (l?.cpuSystemUs ?? 0),
-        sinceFirstPacket: l?.sinceFirstPacket ?? null,
-        interrupts: l?.interruptsReceived ?? 0,
-        socketWait: l?.socketWait ?? null,
-        orders: l?.orders ?? 0,
-        book: s.book ?? null,
-      };
-    });
-    const stacks: StackView[] = [...this.stacks.values()].map((st) => {
-      const attached = st.seg.sockets();
-      const sockets = this.subscribers.flatMap((s, i) =>
-        s.stack === st
-          ? subscribers[i].memberships.filter((m) => m.active).map((m) => {
-              const a = m.account;
-              const queued = a.inFlight;
-              const max = Math.max(queued, this.maxQueued.get(m.membership) ?? 0);
-              this.maxQueued.set(m.membership, max);
-              return {
-                socket: attached.find((x) => x.membership === m.membership)?.index ?? null,
-                subscriber: s.settings.name,
-                pid: s.pid,
-                group: m.group,
-                state: memberState(m.path === 'none' ? undefined : m.path),
-                delivered: a.delivered.bypass,
-                os: a.delivered.kernel,
-                oflowDrop: a.dropped['oflow-drop'] ?? 0,
-                overrun: a.dropped['ring-overrun'] ?? 0,
-                queued,
-                maxQueued: max,
-                interrupts: 0,
-              };
-            })
-          : [],
-      );
-      return {
-        id: st.id,
-        name: st.name,
-        segment: st.segment,
-        pids: [...st.pids],
-        live: st.live,
-        ringSlots: st.seg.slotCount,
-        ringFill: st.seg.ringFill(),
-        rxPackets: st.seg.rxPackets,
-        overrun: st.seg.sockets().reduce((n, x) => n + x.overrun, 0),
-        sockets,
-        filters: this.steering.filters.filter((f) => f.stack === st.id).map((f) => f.group),
-      };
-    });
+    const subscribers: SubscriberSnapshotView[] = this.subscribers.map((s) => subscriberView(s, [...s.memberships.values()].map((ms) => this.membershipView(s, ms))));
+    const stacks: StackView[] = [...this.stacks.values()].map((st) => stackView(st, this.subscribers, subscribers, this.maxQueued, this.steering.filters.filter((f) => f.stack === st.id).map((f) => f.group)));
     const groups: GroupView[] = this.config.groups.map((g, i) => {
       const gs = this.steering.groups.get(g);
       const c = this.nicSeg!.groupCounters(i);
