@@ -92,6 +92,33 @@ export function loadResult(path: string): LabSnapshot {
   return s as LabSnapshot;
 }
 
+/** The p50 wait a subscriber's sleeping reader paid on `path` (kernel socket or doorbell), ns, or null. */
+function wakeOn(s: LabSnapshot, subscriber: string, path: RecordedPath): number | null {
+  const w = s.subscribers.find((x) => x.name === subscriber)?.socketWait;
+  const f = path === 'kernel' ? w?.kernel : path === 'bypass' ? w?.doorbell : null;
+  return f && f.count > 0 ? f.p50 : null;
+}
+
+/**
+ * A moved path that came out slower where both sides' readers sleep, and the host's wake-up,
+ * measured on each side, grew by at least half the difference: the wake-up decided it, not the
+ * path. Said once per subscriber.
+ */
+function wakeWarnings(a: LabSnapshot, b: LabSnapshot, latency: readonly ComparedLatency[]): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const us = (ns: number) => `${(ns / 1e3).toFixed(1)} µs`;
+  for (const r of latency) {
+    if (!r.moved || !r.delta || r.delta.p50 <= 0 || seen.has(r.subscriber)) continue;
+    const wa = wakeOn(a, r.subscriber, r.moved.from);
+    const wb = wakeOn(b, r.subscriber, r.moved.to);
+    if (wa === null || wb === null || wb - wa < r.delta.p50 / 2) continue;
+    seen.add(r.subscriber);
+    out.push(`${r.subscriber}: ${r.moved.from} → ${r.moved.to} is ${us(r.delta.p50)} slower at p50, but its reader sleeps on both sides: waking it took p50 ${us(wa)} in A (${r.moved.from === 'kernel' ? 'its kernel socket' : 'the NIC\'s doorbell'}) and ${us(wb)} in B (${r.moved.to === 'kernel' ? 'its kernel socket' : 'the NIC\'s doorbell'}): the host's wake-up, not the path, decides these p50s; spin (EF_POLL_USEC) to compare the paths themselves`);
+  }
+  return out;
+}
+
 export function compareResults(aName: string, a: LabSnapshot, bName: string, b: LabSnapshot, clock: 'scheduled' | 'sent' = 'scheduled', extra: { configA?: unknown; configB?: unknown; seriesA?: readonly LatencySeries[]; seriesB?: readonly LatencySeries[] } = {}): Comparison {
   const keys = new Map<string, { subscriber: string; group: string }>();
   for (const s of [a, b]) for (const sub of s.subscribers) for (const m of sub.memberships) keys.set(`${sub.name}|${m.group}`, { subscriber: sub.name, group: m.group });
@@ -156,6 +183,7 @@ export function compareResults(aName: string, a: LabSnapshot, bName: string, b: 
     if (h === null) warnings.push(`${side} (${name}) has no host-health verdict: whether the host decided its figures is unknown`);
     else if (h.verdict === 'contended') warnings.push(`${side} (${name}) ran on a contended host: its figures are partly the host's (${h.reasons[0]}${h.reasons.length > 1 ? `; ${h.reasons.length - 1} more` : ''})`);
   }
+  warnings.push(...wakeWarnings(a, b, latency));
   const rec = (m: ReturnType<typeof find>): ComparedRecovery | null => {
     const r = m?.recovery;
     if (!r) return null;
