@@ -311,8 +311,10 @@ class Nic {
       }
       return;
     }
-    // The send time is the clock the pump just read to pace this packet: one clock read per packet.
-    const sentNs = now;
+    // The send time is read as each copy leaves (a ring's DMA, the kernel's send), as a hardware
+    // stamp is taken at the wire: the NIC's own work before it (steering, counters, loss) is the
+    // NIC's, not the path's. (The pacing read `now` is the packet's lag behind its schedule.)
+    let sentNs = now;
 
     const nStacks = st.stackCount[g];
     const topSpeed = f[F_SPEED] === 0;
@@ -323,6 +325,7 @@ class Nic {
         const slot: number = st.stackSlots[g * MAX_STACKS + k];
         const w: RingWriter | undefined = this.writers[slot];
         if (!w) continue;
+        sentNs = nowNs();
         // Paced, each packet is published as it is written; at top speed, in batches (one seq-cst store per batch).
         if (!w.write(g, scheduledNs, sentNs, st.ringBitmaps[g * MAX_STACKS + slot], header, template.view, FRAME_HEADER_BYTES, p.bytes, p.view, p.offset, p.length, !topSpeed)) {
           f[F_TOO_BIG] += 1;
@@ -341,6 +344,7 @@ class Nic {
       if (p.length <= NATIVE_SLOT_BYTES) {
         // The exchange's bytes, exactly, sent from where the recording holds them (the send is
         // synchronous): the times and memberships go in the side table, first.
+        sentNs = nowNs();
         this.side.write(g, p.bytes, p.view, p.offset, p.length, scheduledNs, sentNs, st.kernelBitmaps[g]);
         this.senders[g].send(p.bytes, p.offset, p.length);
         f[F_KERNEL_SENDS] += 1;
