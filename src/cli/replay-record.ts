@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { MdlabError, quote } from '../errors.js';
 import { parseIpv4 } from '../feed/bytes.js';
-import { parseGroup } from '../feed/channels.js';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { formatGroup, parseGroup } from '../feed/channels.js';
+import { readLiveRegistries } from '../onload/registry.js';
 import { recordMulticast } from '../kernel/record.js';
 import { replayRecording } from '../kernel/replay.js';
 import { act } from './action.js';
@@ -53,15 +56,21 @@ export function registerReplayRecord(program: Command): void {
   program
     .command('record')
     .description('capture live multicast from loopback into a pcap (ns, Ethernet) that mdlab, tshark and tcpreplay read: kernel timestamps, wire order, losses counted')
-    .requiredOption('--group <group>', 'a group to join, ADDRESS:PORT (repeat for several)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--group <group>', 'a group to join, ADDRESS:PORT (repeat for several)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--lab <pid>', 'record a running lab\'s kernel path from inside its network namespace (its controller\'s pid, as mdlab stackdump lists it); --group defaults to its groups', intOption('--lab', 1, 1 << 30))
     .requiredOption('--out <file>', 'pcap file to write')
     .requiredOption('--duration <d>', 'how long to capture: 500ms, 10s, 2m')
     .option('--rcvbuf <bytes>', 'receive buffer per group socket (raise it where datagrams are lost)', intOption('--rcvbuf', 0, 1 << 30), 4 << 20)
     .option('--source <addr>', 'keep only datagrams from this sender, ADDRESS or ADDRESS:PORT (leave out other traffic to the groups)')
     .option('--keep-source', 'keep a local source address (127.0.0.1) as received; by default it is rewritten so that tcpreplay -i lo can replay the file')
     .option('--json', 'print the summary as JSON')
-    .action(act(async (f: { group: string[]; out: string; duration: string; rcvbuf: number; source?: string; keepSource?: boolean; json?: boolean }) => {
-      if (f.group.length === 0) throw new MdlabError('--group: give at least one group, such as 239.100.1.1:26400');
+    .action(act(async (f: { group: string[]; lab?: number; out: string; duration: string; rcvbuf: number; source?: string; keepSource?: boolean; json?: boolean }) => {
+      if (f.lab !== undefined) {
+        const at = labKernelPath(f.lab, f.group);
+        if (at.enter.length > 0) return recordInside(at.enter, at.groups, f);
+        f.group = at.groups;
+      }
+      if (f.group.length === 0) throw new MdlabError('--group: give at least one group, such as 239.100.1.1:26400 (or --lab PID for a running lab\'s)');
       const groups = f.group.map((g) => ({ ...parseGroup(g, '--group'), name: g }));
       const durationNs = parseDuration(f.duration, '--duration');
       const source = f.source === undefined ? undefined : parseSource(f.source);
@@ -79,6 +88,43 @@ export function registerReplayRecord(program: Command): void {
       if (s.truncated > 0) process.stderr.write(`mdlab: ${fmtInt(s.truncated)} datagrams were longer than ${fmtInt(65536)} bytes and were written cut\n`);
       return 0;
     }));
+}
+
+/**
+ * Where a running lab's kernel path is: the command prefix that enters its network namespace
+ * (empty when it has none) and the groups to join there (its own by default; on a port base of
+ * its own under ports isolation, each port moved by its offset).
+ */
+function labKernelPath(pid: number, wanted: string[]): { enter: string[]; groups: string[] } {
+  const doc = readLiveRegistries().find((d) => d.labPid === pid);
+  if (!doc) throw new MdlabError(`--lab ${pid}: no running lab with that pid (mdlab stackdump lists the running labs)`);
+  if (!doc.isolation || !doc.groups) throw new MdlabError(`--lab ${pid}: this lab does not say where its kernel path runs (an older mdlab): use nsenter and --group`);
+  const iso = doc.isolation;
+  const groups = (wanted.length > 0 ? wanted : doc.groups).map((g) => {
+    if (iso.portOffset === 0) return g;
+    const { group, port } = parseGroup(g, '--group');
+    return formatGroup(group, port + iso.portOffset);
+  });
+  return { enter: iso.kind === 'netns' || iso.kind === 'userns' ? iso.enter : [], groups };
+}
+
+/** Runs this same record inside the lab's namespace (nsenter), where its kernel path is; its exit code is ours. */
+function recordInside(enter: string[], groups: string[], f: { out: string; duration: string; rcvbuf: number; source?: string; keepSource?: boolean; json?: boolean }): Promise<number> {
+  const args = [...enter.slice(1), process.execPath, process.argv[1], 'record', ...groups.flatMap((g) => ['--group', g]), '--out', resolve(f.out), '--duration', f.duration, '--rcvbuf', String(f.rcvbuf)];
+  if (f.source !== undefined) args.push('--source', f.source);
+  if (f.keepSource) args.push('--keep-source');
+  if (f.json) args.push('--json');
+  const child = spawn(enter[0], args, { stdio: 'inherit' });
+  // Ctrl-C reaches the child too (one process group): this one waits for it to write its file.
+  const ignore = () => undefined;
+  process.on('SIGINT', ignore);
+  return new Promise((done, fail) => {
+    child.once('error', (e) => fail(new MdlabError(`--lab: cannot enter the lab's namespace with ${enter[0]}: ${e.message}`)));
+    child.once('exit', (code) => {
+      process.off('SIGINT', ignore);
+      done(code ?? 1);
+    });
+  });
 }
 
 function parseSource(text: string): { addr: number; port: number | null } {

@@ -854,6 +854,8 @@ export class Lab {
       })),
       filters: this.steering.filters.map((f) => ({ ...f })),
       refused: this.steering.refused.map((f) => ({ ...f })),
+      groups: [...this.config.groups],
+      isolation: { kind: this.isolation.kind, pid: this.isolation.pid, portOffset: this.isolation.portOffset, enter: [...this.isolation.enter] },
       members: this.members.map((m) => {
         const d = this.steering.decisions.get(m.id);
         return { stack: m.stack, subscriber: m.subscriber, pid: m.pid, group: m.group, path: d?.path ?? 'none', cause: d?.cause ?? null, state: memberState(d?.path) };

@@ -63,6 +63,9 @@ export interface RegistryDocument {
   /** Filters wanted but not installed, for want of room in the table. */
   refused: { group: string; stack: number }[];
   members: { stack: number | null; subscriber: string; pid: number; group: string; path: string; cause: string | null; state: MemberState }[];
+  /** The lab's groups (as its config names them), and where its kernel path runs: `mdlab record --lab` joins them there. Absent from older labs. */
+  groups?: string[];
+  isolation?: { kind: string; pid: number | null; portOffset: number; enter: string[] };
 }
 
 export class RegistryWriter {
