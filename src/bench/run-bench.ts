@@ -114,8 +114,9 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
     const kernelNode = await repeat(p.reps, 'mdlab kernel path (kernelSocket: node, dgram)', log, () => labLatency(paced, 'kernel', p.warmupMs, 'node'));
     const sockperf = sockperfVersion();
     const sp = sockperf ? await optional(log, 'sockperf', () => repeat(p.reps, `sockperf ${sockperf} ping-pong`, log, () => sockperfOneWay(p.sockperfSeconds, 10_000))) : [];
+    const spLoad = sockperf ? await optional(log, 'sockperf', () => repeat(p.reps, `sockperf ${sockperf} under-load at ${p.rate} msg/s`, log, () => sockperfOneWay(p.sockperfSeconds, p.rate, 'ul'))) : [];
     if (!sockperf) log('  sockperf is not installed: no native reference (apt-get install sockperf)');
-    Object.assign(raw, { shm, bypass, dgram, kernel, kernelNode, sockperf: sp });
+    Object.assign(raw, { shm, bypass, dgram, kernel, kernelNode, sockperf: sp, sockperfLoad: spLoad });
 
     log('throughput: bare ring, mdlab top speed');
     const ring = await repeat(p.reps, 'bare shared-memory ring', log, () => ringThroughput(p.topPackets, 100));
@@ -178,6 +179,8 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
       kernelP99: { floor: f(dgram.map((x) => µs(x.latency?.p99 ?? NaN))), mdlab: f(kernel.map((x) => µs(x.sent.p99))) },
       kernelNodeP50: { floor: f(dgram.map((x) => µs(x.latency?.p50 ?? NaN))), mdlab: f(kernelNode.map((x) => µs(x.sent.p50))) },
       sockperfP50: sp.length > 0 ? f(sp.map((x) => µs(x.p50))) : null,
+      sockperfLoadP50: spLoad.length > 0 ? f(spLoad.map((x) => µs(x.p50))) : null,
+      pacedRate: p.rate,
       ringOne: { floor: f(ring.map((x) => ((x.received ?? 0) * 1e9) / (x.elapsedNs ?? NaN))), mdlab: f(one.map((x) => x.perSubscriber[0])) },
       fourEach: f(four.map((x) => Math.min(...x.perSubscriber))),
       nicTopNsPerPacket: f(one.map((x) => x.nicNsPerPacket)),

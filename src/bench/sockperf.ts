@@ -1,6 +1,8 @@
 /**
- * sockperf, the native kernel reference: its multicast ping-pong on lo, whose percentiles are
- * one-way (half the round trip). Only where sockperf is installed; the bench says so otherwise.
+ * sockperf, the native kernel reference, multicast on lo: ping-pong (one message in flight) and
+ * under-load (a paced stream, every 100th message answered: the load the lab's latency run
+ * puts on the kernel path), each percentile one-way (half the round trip). Only where sockperf
+ * is installed; the bench says so otherwise.
  */
 import { spawn, spawnSync } from 'node:child_process';
 
@@ -14,13 +16,13 @@ export function sockperfVersion(): string | null {
   return /version\s+(\S+)/.exec(r.stdout)?.[1] ?? 'unknown';
 }
 
-/** One-way p50/p99 (ns) of sockperf ping-pong for `seconds` at `mps` messages per second. */
-export async function sockperfOneWay(seconds: number, mps: number): Promise<{ p50: number; p99: number; observations: number }> {
+/** One-way p50/p99 (ns) of sockperf ping-pong (`pp`) or under-load (`ul`) for `seconds` at `mps` messages per second. */
+export async function sockperfOneWay(seconds: number, mps: number, mode: 'pp' | 'ul' = 'pp'): Promise<{ p50: number; p99: number; observations: number }> {
   const server = spawn('sockperf', ['sr', '-i', GROUP, '-p', String(PORT), ...LO], { stdio: 'ignore' });
   try {
     await new Promise((r) => setTimeout(r, 300));
     const out = await new Promise<string>((resolve, reject) => {
-      const c = spawn('sockperf', ['pp', '-i', GROUP, '-p', String(PORT), ...LO, '-t', String(seconds), `--mps=${mps}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn('sockperf', [mode, '-i', GROUP, '-p', String(PORT), ...LO, '-t', String(seconds), `--mps=${mps}`, ...(mode === 'ul' ? ['--reply-every=100'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
       let text = '';
       c.stdout.on('data', (d: Buffer) => (text += d.toString()));
       c.stderr.on('data', (d: Buffer) => (text += d.toString()));
