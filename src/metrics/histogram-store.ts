@@ -5,8 +5,15 @@
  * counts and cached until new counts arrive; HdrHistogram objects are built only for result files.
  */
 import * as hdr from 'hdr-histogram-js';
-import type { Clock, EncodedInterval, RecordedPath } from './latency.js';
-import { COUNTS_LENGTH, countsToHistogram, HIGHEST_OF_INDEX, LOWEST_OF_INDEX, type IntervalCounts } from './shm-histogram.js';
+import { newHistogram, type Clock, type EncodedInterval, type RecordedPath } from './latency.js';
+import { COUNTS_LENGTH, HIGHEST_OF_INDEX, LOWEST_OF_INDEX, valueFromIndex, type IntervalCounts } from './shm-histogram.js';
+
+/** An hdr-histogram-js histogram (JS backend) holding shared-memory counts, for encoding and log files. */
+export function countsToHistogram(counts: ArrayLike<number>): hdr.Histogram {
+  const h = newHistogram(false);
+  for (let i = 0; i < counts.length; i++) if (counts[i] > 0) h.recordValueWithCount(valueFromIndex(i), counts[i]);
+  return h;
+}
 
 export interface LatencySummary {
   count: number;

@@ -10,9 +10,9 @@
  *     reads only the range that can hold counts: latencies cluster in a few hundred of 27,648)
  *   64.. four count arrays (u32 × COUNTS_LENGTH): bypass/scheduled, bypass/sent, kernel/scheduled, kernel/sent
  */
-import type * as hdr from 'hdr-histogram-js';
 import { checkHeader, createSegment, fourcc, openSegment } from '../shm/segment.js';
-import { newHistogram, type Clock, type RecordedPath } from './latency.js';
+// Types only: the measured process counts, and never loads hdr-histogram-js (the controller does).
+import type { Clock, RecordedPath } from './latency.js';
 
 export const HIST_MAGIC = fourcc('MDHG');
 export const HIST_LAYOUT_VERSION = 3;
@@ -113,13 +113,6 @@ export const HIGHEST_OF_INDEX: Float64Array = Float64Array.from({ length: COUNTS
 /** The highest value that falls in counts index `i` (what HdrHistogram reports for a percentile). */
 export function highestValueOfIndex(i: number): number {
   return HIGHEST_OF_INDEX[i];
-}
-
-/** An hdr-histogram-js histogram (JS backend) holding these counts, for encoding and log files. */
-export function countsToHistogram(counts: ArrayLike<number>): hdr.Histogram {
-  const h = newHistogram(false);
-  for (let i = 0; i < counts.length; i++) if (counts[i] > 0) h.recordValueWithCount(valueFromIndex(i), counts[i]);
-  return h;
 }
 
 /** The controller's side: reads the counts and hands out what arrived since the last read. */
