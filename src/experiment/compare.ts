@@ -94,8 +94,9 @@ export function loadResult(path: string): LabSnapshot {
 
 /** The p50 wait a subscriber's sleeping reader paid on `path` (kernel socket or doorbell), ns, or null. */
 function wakeOn(s: LabSnapshot, subscriber: string, path: RecordedPath): number | null {
-  const w = s.subscribers.find((x) => x.name === subscriber)?.socketWait;
-  const f = path === 'kernel' ? w?.kernel : path === 'bypass' ? w?.doorbell : null;
+  const sub = s.subscribers.find((x) => x.name === subscriber);
+  const w = sub?.socketWait;
+  const f = path === 'kernel' ? w?.kernel : path === 'bypass' && !sub?.waiting.startsWith('spinning') ? w?.doorbell : null;
   return f && f.count > 0 ? f.p50 : null;
 }
 

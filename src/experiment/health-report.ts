@@ -21,7 +21,8 @@ export function invertedLesson(s: LabSnapshot): { bypassP50: number; kernelP50: 
 
 /** The median over subscribers of a socket wait's p50 (kernel sockets or doorbells), or null. */
 function waitP50(s: LabSnapshot, kind: 'kernel' | 'doorbell'): number | null {
-  const xs = s.subscribers.map((sub) => sub.socketWait?.[kind]?.p50).filter((x): x is number => x !== undefined && x > 0).sort((a, b) => a - b);
+  // A spinner's doorbell rings only after it gave up spinning: its bypass packets did not wait for it.
+  const xs = s.subscribers.filter((sub) => kind === 'kernel' || !sub.waiting.startsWith('spinning')).map((sub) => sub.socketWait?.[kind]?.p50).filter((x): x is number => x !== undefined && x > 0).sort((a, b) => a - b);
   return xs.length === 0 ? null : xs[Math.floor(xs.length / 2)];
 }
 

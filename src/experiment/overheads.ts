@@ -63,7 +63,8 @@ export function overheadRows(s: LabSnapshot): OverheadRow[] {
       cpuUsPerPacket: since && packets > 0 ? since.cpuUs / packets : null,
       p50: lat && lat.count > 0 ? lat.p50 : null,
       p99: lat && lat.count > 0 ? lat.p99 : null,
-      wakeP50: (main === 'kernel' ? sub.socketWait?.kernel : main === 'bypass' ? sub.socketWait?.doorbell : null)?.p50 ?? null,
+      // A spinner's bypass packets never wait for a wake-up (its few, after it blocked, are not its figure).
+      wakeP50: (main === 'kernel' ? sub.socketWait?.kernel : main === 'bypass' && !sub.waiting.startsWith('spinning') ? sub.socketWait?.doorbell : null)?.p50 ?? null,
     };
   });
 }

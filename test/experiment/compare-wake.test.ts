@@ -14,7 +14,7 @@ const wait = (p50: number) => ({ count: 1000, p50, p99: p50 * 2, max: p50 * 3 })
 function run(path: 'kernel' | 'bypass', p50: number, waits: { kernel: number | null; doorbell: number | null }): LabSnapshot {
   const membership = { group: '239.100.1.1:26400', path, latency: { bypass: path === 'bypass' ? lat(500, p50) : none, kernel: path === 'kernel' ? lat(500, p50) : none, offload: none } };
   return {
-    subscribers: [{ name: 'book1', memberships: [membership], socketWait: { kernel: waits.kernel === null ? null : wait(waits.kernel), doorbell: waits.doorbell === null ? null : wait(waits.doorbell) } }],
+    subscribers: [{ name: 'book1', waiting: 'interrupt-driven', memberships: [membership], socketWait: { kernel: waits.kernel === null ? null : wait(waits.kernel), doorbell: waits.doorbell === null ? null : wait(waits.doorbell) } }],
     events: [],
     totals: {},
     nic: { packets: 500, ringWrites: 0, kernelSends: 0 },

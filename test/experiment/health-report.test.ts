@@ -11,10 +11,11 @@ import { UNMEASURED } from '../../src/metrics/host-health.js';
 const summary = (count: number, p50: number) => ({ total: { sent: { count, p50 } } });
 const none = summary(0, 0);
 
-function snapshot(bypassP50: number, kernelP50: number, wait: { kernel: number; doorbell: number } | null): LabSnapshot {
+function snapshot(bypassP50: number, kernelP50: number, wait: { kernel: number; doorbell: number } | null, waiting = 'interrupt-driven'): LabSnapshot {
   const w = (p50: number) => ({ count: 100, p50, p99: p50 * 3, max: p50 * 9 });
   const sub = {
     name: 'book1',
+    waiting,
     socketWait: wait && { kernel: w(wait.kernel), doorbell: w(wait.doorbell) },
     memberships: [
       { latency: { bypass: summary(500, bypassP50), kernel: none, offload: none } },
@@ -36,6 +37,9 @@ describe('an inverted lesson, explained', () => {
   it('without the socket waits (a spinning bypass reader, dgram sockets) it points at the settings; no inversion, no sentence', () => {
     const s = snapshot(30.1e3, 28.6e3, null);
     expect(wakeExplanation(s, invertedLesson(s)!)).toBeNull();
+    // A spinner's doorbell rang only after it stopped spinning: not its bypass packets' wait.
+    const spinner = snapshot(30.1e3, 28.6e3, { kernel: 26.6e3, doorbell: 176e3 }, 'spinning (EF_POLL_USEC=100000)');
+    expect(wakeExplanation(spinner, invertedLesson(spinner)!)).toBeNull();
     expect(healthLines(s).join('\n')).toContain('on a clean host: see the subscribers\' settings');
     expect(invertedLesson(snapshot(2e3, 28.6e3, null))).toBeNull();
     expect(healthLines(snapshot(2e3, 28.6e3, null)).join('\n')).not.toContain('above the kernel');
