@@ -61,6 +61,18 @@ static int fd_arg(napi_env env, napi_callback_info info, int32_t *fd) {
   return 0;
 }
 
+/* A socket set up step by step: the fd, or (a step failed) the fd closed and that step's error thrown. */
+static napi_value opened(napi_env env, int fd, const char *failedStep) {
+  if (failedStep) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, failedStep, err);
+  }
+  napi_value result;
+  napi_create_int32(env, fd, &result);
+  return result;
+}
+
 /*
  * captureOpen(group, port, interface, rcvbuf[, force]) → fd: joined on `interface`, bound to the
  * group. force (default 1): SO_RCVBUFFORCE where permitted; 0 asks SO_RCVBUF only, capped by
@@ -94,14 +106,7 @@ static napi_value capture_open(napi_env env, napi_callback_info info) {
     /* SO_RCVBUFFORCE passes net.core.rmem_max where the process may (CAP_NET_ADMIN); else the capped SO_RCVBUF. */
     if ((!force || setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof want) != 0) && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want) != 0) step = "cannot set SO_RCVBUF";
   }
-  if (step) {
-    int err = errno;
-    close(fd);
-    return throw_errno(env, step, err);
-  }
-  napi_value result;
-  napi_create_int32(env, fd, &result);
-  return result;
+  return opened(env, fd, step);
 }
 
 /* captureRcvbuf(fd) → the receive buffer the kernel granted (bytes, as SO_RCVBUF reports: twice the request). */
@@ -328,14 +333,7 @@ static napi_value mcast_open(napi_env env, napi_callback_info info) {
   else if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl) != 0) step = "cannot set IP_MULTICAST_TTL";
   else if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof loop) != 0) step = "cannot set IP_MULTICAST_LOOP";
   else if (connect(fd, (struct sockaddr *)&to, sizeof to) != 0) step = "cannot connect to the group";
-  if (step) {
-    int err = errno;
-    close(fd);
-    return throw_errno(env, step, err);
-  }
-  napi_value result;
-  napi_create_int32(env, fd, &result);
-  return result;
+  return opened(env, fd, step);
 }
 
 static napi_value mcast_send(napi_env env, napi_callback_info info) {

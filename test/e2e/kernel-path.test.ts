@@ -21,9 +21,9 @@ const RECORDING = join(ROOT, 'recordings', 'default.pcap');
 const HAS_TSHARK = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
 const trap = () => config({ nic: { model: 'sfn6122f' }, subscribers: [{ name: 'book1', groups: [G1, G2], env: { EF_POLL_USEC: 0 } }, { name: 'book2', groups: [G1, G2], env: { EF_POLL_USEC: 0 } }] });
 
-/** The recording's UDP payloads per group, in order, as hex. */
-async function recorded(): Promise<Map<string, string[]>> {
-  const r = await openFeed(RECORDING);
+/** A capture's (by default the recording's) UDP payloads per group, in order, as hex. */
+async function recorded(path = RECORDING): Promise<Map<string, string[]>> {
+  const r = await openFeed(path);
   const out = new Map<string, string[]>();
   while (await r.next()) {
     const p = r.packet;
@@ -178,14 +178,7 @@ describe('the kernel path: the lab\'s own, and the exchange\'s bytes', () => {
     expect(summary.packets).toBeGreaterThan(500);
     expect(summary.drops).toBe(0);
     const want = await recorded();
-    const r = await openFeed(pcap);
-    const got = new Map<string, string[]>();
-    while (await r.next()) {
-      const p = r.packet;
-      const g = formatGroup(p.dstAddr, p.dstPort);
-      got.set(g, [...(got.get(g) ?? []), Buffer.from(p.bytes.subarray(p.offset, p.offset + p.length)).toString('hex')]);
-    }
-    r.close();
+    const got = await recorded(pcap);
     for (const g of [G1, G2]) {
       const xs = got.get(g)!;
       const all = want.get(g)!;
