@@ -17,6 +17,8 @@ export interface DefaultRun {
   lessonHeld: boolean;
   controllerCpuShare: number;
   nicCpuNsPerPacket: number;
+  /** Of that, the kernel's work in the NIC's context: its sends' delivery on the kernel path (system time). */
+  nicSystemNsPerPacket: number;
   balanced: boolean;
 }
 
@@ -33,6 +35,7 @@ export function defaultRun(root: string, dir: string, i: number, duration: strin
     lessonHeld: invertedLesson(s) === null,
     controllerCpuShare: proc('controller')?.cpuShare ?? NaN,
     nicCpuNsPerPacket: nic && s.nic.packets > 0 ? (nic.cpuShare * s.host.sampledMs * 1e6) / s.nic.packets : NaN,
+    nicSystemNsPerPacket: nic && s.nic.packets > 0 ? ((nic.systemShare ?? 0) * s.host.sampledMs * 1e6) / s.nic.packets : NaN,
     balanced: s.totals.balanced,
   };
 }

@@ -199,6 +199,7 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
       soakGrowth: soaked.worstGrowth * 100,
       controllerCpu: f(defaults.map((x) => x.controllerCpuShare * 100)),
       nicCpuPerPacket: f(defaults.map((x) => x.nicCpuNsPerPacket / 1e3)),
+      nicSystemPerPacket: f(defaults.map((x) => x.nicSystemNsPerPacket / 1e3)),
       defaultClean: { clean: defaults.filter((x) => x.verdict === 'clean').length, runs: defaults.length, lessonHeldInClean: defaults.filter((x) => x.verdict === 'clean').every((x) => x.lessonHeld) },
       soakSeconds: soaked.seconds,
       modelDeliveries: figure([speed.fanout.deliveries / speed.fanout.simSeconds, speed.scale.deliveries / speed.scale.simSeconds]),

@@ -70,7 +70,7 @@ export class HealthSampler {
       if (!t) continue;
       usage.push({
         role: p.role, name: p.name, pid: p.pid, spinning: p.spinning, pinned: p.pinned, maxStallNs: p.maxStallNs, maxGcNs: p.maxGcNs,
-        cpuNs: t.last.cpuNs - t.base.cpuNs, waitNs: t.last.waitNs - t.base.waitNs, involuntary: t.last.involuntary - t.base.involuntary,
+        cpuNs: t.last.cpuNs - t.base.cpuNs, systemNs: t.last.systemNs - t.base.systemNs, waitNs: t.last.waitNs - t.base.waitNs, involuntary: t.last.involuntary - t.base.involuntary,
         cpus: [...t.cpus].sort((a, b) => a - b),
       });
     }

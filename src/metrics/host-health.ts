@@ -19,6 +19,8 @@ export interface ProcessUsage {
   /** The CPU it is pinned to (null: not pinned). */
   pinned: number | null;
   cpuNs: number;
+  /** Of cpuNs, the kernel's work in its context (system time); absent in older results. */
+  systemNs?: number;
   waitNs: number;
   involuntary: number;
   /** CPUs it was seen running on. */
@@ -48,6 +50,8 @@ export interface ProcessHealth {
   pid: number;
   /** Of one core, over the run. */
   cpuShare: number;
+  /** Of one core, the part of cpuShare the kernel spent in its context (system time: its system calls). */
+  systemShare: number;
   /** Of the run, the time it waited on a run queue for a CPU. */
   runQueueWait: number;
   involuntaryPerSecond: number;
@@ -139,7 +143,7 @@ export function judgeHealth(x: HealthInput): HostHealth {
     }
     if (p.spinning && invol > limit(THRESHOLDS.spinnerInvoluntaryPerSecond)) reasons.push(`${p.name} spins but was preempted ${Math.round(invol)} times a second`);
     const own = p.role === 'subscriber' ? [...reasons, ...hostReasons] : reasons;
-    return { role: p.role, name: p.name, pid: p.pid, cpuShare: p.cpuNs / span, runQueueWait: wait, involuntaryPerSecond: invol, cpus: p.cpus, maxStallNs: p.maxStallNs, maxGcNs: p.maxGcNs ?? null, verdict: own.length > 0 ? 'contended' : 'clean', reasons };
+    return { role: p.role, name: p.name, pid: p.pid, cpuShare: p.cpuNs / span, systemShare: (p.systemNs ?? 0) / span, runQueueWait: wait, involuntaryPerSecond: invol, cpus: p.cpus, maxStallNs: p.maxStallNs, maxGcNs: p.maxGcNs ?? null, verdict: own.length > 0 ? 'contended' : 'clean', reasons };
   });
   const reasons = [...processes.flatMap((p) => p.reasons), ...hostReasons];
   return { verdict: reasons.length > 0 ? 'contended' : 'clean', reasons, sampledMs: span / 1e6, cores: x.cores, processes, nicLag: x.nicLag, outsideCores, stealShare, foreignDatagrams: x.foreignDatagrams };

@@ -10,6 +10,8 @@ export interface ProcessSample {
   pid: number;
   /** utime + stime, all threads, in ns. */
   cpuNs: number;
+  /** stime alone: the kernel's work in its context (system calls; for the NIC, the kernel path's delivery of its sends). */
+  systemNs: number;
   /** The main thread's time on a CPU and waiting for one, ns (schedstat). */
   runNs: number;
   waitNs: number;
@@ -53,6 +55,7 @@ export function sampleProcess(pid: number): ProcessSample | null {
   return {
     pid,
     cpuNs: (utime + stime) * TICK_NS,
+    systemNs: stime * TICK_NS,
     runNs: sched[0] || 0,
     waitNs: sched[1] || 0,
     voluntary: vol ? Number(vol[1]) : 0,
