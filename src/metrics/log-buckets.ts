@@ -75,6 +75,12 @@ export class LogHistogram {
     return 0;
   }
 
+  clear(): void {
+    this.counts.fill(0);
+    this.count = 0;
+    this.max = 0;
+  }
+
   /** Adds another histogram's counts to this one's (a subscriber's sockets into one figure). */
   add(o: LogHistogram): void {
     for (let b = 0; b < FINE_BUCKETS; b++) this.counts[b] += o.counts[b];

@@ -24,8 +24,6 @@ export class SpinMargin {
     h.record(lateNs > 0 ? lateNs : 0);
     if (h.count < SPIN_SAMPLES) return;
     this.ns = Math.min(MAX_NS, Math.max(MIN_NS, h.at(0.5) + HEADROOM_NS));
-    h.counts.fill(0);
-    h.count = 0;
-    h.max = 0;
+    h.clear();
   }
 }

@@ -285,25 +285,20 @@ class Subscriber {
 
   private readonly onInterrupt = (): void => {
     this.interrupts++;
-    if (this.blocked && !this.ticking) {
-      // Read the ring in the doorbell's own callback: a turn of the event loop later, the kernel
-      // sockets' callbacks of the same wake-up would run first and delay the bypass path.
-      this.blocked = false;
-      this.setArmed(0);
-      this.lastActivityNs = nowNs();
-      this.tick();
-      return;
-    }
-    this.wake();
+    // Read the ring in the doorbell's own callback: a turn of the event loop later, the kernel
+    // sockets' callbacks of the same wake-up would run first and delay the bypass path.
+    this.wake(this.blocked && !this.ticking);
   };
 
-  private wake(): void {
+  /** Unblocks, and reads now (in the caller's callback) or on the event loop's next check. */
+  private wake(readNow = false): void {
     if (this.blocked) {
       this.blocked = false;
       this.setArmed(0);
     }
     this.lastActivityNs = nowNs();
-    this.schedule();
+    if (readNow) this.tick();
+    else this.schedule();
   }
 
   snapshot(final: boolean): SubscriberSnapshot {
@@ -339,9 +334,7 @@ class Subscriber {
 
   private socketWait(): SocketWait {
     const k = this.kernelWaits;
-    k.counts.fill(0);
-    k.count = 0;
-    k.max = 0;
+    k.clear();
     for (const m of this.memberships.values()) if (m.native) k.add(m.native.waits);
     k.add(this.departedWaits);
     const d = this.doorbell?.waits;
