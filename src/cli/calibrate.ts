@@ -1,3 +1,4 @@
+import { checkOutputFile } from './output-path.js';
 import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ export function registerCalibrate(program: Command): void {
     .description('measure this host (run it idle) and write a host cost profile for model mode: mdlab run CONFIG --model --profile FILE')
     .option('--out <file>', 'where to write the profile', 'host-profile.json')
     .action(act(async (f: { out: string }) => {
+      checkOutputFile('--out', f.out);
       const log = (line: string) => process.stderr.write(`${line}\n`);
       log('mdlab calibrate: measuring this host (about half a minute; keep it idle)');
       const c = await calibrate(BUNDLED, log);

@@ -1,3 +1,4 @@
+import { checkOutputFile } from './output-path.js';
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { compareResults, loadResultFull, type Comparison } from '../experiment/compare.js';
@@ -62,6 +63,7 @@ export function registerCompare(program: Command): void {
     .option('--json', 'print as JSON')
     .action(act(async (a: string, b: string, flags: { json?: boolean; clock: string; html?: string }) => {
       const clock = flags.clock === 'sent' ? 'sent' : 'scheduled';
+      if (flags.html) checkOutputFile('--html', flags.html);
       const ra = loadResultFull(a);
       const rb = loadResultFull(b);
       const c = compareResults(a, ra.snapshot, b, rb.snapshot, clock, { configA: ra.config, configB: rb.config, seriesA: ra.series, seriesB: rb.series });

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { formatGroup, parseGroup } from '../feed/channels.js';
 import { readLiveRegistries } from '../onload/registry.js';
+import { checkOutputFile } from './output-path.js';
 import { recordMulticast } from '../kernel/record.js';
 import { replayRecording } from '../kernel/replay.js';
 import { act } from './action.js';
@@ -65,6 +66,7 @@ export function registerReplayRecord(program: Command): void {
     .option('--keep-source', 'keep a local source address (127.0.0.1) as received; by default it is rewritten so that tcpreplay -i lo can replay the file')
     .option('--json', 'print the summary as JSON')
     .action(act(async (f: { group: string[]; lab?: number; out: string; duration: string; rcvbuf: number; source?: string; keepSource?: boolean; json?: boolean }) => {
+      checkOutputFile('--out', f.out);
       if (f.lab !== undefined) {
         const at = labKernelPath(f.lab, f.group);
         if (at.enter.length > 0) return recordInside(at.enter, at.groups, f);

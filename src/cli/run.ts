@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { checkOutputDir, checkOutputFile } from './output-path.js';
 import { dirname, join } from 'node:path';
 import { DEFAULT_PROFILE, loadProfile, shippedProfiles } from '../model/profile.js';
 import { runModel } from '../model/model-run.js';
@@ -150,11 +151,21 @@ async function runOne(config: LabConfig, flags: RunFlags, point: Record<string, 
   }
 }
 
+/** Where results go, checked once the config is known good and before any process starts. */
+function checkOutputs(flags: RunFlags): void {
+  if (flags.out) checkOutputDir('--out', flags.out);
+  if (flags.json) checkOutputFile('--json', flags.json);
+}
+
 export async function runHeadless(configFile: string, flags: RunFlags): Promise<number> {
   const raw = readConfigFile(configFile);
   const points = sweepPoints(raw, configFile);
-  if (points.length > 0) return runSweep(configFile, points, flags);
+  if (points.length > 0) {
+    checkOutputs(flags);
+    return runSweep(configFile, points, flags);
+  }
   const config = validateConfig(raw, configFile, { model: flags.model });
+  checkOutputs(flags);
   const r = await runOne(config, flags, undefined, flags.out, `mdlab ${config.name}`);
   process.stdout.write(formatReport(r.snapshot));
   if (r.verdicts.length > 0) process.stdout.write(`\n${formatVerdicts(r.verdicts)}`);
@@ -220,6 +231,7 @@ export function registerRun(program: Command): void {
         // React's development build checks far more per render; the dashboard runs it as shipped.
         process.env.NODE_ENV ??= 'production';
         const loaded = loadConfig(config, { model: flags.model });
+        checkOutputs(flags);
         const profileName = modelProfile(loaded, flags);
         const base = profileName === null ? undefined : loadProfile(profileName, dirname(loaded.file));
         const profile = base && loaded.model?.cores ? { ...base, cores: loaded.model.cores } : base;

@@ -1,3 +1,4 @@
+import { checkOutputFile } from './output-path.js';
 import type { Command } from 'commander';
 import { MdlabError } from '../errors.js';
 import { parseGroup } from '../feed/channels.js';
@@ -74,6 +75,7 @@ export function registerSynth(program: Command): void {
     .option('--line-b-jitter <d>', "mean of line B's random jitter on top of its lag (exponential)", '10us')
     .option('--json', 'print the summary as JSON')
     .action(act(async (f: SynthFlags) => {
+      checkOutputFile('--out', f.out);
       let dayEpochSec: number;
       try {
         dayEpochSec = tradingDayEpoch(f.date);

@@ -79,6 +79,20 @@ describe('mdlab command line', () => {
     expectOneLineError(mdlab(['synth', '--seed', '1', '--duration', '1s', '--mix', 'buy=1', '--out', tmp.file('x.pcap')]), /--mix "buy=1"/);
   });
 
+  it('an output that cannot be written is one line naming the option, before any work starts (never an internal error, never a hang)', () => {
+    const missing = tmp.file('no-such-dir') + '/x';
+    expectOneLineError(mdlab(['synth', '--seed', '1', '--duration', '1s', '--out', `${missing}/x.pcap`]), /--out ".*x\.pcap": cannot write there \(no such directory: /);
+    expectOneLineError(mdlab(['synth', '--seed', '1', '--duration', '1s', '--out', tmp.dir]), /--out ".*": is a directory, expected a file to write/);
+    expectOneLineError(mdlab(['record', '--group', '239.100.77.9:26400', '--duration', '1s', '--out', `${missing}/r.pcap`]), /--out ".*r\.pcap": cannot write there \(no such directory/);
+    expectOneLineError(mdlab(['run', 'configs/ef-name-trap.yaml', '--headless', '--quiet', '--duration', '1s', '--json', `${missing}/r.json`]), /--json ".*r\.json": cannot write there \(no such directory/);
+    // Node's own recursive mkdir never returns for a path under /proc: this one answers at once.
+    const proc = mdlab(['run', 'configs/ef-name-trap.yaml', '--headless', '--quiet', '--duration', '1s', '--out', '/proc/mdlab-results'], {}, 20_000);
+    expectOneLineError(proc, /--out "\/proc\/mdlab-results": cannot write results there/);
+    const file = tmp.file('plain.txt', 'x');
+    expectOneLineError(mdlab(['run', 'configs/ef-name-trap.yaml', '--headless', '--quiet', '--duration', '1s', '--out', `${file}/r`]), /cannot write results there \(a part of it is a file, not a directory\)/);
+    expectOneLineError(mdlab(['calibrate', '--out', `${missing}/p.json`]), /--out ".*p\.json": cannot write there/);
+  });
+
   it('inspect of a truncated file still prints what it read, then says where it stopped', () => {
     const f = tmp.file('full.pcap');
     mdlab(['synth', '--seed', '3', '--duration', '1s', '--rate', '300', '--symbols', '20', '--out', f]);
