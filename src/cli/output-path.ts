@@ -7,6 +7,8 @@ import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { MdlabError, quote } from '../errors.js';
 
+const notADirectory = () => Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+
 function reason(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   return code === 'ENOENT' ? 'no such directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' ? 'a part of it is a file, not a directory' : code === 'EROFS' ? 'a read-only file system' : (code ?? (err as Error).message);
@@ -16,7 +18,7 @@ function reason(err: unknown): string {
 export function checkOutputFile(option: string, path: string): void {
   const dir = dirname(resolve(path));
   try {
-    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    if (!statSync(dir).isDirectory()) throw notADirectory();
     accessSync(dir, constants.W_OK);
   } catch (err) {
     throw new MdlabError(`${option} ${quote(path)}: cannot write there (${reason(err)}: ${dir})`);
@@ -36,7 +38,7 @@ export function checkOutputFile(option: string, path: string): void {
 function makeDir(path: string): void {
   try {
     if (statSync(path).isDirectory()) return;
-    throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    throw notADirectory();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }

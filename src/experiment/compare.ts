@@ -8,6 +8,8 @@ import { RECORDED_PATHS, type RecordedPath } from '../metrics/latency.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MdlabError } from '../errors.js';
+import { formatMicros } from '../metrics/duration.js';
+import { wakeOf } from './overheads.js';
 import type { LatencySummary } from '../metrics/histogram-store.js';
 import { isPathEvent, type LabSnapshot } from './snapshot.js';
 import { configDifferences, type ConfigDifference } from './compare-config.js';
@@ -92,12 +94,10 @@ export function loadResult(path: string): LabSnapshot {
   return s as LabSnapshot;
 }
 
-/** The p50 wait a subscriber's sleeping reader paid on `path` (kernel socket or doorbell), ns, or null. */
+/** The p50 wake-up a subscriber's packets on `path` waited for (kernel socket or doorbell), ns, or null. */
 function wakeOn(s: LabSnapshot, subscriber: string, path: RecordedPath): number | null {
   const sub = s.subscribers.find((x) => x.name === subscriber);
-  const w = sub?.socketWait;
-  const f = path === 'kernel' ? w?.kernel : path === 'bypass' && !sub?.waiting.startsWith('spinning') ? w?.doorbell : null;
-  return f && f.count > 0 ? f.p50 : null;
+  return sub ? wakeOf(sub, path)?.p50 ?? null : null;
 }
 
 /**
@@ -108,14 +108,13 @@ function wakeOn(s: LabSnapshot, subscriber: string, path: RecordedPath): number 
 function wakeWarnings(a: LabSnapshot, b: LabSnapshot, latency: readonly ComparedLatency[]): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
-  const us = (ns: number) => `${(ns / 1e3).toFixed(1)} µs`;
   for (const r of latency) {
     if (!r.moved || !r.delta || r.delta.p50 <= 0 || seen.has(r.subscriber)) continue;
     const wa = wakeOn(a, r.subscriber, r.moved.from);
     const wb = wakeOn(b, r.subscriber, r.moved.to);
     if (wa === null || wb === null || wb - wa < r.delta.p50 / 2) continue;
     seen.add(r.subscriber);
-    out.push(`${r.subscriber}: ${r.moved.from} → ${r.moved.to} is ${us(r.delta.p50)} slower at p50, but its reader sleeps on both sides: waking it took p50 ${us(wa)} in A (${r.moved.from === 'kernel' ? 'its kernel socket' : 'the NIC\'s doorbell'}) and ${us(wb)} in B (${r.moved.to === 'kernel' ? 'its kernel socket' : 'the NIC\'s doorbell'}): the host's wake-up, not the path, decides these p50s; spin (EF_POLL_USEC) to compare the paths themselves`);
+    out.push(`${r.subscriber}: ${r.moved.from} → ${r.moved.to} is ${formatMicros(r.delta.p50)} slower at p50, but its reader sleeps on both sides: waking it took p50 ${formatMicros(wa)} in A (${r.moved.from === 'kernel' ? 'its kernel socket' : 'the NIC\'s doorbell'}) and ${formatMicros(wb)} in B (${r.moved.to === 'kernel' ? 'its kernel socket' : 'the NIC\'s doorbell'}): the host's wake-up, not the path, decides these p50s; spin (EF_POLL_USEC) to compare the paths themselves`);
   }
   return out;
 }

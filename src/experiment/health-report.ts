@@ -3,7 +3,9 @@
  * when the lesson came out inverted (bypass slower than kernel) in a contended run, that the host
  * decided it, not the path. Pure.
  */
+import { formatMicros } from '../metrics/duration.js';
 import { healthBadge, type HostHealth } from '../metrics/host-health.js';
+import { wakeOf } from './overheads.js';
 import type { LabSnapshot } from './snapshot.js';
 
 /** The median p50 (from the NIC's send) over the memberships that read by `path`, or null. */
@@ -19,14 +21,11 @@ export function invertedLesson(s: LabSnapshot): { bypassP50: number; kernelP50: 
   return b !== null && k !== null && b > k ? { bypassP50: b, kernelP50: k } : null;
 }
 
-/** The median over subscribers of a socket wait's p50 (kernel sockets or doorbells), or null. */
-function waitP50(s: LabSnapshot, kind: 'kernel' | 'doorbell'): number | null {
-  // A spinner's doorbell rings only after it gave up spinning: its bypass packets did not wait for it.
-  const xs = s.subscribers.filter((sub) => kind === 'kernel' || !sub.waiting.startsWith('spinning')).map((sub) => sub.socketWait?.[kind]?.p50).filter((x): x is number => x !== undefined && x > 0).sort((a, b) => a - b);
+/** The median over subscribers of the wake-up p50 their packets on `path` waited for, or null. */
+function wakeP50(s: LabSnapshot, path: 'kernel' | 'bypass'): number | null {
+  const xs = s.subscribers.map((sub) => wakeOf(sub, path)?.p50).filter((x): x is number => x !== undefined && x > 0).sort((a, b) => a - b);
   return xs.length === 0 ? null : xs[Math.floor(xs.length / 2)];
 }
-
-const us = (ns: number) => `${(ns / 1e3).toFixed(1)} µs`;
 
 /**
  * Why an inverted lesson on a clean host: when the bypass readers sleep too, both paths' p50 is
@@ -34,12 +33,12 @@ const us = (ns: number) => `${(ns / 1e3).toFixed(1)} µs`;
  * the NIC's doorbell, to the read), which a C program pays as well; the paths differ by less.
  */
 export function wakeExplanation(s: LabSnapshot, inv: { bypassP50: number; kernelP50: number }): string | null {
-  const k = waitP50(s, 'kernel');
-  const d = waitP50(s, 'doorbell');
+  const k = wakeP50(s, 'kernel');
+  const d = wakeP50(s, 'bypass');
   if (k === null || d === null) return null;
   const ownB = Math.max(0, inv.bypassP50 - d);
   const ownK = Math.max(0, inv.kernelP50 - k);
-  return `its readers sleep between packets: a packet waited p50 ${us(k)} in a kernel socket, and the NIC's doorbell ${us(d)}, before a reader woke to read it. That wait is this host waking a sleeping process, not either path; less the wake-ups, bypass costs about ${us(ownB)} and the kernel path ${us(ownK)}. Spin (EF_POLL_USEC) to see the paths apart, as Onload users do.`;
+  return `its readers sleep between packets: a packet waited p50 ${formatMicros(k)} in a kernel socket, and the NIC's doorbell ${formatMicros(d)}, before a reader woke to read it. That wait is this host waking a sleeping process, not either path; less the wake-ups, bypass costs about ${formatMicros(ownB)} and the kernel path ${formatMicros(ownK)}. Spin (EF_POLL_USEC) to see the paths apart, as Onload users do.`;
 }
 
 export function healthLines(s: LabSnapshot): string[] {
@@ -57,10 +56,10 @@ function hostLines(s: LabSnapshot): string[] {
   for (const r of h.reasons) out.push(`  - ${r}`);
   const inv = invertedLesson(s);
   if (inv && h.verdict === 'contended') {
-    out.push(`  The bypass path's p50 (${(inv.bypassP50 / 1e3).toFixed(1)} µs) is above the kernel path's (${(inv.kernelP50 / 1e3).toFixed(1)} µs): the host decided that, not the path. Run on an idle host, with a core per spinning process.`);
+    out.push(`  The bypass path's p50 (${formatMicros(inv.bypassP50)}) is above the kernel path's (${formatMicros(inv.kernelP50)}): the host decided that, not the path. Run on an idle host, with a core per spinning process.`);
   } else if (inv) {
     const wake = wakeExplanation(s, inv);
-    out.push(`  The bypass path's p50 (${(inv.bypassP50 / 1e3).toFixed(1)} µs) is above the kernel path's (${(inv.kernelP50 / 1e3).toFixed(1)} µs) on a clean host: ${wake ?? 'see the subscribers\' settings (work, delay, waiting).'}`);
+    out.push(`  The bypass path's p50 (${formatMicros(inv.bypassP50)}) is above the kernel path's (${formatMicros(inv.kernelP50)}) on a clean host: ${wake ?? 'see the subscribers\' settings (work, delay, waiting).'}`);
   }
   return out;
 }

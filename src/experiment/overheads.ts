@@ -8,7 +8,8 @@
 import { addSummaries } from '../metrics/histogram-store.js';
 import { RECORDED_PATHS, type RecordedPath } from '../metrics/latency.js';
 import { MODE_TRAITS, type ReceiveMode } from '../subscriber/receive-modes.js';
-import type { LabSnapshot } from './snapshot.js';
+import type { WaitFigure } from '../subscriber/protocol.js';
+import type { LabSnapshot, SubscriberSnapshotView } from './snapshot.js';
 
 export interface OverheadRow {
   subscriber: string;
@@ -38,6 +39,16 @@ export interface OverheadRow {
 const KERNEL_PATH = { copies: 'kernel buffer, then application', protocol: 'host kernel' };
 const OFFLOAD_PATH = { copies: 'payload into the application', protocol: 'on the NIC' };
 
+/**
+ * The wake-up a subscriber's packets on `path` waited for: its kernel sockets' wait, or (bypass)
+ * the NIC's doorbell's, unless it spins: a spinner's doorbell rings only after it gave up
+ * spinning, so its bypass packets never waited for it. Null where nothing was measured.
+ */
+export function wakeOf(sub: SubscriberSnapshotView, path: RecordedPath | 'none'): WaitFigure | null {
+  const w = path === 'kernel' ? sub.socketWait?.kernel : path === 'bypass' && !sub.waiting.startsWith('spinning') ? sub.socketWait?.doorbell : null;
+  return w && w.count > 0 ? w : null;
+}
+
 export function overheadRows(s: LabSnapshot): OverheadRow[] {
   return s.subscribers.map((sub) => {
     const mode = sub.receive as ReceiveMode;
@@ -63,8 +74,7 @@ export function overheadRows(s: LabSnapshot): OverheadRow[] {
       cpuUsPerPacket: since && packets > 0 ? since.cpuUs / packets : null,
       p50: lat && lat.count > 0 ? lat.p50 : null,
       p99: lat && lat.count > 0 ? lat.p99 : null,
-      // A spinner's bypass packets never wait for a wake-up (its few, after it blocked, are not its figure).
-      wakeP50: (main === 'kernel' ? sub.socketWait?.kernel : main === 'bypass' && !sub.waiting.startsWith('spinning') ? sub.socketWait?.doorbell : null)?.p50 ?? null,
+      wakeP50: wakeOf(sub, main)?.p50 ?? null,
     };
   });
 }

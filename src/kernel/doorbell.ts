@@ -8,26 +8,23 @@
 import { LogHistogram } from '../metrics/log-buckets.js';
 import { addonModule } from '../shm/segment.js';
 import { LOOPBACK } from './native-receiver.js';
+import { NativeSocket } from './native-socket.js';
 
 const BATCH = 16;
 
 /** A reader's doorbell: `onRing` runs (once per wake, whatever the number of doorbells queued) when the NIC rings. */
-export class DoorbellReceiver {
-  readonly fd: number;
+export class DoorbellReceiver extends NativeSocket {
   readonly port: number;
   private readonly buf = Buffer.alloc(64 * BATCH);
   private readonly meta = new Float64Array(8 * BATCH);
-  private watch: unknown;
-  private closed = false;
   /** Per wake: how long the doorbell that woke the reader waited in its socket (kernel stamp to read, ns): the host's wake-up of a sleeping process. */
   readonly waits = new LogHistogram();
 
   constructor(onRing: () => void) {
     const a = addonModule();
-    this.fd = a.udpOpen(LOOPBACK, 0);
+    super(a.udpOpen(LOOPBACK, 0));
     this.port = a.udpPort(this.fd);
-    this.watch = a.socketWatch(this.fd, (status) => {
-      if (status < 0) return;
+    this.watchReadable(() => {
       let any = false;
       for (;;) {
         const n = a.captureRead(this.fd, this.buf, 64, this.meta);
@@ -41,33 +38,18 @@ export class DoorbellReceiver {
       if (any) onRing();
     });
   }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    const a = addonModule();
-    a.socketUnwatch(this.watch);
-    a.captureClose(this.fd);
-  }
 }
 
 /** The NIC's side: one socket rings every reader's doorbell by port. */
-export class DoorbellSender {
-  private readonly fd: number;
+export class DoorbellSender extends NativeSocket {
   private readonly one = Buffer.from([1]);
-  private closed = false;
+  private readonly sendFn = addonModule().udpSend;
 
   constructor() {
-    this.fd = addonModule().udpOpen(LOOPBACK, 0);
+    super(addonModule().udpOpen(LOOPBACK, 0));
   }
 
   ring(port: number): void {
-    addonModule().udpSend(this.fd, LOOPBACK, port, this.one);
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    addonModule().captureClose(this.fd);
+    this.sendFn(this.fd, LOOPBACK, port, this.one);
   }
 }

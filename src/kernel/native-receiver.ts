@@ -8,6 +8,7 @@
  */
 import { LogHistogram } from '../metrics/log-buckets.js';
 import { addonModule } from '../shm/segment.js';
+import { NativeSocket } from './native-socket.js';
 
 /** Room per datagram: a MoldUDP64 packet fits an Ethernet frame (1472 bytes); larger ones are cut and counted. */
 export const NATIVE_SLOT_BYTES = 2048;
@@ -18,12 +19,10 @@ export const LOOPBACK = 0x7f000001;
 
 export type DatagramSink = (bytes: Buffer, view: DataView, off: number, len: number) => void;
 
-export class NativeMulticastReceiver {
-  readonly fd: number;
+export class NativeMulticastReceiver extends NativeSocket {
   private readonly buf = Buffer.alloc(NATIVE_SLOT_BYTES * BATCH);
   private readonly view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   private readonly meta = new Float64Array(BATCH * META);
-  private watch: unknown = null;
   /** Datagrams larger than a slot (cut by the kernel to fit): not MoldUDP64 from this feed. */
   truncated = 0;
   /** The kernel's drop count at this socket (SO_RXQ_OVFL), from the last datagram that carried it. */
@@ -36,16 +35,12 @@ export class NativeMulticastReceiver {
 
   /** Joined on 127.0.0.1 and bound to the group, as Node's dgram socket would be; `rcvbuf` as SO_RCVBUF (capped by rmem_max, like any application's). */
   constructor(group: number, port: number, rcvbuf: number | undefined) {
-    this.fd = addonModule().captureOpen(group, port, LOOPBACK, rcvbuf ?? 0, 0);
+    super(addonModule().captureOpen(group, port, LOOPBACK, rcvbuf ?? 0, 0));
   }
 
   /** Hands every datagram to `sink` as it comes, until close(). */
   start(sink: DatagramSink): void {
-    const a = addonModule();
-    this.watch = a.socketWatch(this.fd, (status) => {
-      if (status < 0) return;
-      this.drain(sink);
-    });
+    this.watchReadable(() => this.drain(sink));
   }
 
   /** Reads what is queued, a batch per system call, until the socket is empty. */
@@ -72,17 +67,5 @@ export class NativeMulticastReceiver {
       if (n < BATCH) break;
     }
     return total;
-  }
-
-  private closed = false;
-
-  /** Stops the watch and closes the socket, once (a second close must not close an fd number since reused). */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    const a = addonModule();
-    if (this.watch !== null) a.socketUnwatch(this.watch);
-    this.watch = null;
-    a.captureClose(this.fd);
   }
 }

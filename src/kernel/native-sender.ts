@@ -6,24 +6,17 @@
  */
 import { addonModule } from '../shm/segment.js';
 import { LOOPBACK } from './native-receiver.js';
+import { NativeSocket } from './native-socket.js';
 
-export class NativeMulticastSender {
-  private readonly fd: number;
+export class NativeMulticastSender extends NativeSocket {
   private readonly sendFn = addonModule().mcastSend;
-  private closed = false;
 
   constructor(group: number, port: number) {
-    this.fd = addonModule().mcastOpen(group, port, LOOPBACK);
+    super(addonModule().mcastOpen(group, port, LOOPBACK));
   }
 
   /** Sends `bytes[offset, offset+length)` as one datagram; bytes sent (0: the kernel refused it for want of buffers). */
   send(bytes: Buffer, offset: number, length: number): number {
     return this.sendFn(this.fd, bytes, offset, length);
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    addonModule().captureClose(this.fd);
   }
 }

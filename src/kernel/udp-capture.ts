@@ -5,6 +5,7 @@
  */
 import { readlinkSync } from 'node:fs';
 import { addonModule } from '../shm/segment.js';
+import { NativeSocket } from './native-socket.js';
 
 /** Room per datagram: a loopback datagram can be as large as UDP allows. */
 export const SLOT_BYTES = 65536;
@@ -21,15 +22,14 @@ export interface CapturedDatagram {
   truncated: boolean;
 }
 
-export class CaptureSocket {
-  readonly fd: number;
+export class CaptureSocket extends NativeSocket {
   private readonly buf = Buffer.allocUnsafe(SLOT_BYTES * BATCH);
   private readonly meta = new Float64Array(BATCH * META);
   /** The kernel's drop count at this socket, from the last datagram that carried it. */
   drops = 0;
 
   constructor(readonly group: number, readonly port: number, iface: number, rcvbuf: number) {
-    this.fd = addonModule().captureOpen(group, port, iface, rcvbuf);
+    super(addonModule().captureOpen(group, port, iface, rcvbuf));
   }
 
   /** What the kernel granted (SO_RCVBUF: twice the request, for its bookkeeping). */
@@ -62,10 +62,6 @@ export class CaptureSocket {
 
   get batch(): number {
     return BATCH;
-  }
-
-  close(): void {
-    addonModule().captureClose(this.fd);
   }
 }
 

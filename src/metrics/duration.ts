@@ -15,6 +15,11 @@ export function parseDuration(text: string, what = 'duration', maxNs = MAX_DURAT
   return ns;
 }
 
+/** Microseconds to one decimal, with the unit: "45.1 µs" (the report's sentences). */
+export function formatMicros(ns: number): string {
+  return `${(ns / 1e3).toFixed(1)} µs`;
+}
+
 export function formatDurationNs(ns: number): string {
   if (ns < 1e3) return `${ns}ns`;
   if (ns < 1e6) return `${(ns / 1e3).toFixed(1)}µs`;
