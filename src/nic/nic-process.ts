@@ -17,7 +17,7 @@ import { NATIVE_SLOT_BYTES } from '../kernel/native-receiver.js';
 import { DoorbellSender } from '../kernel/doorbell.js';
 import { SideTableWriter } from '../kernel/side-table.js';
 import { SlidingPeak } from '../feed/sliding-peak.js';
-import { nowNs } from '../metrics/clock.js';
+import { clockCell, nowNs, tickClock } from '../metrics/clock.js';
 import { setAffinity } from '../shm/segment.js';
 import { followController } from '../experiment/follow-controller.js';
 import { MAX_MEMBERSHIPS, S_DOORBELL, S_INTERRUPTS, SOCKET_ATTACHED, StackSegment } from '../onload/stack-layout.js';
@@ -32,7 +32,7 @@ import { OffloadPort } from './offload-port.js';
 import { GroupTable } from './group-table.js';
 import { Pacer } from './pacer.js';
 import { SpinMargin } from './spin-margin.js';
-import { RingWriter } from './ring-writer.js';
+import { RingWriter, STAMP_SCHEDULED, STAMP_SENT } from './ring-writer.js';
 import { SteeringCache } from './steering-cache.js';
 
 /** Waits longer than this sleep in the event loop; shorter ones block, then spin the last stretch. */
@@ -43,6 +43,9 @@ const OFF_CPU_NS = 500e3;
 const MAX_BURST_NS = 1e6;
 /** At top speed, slots written before the producer sequence is published (readers see them a batch at a time). */
 const PUBLISH_BATCH = 32;
+/** Where transmit finds the packet's times. */
+const T_DUE = 0;
+const T_NOW = 1;
 
 function send(msg: FromNic): void {
   process.send?.(msg);
@@ -70,6 +73,8 @@ class Nic {
   private pacer!: Pacer;
   private stopAtNs: number | null = null;
   private pending = false;
+  /** The packet being sent: when it was due and when the NIC got to it (ns), passed to transmit in a typed array (a double argument is boxed). */
+  private readonly times = new Float64Array(2);
   private firstSec = -1;
   private firstNsec = 0;
   /** Recording offset of the current loop's start. */
@@ -234,7 +239,8 @@ class Nic {
         this.lastRecNs = this.loopBaseNs + (p.tsSec - this.firstSec) * 1e9 + (p.tsNsec - this.firstNsec);
         this.pending = true;
       }
-      let now = nowNs();
+      tickClock();
+      let now = clockCell[0];
       const due = this.pacer.scheduled(this.lastRecNs, now);
       if (this.stopAtNs !== null && due >= this.stopAtNs) return this.finish('duration');
       const wait = due - now;
@@ -253,13 +259,18 @@ class Nic {
       // clock here is time the NIC was off its CPU: the host's doing, not the NIC's work.
       if (wait > 0) {
         let prev = now;
-        while ((now = nowNs()) < due) {
+        for (;;) {
+          tickClock();
+          now = clockCell[0];
+          if (now >= due) break;
           if (now - prev > OFF_CPU_NS) this.offCpu(now - prev);
           prev = now;
         }
         if (now - prev > OFF_CPU_NS) this.offCpu(now - prev);
       }
-      this.transmit(due, now);
+      this.times[T_DUE] = due;
+      this.times[T_NOW] = now;
+      this.transmit();
       this.pending = false;
       if (now > burstEnd) {
         setImmediate(this.pump);
@@ -279,8 +290,10 @@ class Nic {
     }, (e: unknown) => this.fail(e));
   }
 
-  /** One packet onto the wire: rings, kernel, counters. */
-  private transmit(scheduledNs: number, now: number): void {
+  /** One packet onto the wire (its times in `times`): rings, kernel, counters. */
+  private transmit(): void {
+    const scheduledNs = this.times[T_DUE];
+    const now = this.times[T_NOW];
     const p = this.reader.packet;
     const f = this.seg.f64;
     const g = this.groupIndex.get(p.dstAddr, p.dstPort);
@@ -329,9 +342,12 @@ class Nic {
         const slot: number = st.stackSlots[g * MAX_STACKS + k];
         const w: RingWriter | undefined = this.writers[slot];
         if (!w) continue;
-        sentNs = nowNs();
+        tickClock();
+        sentNs = clockCell[0];
+        w.stamps[STAMP_SCHEDULED] = scheduledNs;
+        w.stamps[STAMP_SENT] = sentNs;
         // Paced, each packet is published as it is written; at top speed, in batches (one seq-cst store per batch).
-        if (!w.write(g, scheduledNs, sentNs, st.ringBitmaps[g * MAX_STACKS + slot], header, template.view, FRAME_HEADER_BYTES, p.bytes, p.view, p.offset, p.length, !topSpeed)) {
+        if (!w.writeStamped(g, st.ringBitmaps[g * MAX_STACKS + slot], header, template.view, FRAME_HEADER_BYTES, p.bytes, p.view, p.offset, p.length, !topSpeed)) {
           f[F_TOO_BIG] += 1;
           continue;
         }
@@ -348,7 +364,8 @@ class Nic {
       if (p.length <= NATIVE_SLOT_BYTES) {
         // The exchange's bytes, exactly, sent from where the recording holds them (the send is
         // synchronous): the times and memberships go in the side table, first.
-        sentNs = nowNs();
+        tickClock();
+        sentNs = clockCell[0];
         this.side.write(g, p.bytes, p.view, p.offset, p.length, scheduledNs, sentNs, st.kernelBitmaps[g]);
         this.senders[g].send(p.bytes, p.offset, p.length);
         f[F_KERNEL_SENDS] += 1;

@@ -20,7 +20,12 @@ const RX_BYTES_F64 = 72 / 8;
  */
 export const STORES_IN_ORDER = process.arch === 'x64' || process.arch === 'ia32';
 
+export const STAMP_SCHEDULED = 0;
+export const STAMP_SENT = 1;
+
 export class RingWriter {
+  /** The next slot's scheduled and sent times (ns), for writeStamped. */
+  readonly stamps = new Float64Array(2);
   private seq: number;
   /** The last sequence made visible to readers (the producer word). */
   private published: number;
@@ -50,6 +55,16 @@ export class RingWriter {
    * Readers see it once it is published (`publish`, or `publishNow`, the default).
    */
   write(group: number, scheduledNs: number, sentNs: number, bitmap: Int32Array, header: Buffer, headerView: DataView, headerLen: number, payload: Buffer, payloadView: DataView, off: number, len: number, publishNow = true): boolean {
+    this.stamps[STAMP_SCHEDULED] = scheduledNs;
+    this.stamps[STAMP_SENT] = sentNs;
+    return this.writeStamped(group, bitmap, header, headerView, headerLen, payload, payloadView, off, len, publishNow);
+  }
+
+  /**
+   * `write`, with the slot's times taken from `stamps` (scheduled, sent): the NIC's per-packet
+   * call, since a double passed to a call that is not inlined is boxed on the heap each time.
+   */
+  writeStamped(group: number, bitmap: Int32Array, header: Buffer, headerView: DataView, headerLen: number, payload: Buffer, payloadView: DataView, off: number, len: number, publishNow: boolean): boolean {
     const frameLen = headerLen + len;
     const s = this.stack;
     // The slot's own room (a stack made with small slots holds less than the largest frame).
@@ -66,8 +81,8 @@ export class RingWriter {
     v.setUint16(base + SL_GROUP, group, true);
     v.setUint16(base + SL_LENGTH, frameLen, true);
     i32[(base + SL_GROUP_SEQ) >> 2] = gs;
-    s.f64[(base + SL_SCHEDULED) >> 3] = scheduledNs;
-    s.f64[(base + SL_SENT) >> 3] = sentNs;
+    s.f64[(base + SL_SCHEDULED) >> 3] = this.stamps[STAMP_SCHEDULED];
+    s.f64[(base + SL_SENT) >> 3] = this.stamps[STAMP_SENT];
     const bw = (base + SL_BITMAP) >> 2;
     for (let k = 0; k < BITMAP_WORDS; k++) i32[bw + k] = bitmap[k]; // a loop: TypedArray#set costs a builtin call per packet
     copyBytes(header, headerView, 0, s.bytes, v, base + SL_FRAME, headerLen);

@@ -2,6 +2,7 @@
  * The recording's window: a plain file is read in place, chunk by chunk, whatever its size; a
  * closed input hands its window to the next one opened (a looping NIC reopens its recording
  * every pass), and that next one sees only its own file's bytes; reading after close says so.
+ * A plain file is read one chunk ahead of the reader.
  */
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -49,5 +50,15 @@ describe('ByteInput', () => {
     input.close();
     input.close();
     await expect(input.fill(5000)).rejects.toThrow(/b\.bin: read after close/);
+  });
+
+  it('reads a chunk ahead; closed while that read is under way, the next input still reads only its own bytes', async () => {
+    const a = tmp.file('ahead-a.bin', bytes(3 * (1 << 20), 3));
+    const b = tmp.file('ahead-b.bin', bytes(2 * (1 << 20) + 77, 4));
+    const input = await openByteInput(a);
+    await input.fill(10); // the window holds the first chunk; the second is being read
+    input.close();
+    const next = await readAll(b);
+    expect(next.data.equals(bytes(2 * (1 << 20) + 77, 4))).toBe(true);
   });
 });
