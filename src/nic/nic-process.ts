@@ -32,7 +32,8 @@ import { OffloadPort } from './offload-port.js';
 import { GroupTable } from './group-table.js';
 import { Pacer } from './pacer.js';
 import { SpinMargin } from './spin-margin.js';
-import { RingWriter, STAMP_SCHEDULED, STAMP_SENT } from './ring-writer.js';
+import { RingWriter } from './ring-writer.js';
+import { STAMP_SCHEDULED, STAMP_SENT } from '../metrics/stamps.js';
 import { SteeringCache } from './steering-cache.js';
 
 /** Waits longer than this sleep in the event loop; shorter ones block, then spin the last stretch. */

@@ -10,6 +10,7 @@ import {
   BITMAP_WORDS, MAX_GROUPS, SLOT_HEADER_BYTES, type StackSegment,
 } from '../onload/stack-layout.js';
 import { copyBytes } from '../shm/copy.js';
+import { newStamps, STAMP_SCHEDULED, STAMP_SENT } from '../metrics/stamps.js';
 
 const RX_PACKETS_F64 = 64 / 8;
 const RX_BYTES_F64 = 72 / 8;
@@ -20,12 +21,9 @@ const RX_BYTES_F64 = 72 / 8;
  */
 export const STORES_IN_ORDER = process.arch === 'x64' || process.arch === 'ia32';
 
-export const STAMP_SCHEDULED = 0;
-export const STAMP_SENT = 1;
-
 export class RingWriter {
   /** The next slot's scheduled and sent times (ns), for writeStamped. */
-  readonly stamps = new Float64Array(2);
+  readonly stamps = newStamps();
   private seq: number;
   /** The last sequence made visible to readers (the producer word). */
   private published: number;

@@ -17,7 +17,8 @@ export class EfViApplication {
 
   constructor(private readonly group: number, private readonly port: number, private readonly to: Delivery) {}
 
-  onFrame(bytes: Buffer, v: DataView, off: number, len: number, scheduledNs: number, sentNs: number): void {
+  /** A raw frame; its times are already in the delivery's stamps. */
+  onFrame(bytes: Buffer, v: DataView, off: number, len: number): void {
     const end = off + len;
     let p = off + 12;
     if (p + 2 > end) return this.reject();
@@ -35,7 +36,7 @@ export class EfViApplication {
     if (udp + 8 > end || v.getUint16(udp + 2) !== this.port) return this.reject();
     const udpLen = v.getUint16(udp + 4);
     if (udpLen < 8 || udp + udpLen > end) return this.reject();
-    this.to.deliver(bytes, v, udp + 8, udpLen - 8, scheduledNs, sentNs);
+    this.to.deliver(bytes, v, udp + 8, udpLen - 8);
   }
 
   private reject(): void {

@@ -9,7 +9,8 @@ import { openMulticastReceiver } from '../kernel/loopback.js';
 import { NativeMulticastReceiver } from '../kernel/native-receiver.js';
 import type { KernelSocketKind } from './settings.js';
 import { FOREIGN, FOUND, SideTableReader } from '../kernel/side-table.js';
-import { nowNs } from '../metrics/clock.js';
+import { clockCell, tickClock } from '../metrics/clock.js';
+import { newStamps, STAMP_SCHEDULED, STAMP_SENT } from '../metrics/stamps.js';
 import { F_READ_UNTIL } from '../nic/nic-layout.js';
 import type { HistogramWriter } from '../metrics/shm-histogram.js';
 import { RingReader } from '../onload/ring-reader.js';
@@ -63,6 +64,8 @@ export class Membership {
   readonly unread = [0, 0, 0];
   private addr = 0;
   private port = 0;
+  /** The packet being delivered's times, written by whichever path hands it over (one at a time). */
+  private readonly stamps = newStamps();
 
   /** Loss recovery and A/B lines: the channel's sequence (shared by its two lines), and which line this is. */
   sequencer: Sequencer | null = null;
@@ -106,14 +109,16 @@ export class Membership {
       this.stackSocket = stack.claimSocket(process.pid, this.group, this.id, RING_MODE_CODES[mode], doorbellPort);
       this.reader = new RingReader(stack, this.stackSocket, this.id);
       const bypass: Delivery = {
-        deliver: (bytes, view, off, len, scheduledNs, sentNs) => this.deliver(PATH_BYPASS, bytes, view, off, len, scheduledNs, sentNs),
+        stamps: this.stamps,
+        deliver: (bytes, view, off, len) => this.deliver(PATH_BYPASS, bytes, view, off, len),
         malformed: () => this.malformed++,
       };
       this.receive = makeRingReceive(mode, bypass, addr, port);
     }
     if (mode === 'offload') {
       this.offload = new OffloadReceive({
-        deliver: (bytes, view, off, len, scheduledNs, sentNs) => this.deliver(PATH_OFFLOAD, bytes, view, off, len, scheduledNs, sentNs),
+        stamps: this.stamps,
+        deliver: (bytes, view, off, len) => this.deliver(PATH_OFFLOAD, bytes, view, off, len),
         malformed: () => this.malformed++,
       });
       await this.offload.listen(offloadSocketPath(this.lab, this.id));
@@ -139,11 +144,15 @@ export class Membership {
       return;
     }
     this.kernelBytesCopied += 2 * len;
-    this.deliver(PATH_KERNEL, bytes, view, off, len, side.scheduledNs, side.sentNs);
+    this.stamps[STAMP_SCHEDULED] = side.scheduledNs;
+    this.stamps[STAMP_SENT] = side.sentNs;
+    this.deliver(PATH_KERNEL, bytes, view, off, len);
   };
 
-  private deliver(path: 0 | 1 | 2, bytes: Buffer, view: DataView, off: number, len: number, scheduledNs: number, sentNs: number): void {
-    const now = nowNs();
+  /** Its times are in `stamps`; the clock is read from its cell: no double crosses a call, none is boxed. */
+  private deliver(path: 0 | 1 | 2, bytes: Buffer, view: DataView, off: number, len: number): void {
+    tickClock();
+    const now = clockCell[0];
     // The controller's deadline, by the clock (0 while the replay runs): even mid-batch, a slow
     // reader stops handing packets to the application once its time to drain is up.
     const until = this.nicF64[F_READ_UNTIL];
@@ -151,7 +160,8 @@ export class Membership {
       this.unread[path]++;
       return;
     }
-    this.latency.record(path, now - scheduledNs, now - sentNs);
+    const sentNs = this.stamps[STAMP_SENT];
+    this.latency.record(path, now - this.stamps[STAMP_SCHEDULED], now - sentNs);
     if (this.firstDeliveryNs === 0) {
       this.firstDeliveryNs = now;
       this.onFirst?.();

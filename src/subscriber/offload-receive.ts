@@ -8,6 +8,7 @@
 import net from 'node:net';
 import { OFFLOAD_MAX_PAYLOAD, OFFLOAD_META_BYTES } from '../kernel/offload-record.js';
 import type { Delivery } from './receive-modes.js';
+import { STAMP_SCHEDULED, STAMP_SENT } from '../metrics/stamps.js';
 
 export class OffloadReceive {
   private server: net.Server | null = null;
@@ -93,7 +94,10 @@ export class OffloadReceive {
     this.lastSeq = seq;
     this.received++;
     this.bytesCopied += len;
-    this.to.deliver(b, v, at + OFFLOAD_META_BYTES, len, v.getFloat64(at + 8, true), v.getFloat64(at + 16, true));
+    const st = this.to.stamps;
+    st[STAMP_SCHEDULED] = v.getFloat64(at + 8, true);
+    st[STAMP_SENT] = v.getFloat64(at + 16, true);
+    this.to.deliver(b, v, at + OFFLOAD_META_BYTES, len);
   }
 
   close(): void {

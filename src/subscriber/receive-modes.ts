@@ -20,6 +20,7 @@ import { decodeFrame, LINKTYPE_ETHERNET, newDatagram } from '../feed/frame.js';
 import type { SlotSink } from '../onload/ring-reader.js';
 import { SL_FRAME, SL_LENGTH, SL_SCHEDULED, SL_SENT, type StackSegment } from '../onload/stack-layout.js';
 import { copyBytes } from '../shm/copy.js';
+import { STAMP_SCHEDULED, STAMP_SENT } from '../metrics/stamps.js';
 import { EfViApplication } from './ef-vi-app.js';
 
 export type ReceiveMode = 'kernel' | 'offload' | 'onload' | 'onload-zc' | 'ef_vi';
@@ -73,15 +74,15 @@ export function readsRing(mode: ReceiveMode): boolean {
 
 /** Where a delivered payload goes: the subscriber's per-membership delivery. */
 export interface Delivery {
-  deliver(bytes: Buffer, view: DataView, off: number, len: number, scheduledNs: number, sentNs: number): void;
+  /** The packet's times (metrics/stamps.ts), written by the mode before each deliver(). */
+  readonly stamps: Float64Array;
+  deliver(bytes: Buffer, view: DataView, off: number, len: number): void;
   /** A frame that could not be parsed (not UDP/IPv4), or not for this socket: counted, not delivered. */
   malformed(): void;
 }
 
 /** A ring mode: what it copied, and who parsed how many frames. */
 export abstract class RingReceive implements SlotSink {
-  protected scheduledNs = 0;
-  protected sentNs = 0;
   /** Payload bytes this mode copied on the host (the NIC's DMA is not a host copy). */
   bytesCopied = 0;
   /** Frames the stack library parsed (onload modes) and the application parsed (ef_vi). */
@@ -90,9 +91,11 @@ export abstract class RingReceive implements SlotSink {
 
   constructor(protected readonly to: Delivery) {}
 
+  /** The slot's times into the delivery's stamps (read before the slot's end is re-checked). */
   protected times(s: StackSegment, base: number): void {
-    this.scheduledNs = s.f64[(base + SL_SCHEDULED) >> 3];
-    this.sentNs = s.f64[(base + SL_SENT) >> 3];
+    const st = this.to.stamps;
+    st[STAMP_SCHEDULED] = s.f64[(base + SL_SCHEDULED) >> 3];
+    st[STAMP_SENT] = s.f64[(base + SL_SENT) >> 3];
   }
 
   abstract accept(s: StackSegment, base: number): void;
@@ -129,7 +132,7 @@ export class OnloadReceive extends StackReceive {
 
   deliver(): void {
     if (!this.ok) return this.to.malformed();
-    this.to.deliver(this.app, this.appView, 0, this.length, this.scheduledNs, this.sentNs);
+    this.to.deliver(this.app, this.appView, 0, this.length);
   }
 }
 
@@ -141,7 +144,7 @@ export class OnloadZcReceive extends StackReceive {
 
   deliver(s: StackSegment): void {
     if (!this.ok) return this.to.malformed();
-    this.to.deliver(s.bytes, s.view, this.dgram.payloadOffset, this.dgram.payloadLength, this.scheduledNs, this.sentNs);
+    this.to.deliver(s.bytes, s.view, this.dgram.payloadOffset, this.dgram.payloadLength);
   }
 }
 
@@ -160,7 +163,7 @@ export class EfViReceive extends RingReceive {
 
   deliver(s: StackSegment, base: number): void {
     this.appParsed++;
-    this.app.onFrame(s.bytes, s.view, base + SL_FRAME, s.view.getUint16(base + SL_LENGTH, true), this.scheduledNs, this.sentNs);
+    this.app.onFrame(s.bytes, s.view, base + SL_FRAME, s.view.getUint16(base + SL_LENGTH, true));
   }
 
   get rejected(): number {

@@ -10,6 +10,7 @@ import { RingWriter } from '../../src/nic/ring-writer.js';
 import { RingReader } from '../../src/onload/ring-reader.js';
 import { BITMAP_WORDS, StackSegment } from '../../src/onload/stack-layout.js';
 import { segmentName, unlinkSegment } from '../../src/shm/segment.js';
+import { newStamps, STAMP_SCHEDULED, STAMP_SENT } from '../../src/metrics/stamps.js';
 import { OffloadReceive } from '../../src/subscriber/offload-receive.js';
 import { EfViReceive, makeRingReceive, OnloadReceive, OnloadZcReceive, type Delivery, type ReceiveMode } from '../../src/subscriber/receive-modes.js';
 
@@ -23,11 +24,13 @@ afterEach(() => {
 
 /** What the application was handed: the bytes (as a copy) and whether they lie in the ring itself. */
 class App implements Delivery {
-  got: { payload: Buffer; inRing: boolean }[] = [];
+  got: { payload: Buffer; inRing: boolean; scheduled: number; sent: number }[] = [];
   bad = 0;
+  readonly stamps = newStamps();
   constructor(private readonly ring: Buffer | null) {}
   deliver(bytes: Buffer, _v: DataView, off: number, len: number): void {
-    this.got.push({ payload: Buffer.from(bytes.subarray(off, off + len)), inRing: this.ring !== null && bytes.buffer === this.ring.buffer });
+    const inRing = this.ring !== null && bytes.buffer === this.ring.buffer;
+    this.got.push({ payload: Buffer.from(bytes.subarray(off, off + len)), inRing, scheduled: this.stamps[STAMP_SCHEDULED], sent: this.stamps[STAMP_SENT] });
   }
   malformed(): void {
     this.bad++;
@@ -48,7 +51,7 @@ function ringWith(frames: { dst: number; payload: Buffer; vlan?: boolean }[]): {
   const w = new RingWriter(seg);
   const members = new Int32Array(BITMAP_WORDS);
   members[0] = 1;
-  for (const f of frames) {
+  for (const [i, f] of frames.entries()) {
     const frame = Buffer.alloc(FRAME_OVERHEAD + f.payload.length + 4);
     const v = new DataView(frame.buffer, frame.byteOffset, frame.length);
     let len = buildFrame(frame, v, 0, 0xc612000a, 26400, f.dst, PORT, 1, f.payload, 0, f.payload.length);
@@ -59,7 +62,8 @@ function ringWith(frames: { dst: number; payload: Buffer; vlan?: boolean }[]): {
       len += 4;
     }
     const bv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-    if (!w.write(0, 1, 2, members, bytes, bv, 0, bytes, bv, 0, len)) throw new Error('frame too big');
+    // Each frame's own times (scheduled 1000+i, sent 2000+i), handed to the application with it.
+    if (!w.write(0, 1000 + i, 2000 + i, members, bytes, bv, 0, bytes, bv, 0, len)) throw new Error('frame too big');
   }
   return { seg, reader };
 }
@@ -81,6 +85,7 @@ describe('ring receive modes: copies and protocol processing', () => {
     expect(receive).toBeInstanceOf(OnloadReceive);
     expect(app.got.map((g) => g.payload.toString())).toEqual(frames.map((f) => f.payload.toString()));
     expect(app.got.every((g) => !g.inRing)).toBe(true);
+    expect(app.got.map((g) => [g.scheduled, g.sent])).toEqual([[1000, 2000], [1001, 2001], [1002, 2002]]);
     expect(receive.bytesCopied).toBe(total);
     expect([receive.stackParsed, receive.appParsed]).toEqual([3, 0]);
   });
@@ -90,6 +95,7 @@ describe('ring receive modes: copies and protocol processing', () => {
     expect(receive).toBeInstanceOf(OnloadZcReceive);
     expect(app.got.map((g) => g.payload.toString())).toEqual(frames.map((f) => f.payload.toString()));
     expect(app.got.every((g) => g.inRing)).toBe(true);
+    expect(app.got.map((g) => [g.scheduled, g.sent])).toEqual([[1000, 2000], [1001, 2001], [1002, 2002]]);
     expect(receive.bytesCopied).toBe(0);
     expect([receive.stackParsed, receive.appParsed]).toEqual([3, 0]);
   });
@@ -99,6 +105,7 @@ describe('ring receive modes: copies and protocol processing', () => {
     const { app, receive } = run('ef_vi', mixed);
     expect(receive).toBeInstanceOf(EfViReceive);
     expect(app.got.map((g) => g.payload.toString())).toEqual([payload(1).toString(), payload(3).toString()]);
+    expect(app.got.map((g) => [g.scheduled, g.sent])).toEqual([[1000, 2000], [1002, 2002]]);
     expect(app.got.every((g) => g.inRing)).toBe(true);
     expect(receive.bytesCopied).toBe(0);
     expect([receive.stackParsed, receive.appParsed]).toEqual([0, 3]);
@@ -124,6 +131,7 @@ describe('offload: the NIC terminates UDP and writes payloads to the socket laye
     expect(app.got.map((g) => g.payload.toString())).toEqual(payloads.map((p) => p.toString()));
     // Every delivered payload starts where the MoldUDP64 payload starts: no Ethernet, IP or UDP header ahead of it.
     expect(app.got.every((g) => g.payload.subarray(0, 4).toString() === 'MOLD')).toBe(true);
+    expect(app.got.every((g) => g.scheduled === 100 && g.sent === 200)).toBe(true);
     const bytes = payloads.reduce((n, p) => n + p.length, 0);
     expect(rx.bytesCopied).toBe(bytes);
     expect(rx.received).toBe(payloads.length);
