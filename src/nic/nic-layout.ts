@@ -2,7 +2,10 @@
  * The NIC segment: the controller (the "driver") writes the hardware filter table as a
  * steering table here, under a seqlock; the NIC process reads it per packet (re-reading only
  * when the version moves) and counts, per membership, what it delivered on which path.
- * Subscribers read their membership's counters here at the end of a run.
+ * Subscribers read their membership's counters here at the end of a run. At top speed the NIC
+ * adds a membership's counts once per publish batch, always before the slots they count are
+ * published and before it reads a new steering table, so a count is never behind what a reader
+ * can see, nor credited to a path its packet did not take.
  *
  *   0        256                  256 + 64·MAX_GROUPS      + 4·MAX_MEMBERSHIPS    + 128·MAX_MEMBERSHIPS + 64·MAX_STACKS
  *   +--------+--------------------+------------------------+---------------------+---------------------+------------------+

@@ -20,7 +20,7 @@ import { SlidingPeak } from '../feed/sliding-peak.js';
 import { clockCell, nowNs, tickClock } from '../metrics/clock.js';
 import { setAffinity } from '../shm/segment.js';
 import { followController } from '../experiment/follow-controller.js';
-import { MAX_MEMBERSHIPS, S_DOORBELL, S_INTERRUPTS, SOCKET_ATTACHED, StackSegment } from '../onload/stack-layout.js';
+import { MAX_GROUPS, MAX_MEMBERSHIPS, S_DOORBELL, S_INTERRUPTS, SOCKET_ATTACHED, StackSegment } from '../onload/stack-layout.js';
 import { FrameTemplate, FRAME_HEADER_BYTES } from './frame-template.js';
 import {
   F_BYTES, F_KERNEL_SENDS, F_LAG, F_LENGTH, F_LOOPS, F_MESSAGES, F_PACKETS, F_POSITION, F_RING_WRITES, F_SPEED, F_START, F_TOO_BIG,
@@ -76,6 +76,14 @@ class Nic {
   private pending = false;
   /** The packet being sent: when it was due and when the NIC got to it (ns), passed to transmit in a typed array (a double argument is boxed). */
   private readonly times = new Float64Array(2);
+  /**
+   * Packets of each group sent since its members' counters were last published. Every member of
+   * a group counts the same packet on its own path, so the NIC adds once per packet here and,
+   * before any slot is published (and before the steering changes), once per member: at top
+   * speed that is once per publish batch, not two shared-memory adds per member per packet.
+   */
+  private readonly unflushed = new Float64Array(MAX_GROUPS);
+  private unflushedAny = false;
   private firstSec = -1;
   private firstNsec = 0;
   /** Recording offset of the current loop's start. */
@@ -109,6 +117,9 @@ class Nic {
   }
 
   private refreshSteering(): void {
+    if (!this.steering.stale(this.seg)) return;
+    // The counts so far belong to the members and paths of the table they were sent under.
+    this.flushMembers();
     if (!this.steering.refresh(this.seg)) return;
     this.openStacks();
     this.openOffloadPorts();
@@ -211,6 +222,7 @@ class Nic {
 
   /** Makes every ring's written slots visible: at a burst's end, before any wait, at the end. */
   private publishRings(): void {
+    this.flushMembers();
     for (const w of this.writers) w?.publish();
     this.unpublished = false;
   }
@@ -333,6 +345,9 @@ class Nic {
     // stamp is taken at the wire: the NIC's own work before it (steering, counters, loss) is the
     // NIC's, not the path's. (The pacing read `now` is the packet's lag behind its schedule.)
     let sentNs = now;
+    // Counted for its members before its slot can be published below.
+    this.unflushed[g] += 1;
+    this.unflushedAny = true;
 
     const nStacks = st.stackCount[g];
     const topSpeed = f[F_SPEED] === 0;
@@ -353,8 +368,10 @@ class Nic {
           continue;
         }
         if (topSpeed) {
-          if (w.unpublished >= PUBLISH_BATCH) w.publish();
-          else this.unpublished = true;
+          if (w.unpublished >= PUBLISH_BATCH) {
+            this.flushMembers();
+            w.publish();
+          } else this.unpublished = true;
         }
         f[F_RING_WRITES] += 1;
         seg.f64[seg.groupF64(g, 40)] += 1;
@@ -375,17 +392,43 @@ class Nic {
         f[F_TOO_BIG] += 1;
       }
     }
+    if (st.offloaded.size > 0) this.sendOffloaded(g, scheduledNs, sentNs);
+    // Paced, each packet's slot is already published: its members' counts follow at once.
+    if (!topSpeed) this.flushMembers();
+  }
+
+  /** The group's payload to each of its offloaded members' sockets. */
+  private sendOffloaded(g: number, scheduledNs: number, sentNs: number): void {
+    const st = this.steering;
+    const p = this.reader.packet;
     const n = st.memberCount[g];
     for (let i = 0; i < n; i++) {
       const m = st.members[g * MAX_MEMBERSHIPS + i];
-      f[seg.memberF64(m, 24)] += 1;
-      const path = st.memberPath[m];
-      if (path === PATH_BYPASS) f[seg.memberF64(m, 32)] += 1;
-      else if (path === PATH_KERNEL) f[seg.memberF64(m, 40)] += 1;
-      else if (path === PATH_LOST) f[seg.memberF64(m, 48)] += 1;
-      else if (path === PATH_OFFLOAD) {
-        f[seg.memberF64(m, 56)] += 1;
-        this.offloadPorts[m]?.send(g, scheduledNs, sentNs, p.bytes, p.view, p.offset, p.length);
+      if (st.memberPath[m] === PATH_OFFLOAD) this.offloadPorts[m]?.send(g, scheduledNs, sentNs, p.bytes, p.view, p.offset, p.length);
+    }
+  }
+
+  /** Adds each group's unflushed packets to its members' counters, each on its path. */
+  private flushMembers(): void {
+    if (!this.unflushedAny) return;
+    this.unflushedAny = false;
+    const st = this.steering;
+    const seg = this.seg;
+    const f = seg.f64;
+    const groups = this.start.groups.length;
+    for (let g = 0; g < groups; g++) {
+      const k = this.unflushed[g];
+      if (k === 0) continue;
+      this.unflushed[g] = 0;
+      const n = st.memberCount[g];
+      for (let i = 0; i < n; i++) {
+        const m = st.members[g * MAX_MEMBERSHIPS + i];
+        f[seg.memberF64(m, 24)] += k;
+        const path = st.memberPath[m];
+        if (path === PATH_BYPASS) f[seg.memberF64(m, 32)] += k;
+        else if (path === PATH_KERNEL) f[seg.memberF64(m, 40)] += k;
+        else if (path === PATH_LOST) f[seg.memberF64(m, 48)] += k;
+        else if (path === PATH_OFFLOAD) f[seg.memberF64(m, 56)] += k;
       }
     }
   }
@@ -417,6 +460,7 @@ class Nic {
     const stack = w.stack;
     // Spinning readers never arm: then the socket table, which readers write on every poll, is left alone.
     if (stack.armedSockets() === 0) return;
+    this.flushMembers();
     w.publish();
     const i32 = stack.i32;
     for (let s = 0; s < stack.socketCapacity; s++) {

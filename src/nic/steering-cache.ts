@@ -23,6 +23,11 @@ export class SteeringCache {
   /** Memberships offloaded to the NIC in this version (the NIC connects to their sockets). */
   readonly offloaded = new Set<number>();
 
+  /** Whether the controller has published a table this copy has not read. */
+  stale(seg: NicSegment): boolean {
+    return Atomics.load(seg.i32, W_VERSION) !== this.version;
+  }
+
   /** Re-reads the table if the controller published a new one; true if it changed. */
   refresh(seg: NicSegment): boolean {
     const i32 = seg.i32;

@@ -119,6 +119,27 @@ describe('the lab, end to end', () => {
     expect(recovery && isPathEvent(recovery) && [recovery.group, recovery.from, recovery.path]).toEqual([G1, 'kernel', 'bypass']);
   });
 
+  it('at top speed, a leave mid-run moves the other handler from kernel to bypass and every packet is still counted on the path it took', async () => {
+    // At top speed the NIC adds its members' counts once per publish batch: a steering change
+    // must hand the counts so far to the paths they were sent on, not to the new ones.
+    const lab = new Lab(config({ nic: { model: 'sfn6122f' }, subscribers: [handler('book1', {}, { groups: [G1] }), handler('book2', {}, { groups: [G1] })] }), { speed: 0, loop: true, durationNs: 1.6e9 });
+    await lab.start();
+    await sleep(700);
+    await lab.leave('book2', G1);
+    const s = await lab.finish();
+    expectExact(s);
+    const book1 = membership(s, 'book1', G1);
+    expect(book1.path).toBe('bypass');
+    expect(book1.account.delivered.kernel).toBeGreaterThan(0);
+    expect(book1.account.delivered.bypass).toBeGreaterThan(0);
+    expect(s.nic.packets).toBeGreaterThan(100_000);
+    // What the NIC counted per path matches what the reader saw lost on that path: a count
+    // credited to the wrong path would show as ring-overrun no reader detected.
+    for (const m of [book1, membership(s, 'book2', G1)]) {
+      expect([m.account.dropped['ring-overrun'] ?? 0, m.account.dropped['oflow-drop'] ?? 0]).toEqual([m.account.detected.ringOverrun, m.account.detected.oflow]);
+    }
+  });
+
   it('a group the recording never sends to is an event and a warning at once, and fails a run with expectations', async () => {
     const c = config({ nic: { model: 'x2522' }, subscribers: [{ name: 'a', groups: [G1, '239.100.9.9:26400'], env: { EF_POLL_USEC: 0 } }], expect: [{ balanced: true }] });
     const lab = new Lab(c, { durationNs: 0.5e9 });
