@@ -84,6 +84,8 @@ class Nic {
    */
   private readonly unflushed = new Float64Array(MAX_GROUPS);
   private unflushedAny = false;
+  /** The clock at the last copy of the packet just sent (0: it read none, or it was used). */
+  private lastSendNs = 0;
   private firstSec = -1;
   private firstNsec = 0;
   /** Recording offset of the current loop's start. */
@@ -230,6 +232,8 @@ class Nic {
   private pumpBurst(): void {
     if (this.finished) return;
     const burstEnd = nowNs() + MAX_BURST_NS;
+    // A burst's first packet reads the clock: the last one's send is from before a pause, a wait or a turn of the event loop.
+    this.lastSendNs = 0;
     for (;;) {
       if (this.stopping) return this.finish('stopped');
       if (this.pacer.paused) return; // resume() restarts the pump
@@ -252,8 +256,16 @@ class Nic {
         this.lastRecNs = this.loopBaseNs + (p.tsSec - this.firstSec) * 1e9 + (p.tsNsec - this.firstNsec);
         this.pending = true;
       }
-      tickClock();
-      let now = clockCell[0];
+      // At top speed a packet is due when the one before it has left: the clock read at that
+      // send serves as this packet's "now" (one read per packet, not two). Paced, or after a
+      // packet that read no clock (no group joined), the clock is read here.
+      let now: number;
+      if (this.lastSendNs > 0 && this.pacer.currentSpeed === 0) now = this.lastSendNs;
+      else {
+        tickClock();
+        now = clockCell[0];
+      }
+      this.lastSendNs = 0;
       const due = this.pacer.scheduled(this.lastRecNs, now);
       if (this.stopAtNs !== null && due >= this.stopAtNs) return this.finish('duration');
       const wait = due - now;
@@ -359,7 +371,7 @@ class Nic {
         const w: RingWriter | undefined = this.writers[slot];
         if (!w) continue;
         tickClock();
-        sentNs = clockCell[0];
+        sentNs = this.lastSendNs = clockCell[0];
         w.stamps[STAMP_SCHEDULED] = scheduledNs;
         w.stamps[STAMP_SENT] = sentNs;
         // Paced, each packet is published as it is written; at top speed, in batches (one seq-cst store per batch).
@@ -383,7 +395,7 @@ class Nic {
         // The exchange's bytes, exactly, sent from where the recording holds them (the send is
         // synchronous): the times and memberships go in the side table, first.
         tickClock();
-        sentNs = clockCell[0];
+        sentNs = this.lastSendNs = clockCell[0];
         this.side.write(g, p.bytes, p.view, p.offset, p.length, scheduledNs, sentNs, st.kernelBitmaps[g]);
         this.senders[g].send(p.bytes, p.offset, p.length);
         f[F_KERNEL_SENDS] += 1;
