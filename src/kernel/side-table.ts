@@ -12,6 +12,11 @@
  *
  *   header  0 magic 'MDSK'  4 version  8 groups  12 entries per group (a power of two)
  *          64 + 4·g: per-group producer stamp (i32, stored after the entry is whole)
+ *         512 + 4·g: per-group sent stamp (i32, stored once the send has returned: the datagram is
+ *                    in the joined sockets' queues). A spinning Onload socket reads it as Onload's
+ *                    recv reads OO_OS_STATUS_RX in the socket's shared state, set by the kernel
+ *                    module when the OS socket becomes readable (udp_recv.c, ci_udp_recvmsg_try_os):
+ *                    a system call on the kernel socket only when there is something to read.
  *   entry   0 stamp (i32: the group's send count, 1 on; written last)  4 session hash (i32)
  *           8 sequence (f64)  16 message count (i32)  24 scheduled ns (f64)  32 sent ns (f64)
  *          40 member bitmap (8 × i32)
@@ -20,8 +25,9 @@ import { BITMAP_WORDS } from '../onload/stack-layout.js';
 import { checkHeader, createSegment, fourcc, openSegment } from '../shm/segment.js';
 
 const MAGIC = fourcc('MDSK');
-const VERSION = 1;
-const HEADER = 512;
+const VERSION = 2;
+const HEADER = 1024;
+const SENT_WORD = 512 >> 2;
 export const ENTRY_BYTES = 72;
 const E_STAMP = 0;
 const E_SESSION = 4;
@@ -89,6 +95,11 @@ class SideTable {
   producer(g: number): number {
     return Atomics.load(this.i32, (64 >> 2) + g);
   }
+
+  /** The stamp of the group's last datagram whose send has returned. */
+  sent(g: number): number {
+    return Atomics.load(this.i32, SENT_WORD + g);
+  }
 }
 
 /** The NIC's side: one entry per kernel send, before the send. */
@@ -127,6 +138,11 @@ export class SideTableWriter extends SideTable {
     Atomics.store(i32, (b + E_STAMP) >> 2, stamp);
     Atomics.store(i32, (64 >> 2) + g, stamp);
   }
+
+  /** The send of the group's last written entry has returned: its datagram is queued at every joined socket. */
+  sentDone(g: number): void {
+    Atomics.store(this.i32, SENT_WORD + g, this.producer(g));
+  }
 }
 
 /** What a reader found for a datagram. */
@@ -148,6 +164,8 @@ export class SideTableReader extends SideTable {
   lapped = 0;
   scheduledNs = 0;
   sentNs = 0;
+  /** The group's sent stamp when this socket last looked (see readable). */
+  private seenSent = 0;
 
   constructor(name: string, private readonly group: number, membership: number) {
     const buf = openSegment(name);
@@ -157,6 +175,18 @@ export class SideTableReader extends SideTable {
     this.bit = 1 << (membership & 31);
     // Datagrams sent before this socket joined are not its own: start from now.
     this.cursor = this.producer(group);
+    this.seenSent = this.sent(group);
+  }
+
+  /**
+   * Whether the group has sent a datagram since the last call that said so: the kernel socket
+   * may have something to read. A plain read of shared memory, cheap enough for every spin.
+   */
+  readable(): boolean {
+    const s = this.sent(this.group);
+    if (s === this.seenSent) return false;
+    this.seenSent = s;
+    return true;
   }
 
   /** Looks up a datagram; on FOUND, scheduledNs and sentNs hold its times. No allocation. */

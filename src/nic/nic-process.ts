@@ -20,7 +20,7 @@ import { SlidingPeak } from '../feed/sliding-peak.js';
 import { clockCell, nowNs, tickClock } from '../metrics/clock.js';
 import { setAffinity } from '../shm/segment.js';
 import { followController } from '../experiment/follow-controller.js';
-import { MAX_GROUPS, MAX_MEMBERSHIPS, S_DOORBELL, S_INTERRUPTS, SOCKET_ATTACHED, StackSegment } from '../onload/stack-layout.js';
+import { MAX_MEMBERSHIPS, S_DOORBELL, S_INTERRUPTS, SOCKET_ATTACHED, StackSegment } from '../onload/stack-layout.js';
 import { FrameTemplate, FRAME_HEADER_BYTES } from './frame-template.js';
 import {
   F_BYTES, F_KERNEL_SENDS, F_LAG, F_LENGTH, F_LOOPS, F_MESSAGES, F_PACKETS, F_POSITION, F_RING_WRITES, F_SPEED, F_START, F_TOO_BIG,
@@ -32,6 +32,7 @@ import { OffloadPort } from './offload-port.js';
 import { GroupTable } from './group-table.js';
 import { Pacer } from './pacer.js';
 import { SpinMargin } from './spin-margin.js';
+import { MemberCounter } from './member-counter.js';
 import { RingWriter } from './ring-writer.js';
 import { STAMP_SCHEDULED, STAMP_SENT } from '../metrics/stamps.js';
 import { SteeringCache } from './steering-cache.js';
@@ -61,6 +62,7 @@ class Nic {
   /** Rings blocked readers' doorbells (a sendto each, through the addon). */
   private readonly doorbell = new DoorbellSender();
   private readonly steering = new SteeringCache();
+  private readonly counts: MemberCounter;
   /** Offloaded sockets (NIC model inic), by membership. */
   private readonly offloadPorts: (OffloadPort | undefined)[] = new Array(MAX_MEMBERSHIPS).fill(undefined);
   /** Steering is also re-read between packets, so that sockets are ready before traffic. */
@@ -76,14 +78,6 @@ class Nic {
   private pending = false;
   /** The packet being sent: when it was due and when the NIC got to it (ns), passed to transmit in a typed array (a double argument is boxed). */
   private readonly times = new Float64Array(2);
-  /**
-   * Packets of each group sent since its members' counters were last published. Every member of
-   * a group counts the same packet on its own path, so the NIC adds once per packet here and,
-   * before any slot is published (and before the steering changes), once per member: at top
-   * speed that is once per publish batch, not two shared-memory adds per member per packet.
-   */
-  private readonly unflushed = new Float64Array(MAX_GROUPS);
-  private unflushedAny = false;
   /** The clock at the last copy of the packet just sent (0: it read none, or it was used). */
   private lastSendNs = 0;
   private firstSec = -1;
@@ -109,6 +103,7 @@ class Nic {
 
   constructor(private readonly start: NicStart) {
     this.seg = NicSegment.attach(start.nicSegment);
+    this.counts = new MemberCounter(this.seg, this.steering, start.groups.length);
     this.groupIndex = new GroupTable(start.groups.length);
     start.groups.forEach((g, i) => this.groupIndex.set(g.addr, g.port, i));
     this.templates = start.groups.map((g) => new FrameTemplate(g.addr, g.port, 0xc612000a, 26400));
@@ -119,10 +114,7 @@ class Nic {
   }
 
   private refreshSteering(): void {
-    if (!this.steering.stale(this.seg)) return;
-    // The counts so far belong to the members and paths of the table they were sent under.
-    this.flushMembers();
-    if (!this.steering.refresh(this.seg)) return;
+    if (!this.counts.refresh()) return;
     this.openStacks();
     this.openOffloadPorts();
   }
@@ -224,7 +216,7 @@ class Nic {
 
   /** Makes every ring's written slots visible: at a burst's end, before any wait, at the end. */
   private publishRings(): void {
-    this.flushMembers();
+    this.counts.flush();
     for (const w of this.writers) w?.publish();
     this.unpublished = false;
   }
@@ -358,8 +350,7 @@ class Nic {
     // NIC's, not the path's. (The pacing read `now` is the packet's lag behind its schedule.)
     let sentNs = now;
     // Counted for its members before its slot can be published below.
-    this.unflushed[g] += 1;
-    this.unflushedAny = true;
+    this.counts.count(g);
 
     const nStacks = st.stackCount[g];
     const topSpeed = f[F_SPEED] === 0;
@@ -381,7 +372,7 @@ class Nic {
         }
         if (topSpeed) {
           if (w.unpublished >= PUBLISH_BATCH) {
-            this.flushMembers();
+            this.counts.flush();
             w.publish();
           } else this.unpublished = true;
         }
@@ -398,6 +389,7 @@ class Nic {
         sentNs = this.lastSendNs = clockCell[0];
         this.side.write(g, p.bytes, p.view, p.offset, p.length, scheduledNs, sentNs, st.kernelBitmaps[g]);
         this.senders[g].send(p.bytes, p.offset, p.length);
+        this.side.sentDone(g);
         f[F_KERNEL_SENDS] += 1;
         seg.f64[seg.groupF64(g, 32)] += 1;
       } else {
@@ -406,7 +398,7 @@ class Nic {
     }
     if (st.offloaded.size > 0) this.sendOffloaded(g, scheduledNs, sentNs);
     // Paced, each packet's slot is already published: its members' counts follow at once.
-    if (!topSpeed) this.flushMembers();
+    if (!topSpeed) this.counts.flush();
   }
 
   /** The group's payload to each of its offloaded members' sockets. */
@@ -417,31 +409,6 @@ class Nic {
     for (let i = 0; i < n; i++) {
       const m = st.members[g * MAX_MEMBERSHIPS + i];
       if (st.memberPath[m] === PATH_OFFLOAD) this.offloadPorts[m]?.send(g, scheduledNs, sentNs, p.bytes, p.view, p.offset, p.length);
-    }
-  }
-
-  /** Adds each group's unflushed packets to its members' counters, each on its path. */
-  private flushMembers(): void {
-    if (!this.unflushedAny) return;
-    this.unflushedAny = false;
-    const st = this.steering;
-    const seg = this.seg;
-    const f = seg.f64;
-    const groups = this.start.groups.length;
-    for (let g = 0; g < groups; g++) {
-      const k = this.unflushed[g];
-      if (k === 0) continue;
-      this.unflushed[g] = 0;
-      const n = st.memberCount[g];
-      for (let i = 0; i < n; i++) {
-        const m = st.members[g * MAX_MEMBERSHIPS + i];
-        f[seg.memberF64(m, 24)] += k;
-        const path = st.memberPath[m];
-        if (path === PATH_BYPASS) f[seg.memberF64(m, 32)] += k;
-        else if (path === PATH_KERNEL) f[seg.memberF64(m, 40)] += k;
-        else if (path === PATH_LOST) f[seg.memberF64(m, 48)] += k;
-        else if (path === PATH_OFFLOAD) f[seg.memberF64(m, 56)] += k;
-      }
     }
   }
 
@@ -472,7 +439,7 @@ class Nic {
     const stack = w.stack;
     // Spinning readers never arm: then the socket table, which readers write on every poll, is left alone.
     if (stack.armedSockets() === 0) return;
-    this.flushMembers();
+    this.counts.flush();
     w.publish();
     const i32 = stack.i32;
     for (let s = 0; s < stack.socketCapacity; s++) {

@@ -130,6 +130,19 @@ export class Membership {
     return this.reader && this.receive ? this.reader.poll(this.receive, max) : 0;
   }
 
+  /**
+   * An Onload socket's kernel socket, checked from the poll loop: Onload's recv looks at the OS
+   * socket's readable flag in shared state on every spin, and reads it only when set
+   * (ci_udp_recvmsg_try_os). Without this a spinner would read its kernel socket only when it
+   * yields to the event loop, every spin slice, and its kernel path would look slower than
+   * Onload's is. Returns the datagrams read.
+   */
+  pollKernel(): number {
+    const native = this.native;
+    if (!native || !this.reader || !this.side?.readable()) return 0;
+    return native.drain(this.onKernelAt);
+  }
+
   /** A kernel-path datagram at `bytes[off, off+len)`, valid during the call. */
   private readonly onKernelAt = (bytes: Buffer, view: DataView, off: number, len: number): void => {
     const side = this.side;

@@ -220,7 +220,7 @@ class Subscriber {
   private pollAll(): number {
     let n = 0;
     const ms = this.polled;
-    for (let i = 0; i < ms.length; i++) n += ms[i].poll(POLL_BATCH);
+    for (let i = 0; i < ms.length; i++) n += ms[i].poll(POLL_BATCH) + ms[i].pollKernel();
     return n;
   }
 

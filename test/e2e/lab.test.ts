@@ -134,9 +134,12 @@ describe('the lab, end to end', () => {
     expect(book1.account.delivered.bypass).toBeGreaterThan(0);
     expect(s.nic.packets).toBeGreaterThan(100_000);
     // What the NIC counted per path matches what the reader saw lost on that path: a count
-    // credited to the wrong path would show as ring-overrun no reader detected.
+    // credited to the bypass path that never went into the ring would show as ring-overrun no
+    // reader detected. (A socket's oflow-drop can exceed the gaps it saw: datagrams dropped
+    // after the last one it read leave no gap behind them.)
     for (const m of [book1, membership(s, 'book2', G1)]) {
-      expect([m.account.dropped['ring-overrun'] ?? 0, m.account.dropped['oflow-drop'] ?? 0]).toEqual([m.account.detected.ringOverrun, m.account.detected.oflow]);
+      expect(m.account.dropped['ring-overrun'] ?? 0).toBe(m.account.detected.ringOverrun);
+      expect(m.account.dropped['oflow-drop'] ?? 0).toBeGreaterThanOrEqual(m.account.detected.oflow);
     }
   });
 

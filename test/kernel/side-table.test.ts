@@ -6,6 +6,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { FOREIGN, FOUND, NOT_MINE, SideTableReader, SideTableWriter, entriesFor } from '../../src/kernel/side-table.js';
 import { segmentName, unlinkSegment } from '../../src/shm/segment.js';
+import { NativeMulticastReceiver } from '../../src/kernel/native-receiver.js';
+import { NativeMulticastSender } from '../../src/kernel/native-sender.js';
 
 const name = segmentName(process.pid, 'sidetable-test');
 afterAll(() => unlinkSegment(name));
@@ -52,6 +54,47 @@ describe('side table', () => {
     const r0b = new SideTableReader(name, 0, 0);
     send(mold('MDLAB01', 107, 1), 5000, only5);
     expect(look(r0b, mold('MDLAB01', 107, 1))).toBe(NOT_MINE);
+  });
+
+  it("says when the group has sent since a socket last looked, as Onload's OS-socket readable flag does, and the datagram is then in the socket", () => {
+    // Onload's recv spins on OO_OS_STATUS_RX in the socket's shared state and only then reads
+    // the OS socket (udp_recv.c, ci_udp_recvmsg_try_os). Here the NIC's sent stamp plays that
+    // flag: set once the send has returned, when loopback has queued the datagram at every
+    // joined socket. All of this runs in one turn of the event loop: no watch is involved.
+    const side = segmentName(process.pid, 'sidetable-ready');
+    try {
+      SideTableWriter.create(side, 1, 4096);
+      const w = SideTableWriter.attach(side);
+      const group = 0xef644d07; // 239.100.77.7
+      const port = 41000 + (process.pid % 20000);
+      const rx = new NativeMulticastReceiver(group, port, 1 << 20);
+      const tx = new NativeMulticastSender(group, port);
+      const r = new SideTableReader(side, 0, 0);
+      const bitmap = new Int32Array(8);
+      bitmap[0] = 1;
+      const got: string[] = [];
+      const sink = (b: Buffer, _v: DataView, off: number, len: number) => void got.push(b.subarray(off, off + len).toString('hex'));
+      try {
+        expect(r.readable()).toBe(false);
+        for (let i = 1; i <= 3; i++) {
+          const d = mold('MDLAB01', i, 1);
+          w.write(0, d, new DataView(d.buffer, d.byteOffset, d.length), 0, d.length, i, i, bitmap);
+          // Written, not yet sent: nothing to read yet.
+          expect(r.readable()).toBe(false);
+          expect(tx.send(d, 0, d.length)).toBe(d.length);
+          w.sentDone(0);
+          expect(r.readable()).toBe(true);
+          expect(r.readable()).toBe(false); // once per send
+          expect(rx.drain(sink)).toBe(1);
+          expect(got[got.length - 1]).toBe(d.toString('hex'));
+        }
+      } finally {
+        rx.close();
+        tx.close();
+      }
+    } finally {
+      unlinkSegment(side);
+    }
   });
 
   it('is sized so that no socket can hold more datagrams than it remembers', () => {
