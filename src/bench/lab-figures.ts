@@ -15,6 +15,7 @@ import type { LatencySummary } from '../metrics/histogram-store.js';
 import { newHistogram } from '../metrics/latency.js';
 import { BENCH_GROUP } from './bench-feed.js';
 import { pinPlan } from './floors.js';
+import { summarizeProfile, type CpuProfile, type ProfileSummary } from './profile-summary.js';
 
 interface Percentiles {
   p50: number;
@@ -85,8 +86,8 @@ function afterWarmup(lab: Lab, path: 'bypass' | 'kernel', clock: 'sent' | 'sched
   return r;
 }
 
-function newLab(recording: string, subscribers: Record<string, unknown>[], speed: number, keepIntervals = false): Lab {
-  return new Lab(configFor(recording, subscribers), { speed, snapshotMs: 100, keepIntervals });
+function newLab(recording: string, subscribers: Record<string, unknown>[], speed: number, keepIntervals = false, nicProfile?: string): Lab {
+  return new Lab(configFor(recording, subscribers), { speed, snapshotMs: 100, keepIntervals, nicProfile });
 }
 
 async function runLab(lab: Lab, watch?: (s: LabSnapshot) => void): Promise<LabSnapshot> {
@@ -116,8 +117,8 @@ export async function labLatency(recording: string, path: 'bypass' | 'kernel', w
   };
 }
 
-/** Top-speed replay: packets per second delivered to each of `n` subscribers (one shared stack when n > 1), or through the kernel. */
-export async function labThroughput(recording: string, n: number, path: 'bypass' | 'kernel'): Promise<LabThroughput> {
+/** Top-speed replay: packets per second delivered to each of `n` subscribers (one shared stack when n > 1), or through the kernel. `nicProfile`: the NIC writes a CPU profile of it there. */
+export async function labThroughput(recording: string, n: number, path: 'bypass' | 'kernel', nicProfile?: string): Promise<LabThroughput> {
   const cpu = spinCpu();
   const subs = Array.from({ length: n }, (_, i) => {
     const name = `s${i + 1}`;
@@ -126,7 +127,7 @@ export async function labThroughput(recording: string, n: number, path: 'bypass'
     const env = n > 1 ? { EF_POLL_USEC: 100000, EF_NAME: 'bench' } : { EF_POLL_USEC: 100000 };
     return bypassSubscriber(name, { env, ring: 65536, ...(n === 1 && cpu !== undefined ? { cpu } : {}) });
   });
-  const s = await runLab(newLab(recording, subs, 0));
+  const s = await runLab(newLab(recording, subs, 0, false, nicProfile));
   const ms = subs.map((x) => only(s, x.name as string));
   return {
     perSubscriber: ms.map((m) => m.deliveredPerSecond),
@@ -136,6 +137,13 @@ export async function labThroughput(recording: string, n: number, path: 'bypass'
     host: { verdict: s.host.verdict, reasons: s.host.reasons },
     nicNsPerPacket: nicNsPerPacket(s),
   };
+}
+
+/** One more top-speed repetition to one subscriber, the NIC sampled by V8's profiler: where its time per packet goes. */
+export async function nicProfile(recording: string, file: string): Promise<ProfileSummary> {
+  const t = await labThroughput(recording, 1, 'bypass', file);
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  return summarizeProfile(profile, t.sent, 'transmit');
 }
 
 /** The NIC's CPU per packet over the replay: its CPU share of the sampled span, over the packets it sent. */

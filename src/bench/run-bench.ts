@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { hostFacts, type HostFacts } from '../experiment/host.js';
 import { writeEvenFeed } from './bench-feed.js';
 import { dgramLatency, dgramThroughput, ringThroughput, shmLatency } from './floors.js';
-import { labLatency, labMemory, labThroughput } from './lab-figures.js';
+import { labLatency, labMemory, labThroughput, nicProfile } from './lab-figures.js';
+import { formatProfile, type ProfileSummary } from './profile-summary.js';
 import { decodeCli, decodeRate, firstFrame, recordCost } from './micro.js';
 import { formatPairs, liveVsModel, modelSpeed } from './model-figures.js';
 import { calibrate } from '../model/calibrate.js';
@@ -60,6 +61,8 @@ export interface BenchResults {
   seconds: number;
   /** Lab repetitions whose host was clean, of all lab repetitions. */
   labReps: { clean: number; total: number };
+  /** Where the NIC's time per packet went at top speed (a sampled repetition of its own), or null if it could not be taken. */
+  nicProfile: ProfileSummary | null;
 }
 
 export interface BenchOptions {
@@ -121,10 +124,13 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
     log('throughput: bare ring, mdlab top speed');
     const ring = await repeat(p.reps, 'bare shared-memory ring', log, () => ringThroughput(p.topPackets, 100));
     const one = await repeat(p.reps, 'mdlab bypass, one subscriber', log, () => labThroughput(top, 1, 'bypass'));
+    log('  the NIC under V8\'s sampling profiler, one more repetition (not measured)');
+    const profiled = (await optional(log, 'the NIC profile', async () => [await nicProfile(top, join(dir, 'nic.cpuprofile'))]))[0] ?? null;
+    if (profiled) for (const l of formatProfile('  NIC profile', profiled)) log(l);
     const four = await repeat(p.reps, 'mdlab bypass, four subscribers on one stack', log, () => labThroughput(top, 4, 'bypass'));
     const dgramRate = await repeat(p.reps, 'bare dgram receive', log, () => dgramThroughput(p.dgramPackets, 100));
     const kernelRate = await repeat(p.reps, 'mdlab kernel path', log, () => labThroughput(paced, 1, 'kernel'));
-    Object.assign(raw, { ring, one, four, dgramRate, kernelRate });
+    Object.assign(raw, { ring, one, four, dgramRate, kernelRate, nicProfile: profiled });
 
     log('decode and recording costs');
     const decode = await repeat(p.reps, 'ITCH decode', log, () => decodeRate(top));
@@ -220,7 +226,7 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
     });
     const labReps = [...bypass, ...kernel, ...one, ...four, ...kernelRate, ...defaults];
     const clean = labReps.filter((x) => x.host.verdict === 'clean').length;
-    return { profile: p, host: { ...hostFacts(), sockperf }, rows, raw, seconds: (Date.now() - started) / 1000, labReps: { clean, total: labReps.length } };
+    return { profile: p, host: { ...hostFacts(), sockperf }, rows, raw, seconds: (Date.now() - started) / 1000, labReps: { clean, total: labReps.length }, nicProfile: profiled };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

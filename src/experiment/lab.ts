@@ -58,6 +58,8 @@ export interface LabOptions {
   loop?: boolean;
   /** Keep every latency interval (encoded) for HdrHistogram log files. */
   keepIntervals?: boolean;
+  /** Have the NIC write a V8 CPU profile of its replay to this file (the bench). */
+  nicProfile?: string;
 }
 
 type Listener = (s: LabSnapshot) => void;
@@ -130,6 +132,7 @@ export class Lab {
   private readonly speed: number;
   private readonly snapshotMs: number;
   private readonly loop: boolean;
+  private readonly nicProfile: string | undefined;
   private readonly eventTimers: NodeJS.Timeout[] = [];
   /** CPUs for processes that are not pinned: all but those pinned subscribers reserve (null: no plan). */
   private sharedCpus: number[] | null = null;
@@ -143,6 +146,7 @@ export class Lab {
     this.speed = options.speed ?? config.speed;
     this.snapshotMs = options.snapshotMs ?? 250;
     this.loop = options.loop ?? config.loop;
+    this.nicProfile = options.nicProfile;
     this.histograms.keepIntervals = options.keepIntervals ?? false;
     config.groups.forEach((g, i) => this.groupIndex.set(g, i));
   }
@@ -297,7 +301,7 @@ export class Lab {
         resolveDone('error');
       }
     });
-    this.sendNic({ type: 'start', recording: this.config.recording, feed: this.config.decodeAs ? { decodeAs: this.config.decodeAs } : undefined, nicSegment: this.nicSegmentName, groups, speed: this.speed, loop: this.loop, cpus: this.sharedCpus, lab: this.labId, sideTable: this.sideTableName, drops: this.injectedDrops() });
+    this.sendNic({ type: 'start', recording: this.config.recording, feed: this.config.decodeAs ? { decodeAs: this.config.decodeAs } : undefined, nicSegment: this.nicSegmentName, groups, speed: this.speed, loop: this.loop, cpus: this.sharedCpus, lab: this.labId, sideTable: this.sideTableName, drops: this.injectedDrops(), ...(this.nicProfile ? { profile: this.nicProfile } : {}) });
     const r = await withTimeout(ready, STARTUP_TIMEOUT_MS, 'the NIC did not start');
     if (r.type === 'error') throw new MdlabError(`the NIC could not start: ${r.message}`);
     if (r.type === 'ready') {

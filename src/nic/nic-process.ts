@@ -33,6 +33,7 @@ import { GroupTable } from './group-table.js';
 import { Pacer } from './pacer.js';
 import { SpinMargin } from './spin-margin.js';
 import { MemberCounter } from './member-counter.js';
+import { SelfProfile } from '../metrics/self-profile.js';
 import { RingWriter } from './ring-writer.js';
 import { STAMP_SCHEDULED, STAMP_SENT } from '../metrics/stamps.js';
 import { SteeringCache } from './steering-cache.js';
@@ -63,6 +64,7 @@ class Nic {
   private readonly doorbell = new DoorbellSender();
   private readonly steering = new SteeringCache();
   private readonly counts: MemberCounter;
+  private profiler: SelfProfile | null = null;
   /** Offloaded sockets (NIC model inic), by membership. */
   private readonly offloadPorts: (OffloadPort | undefined)[] = new Array(MAX_MEMBERSHIPS).fill(undefined);
   /** Steering is also re-read between packets, so that sockets are ready before traffic. */
@@ -174,6 +176,7 @@ class Nic {
   }
 
   go(startNs: number, stopAtNs: number | null): void {
+    if (this.start.profile) this.profiler = new SelfProfile(this.start.profile);
     this.pacer = new Pacer(startNs, this.start.speed);
     this.stopAtNs = stopAtNs;
     this.seg.f64[F_START] = startNs;
@@ -463,6 +466,8 @@ class Nic {
     if (this.finished) return;
     this.publishRings();
     this.finished = true;
+    // Written before 'done': the controller may read it as soon as the run has ended.
+    this.profiler?.stop();
     this.reader?.close();
     Atomics.store(this.seg.i32, W_DONE, 1);
     clearInterval(this.steeringTimer);

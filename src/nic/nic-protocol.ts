@@ -21,6 +21,8 @@ export interface NicStart {
   cpus: number[] | null;
   /** Injected loss: packets the NIC drops on purpose, counted `injected`. */
   drops?: InjectedDrop[];
+  /** Write a V8 CPU profile of the replay here (the bench's profile repetition). */
+  profile?: string;
 }
 
 export type ToNic = NicStart | { type: 'go'; startNs: number; stopAtNs: number | null } | { type: 'stop' };

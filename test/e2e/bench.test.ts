@@ -36,8 +36,12 @@ describe('npm run bench (tiny profile)', () => {
     const soaked = r.raw.soak as { processes: { role: string }[]; balanced: boolean };
     expect(new Set(soaked.processes.map((x) => x.role))).toEqual(new Set(['controller', 'nic', 'subscriber']));
     expect(soaked.balanced).toBe(true);
+    // Where the NIC's time went, from its own CPU profile: the per-packet functions are in it.
+    expect(r.nicProfile?.packets).toBe(PROFILES.tiny.topPackets);
+    expect(r.nicProfile?.rows.some((x) => /^(transmit|writeStamped|pumpBurst)@/.test(x.where))).toBe(true);
     const table = formatBench(r);
     expect(table).toContain('bypass wire-to-app p50');
+    expect(table).toMatch(/NIC at top speed, where its time per packet goes: [\d,]+ packets/);
     expect(table).toMatch(/\d+ of \d+ targets met/);
     const left = leftovers();
     expect(left.processes).toEqual([]);
