@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostFacts, type HostFacts } from '../experiment/host.js';
 import { writeEvenFeed } from './bench-feed.js';
-import { dgramLatency, dgramThroughput, ringThroughput, shmLatency } from './floors.js';
+import { dgramLatency, dgramThroughput, pinPlan, ringThroughput, shmLatency } from './floors.js';
 import { labLatency, labMemory, labThroughput, nicProfile } from './lab-figures.js';
 import { formatProfile, type ProfileSummary } from './profile-summary.js';
 import { decodeCli, decodeRate, firstFrame, recordCost } from './micro.js';
@@ -18,7 +18,7 @@ import { formatPairs, liveVsModel, modelSpeed } from './model-figures.js';
 import { calibrate } from '../model/calibrate.js';
 import { soak } from './soak.js';
 import { defaultRun } from './default-runs.js';
-import { sockperfOneWay, sockperfVersion } from './sockperf.js';
+import { sockperfOneWay, sockperfVersion, tasksetAvailable } from './sockperf.js';
 import { figure, type Figure } from './stats.js';
 import { evaluateTargets, type Row } from './targets.js';
 
@@ -118,8 +118,11 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
     const sockperf = sockperfVersion();
     const sp = sockperf ? await optional(log, 'sockperf', () => repeat(p.reps, `sockperf ${sockperf} ping-pong`, log, () => sockperfOneWay(p.sockperfSeconds, 10_000))) : [];
     const spLoad = sockperf ? await optional(log, 'sockperf', () => repeat(p.reps, `sockperf ${sockperf} under-load at ${p.rate} msg/s`, log, () => sockperfOneWay(p.sockperfSeconds, p.rate, 'ul'))) : [];
+    const canPlace = sockperf !== null && pinPlan().consumer !== null && tasksetAvailable();
+    const spPlaced = canPlace ? await optional(log, 'sockperf', () => repeat(p.reps, `sockperf ${sockperf} under-load at ${p.rate} msg/s, placed as the lab is`, log, () => sockperfOneWay(p.sockperfSeconds, p.rate, 'ul', true))) : [];
     if (!sockperf) log('  sockperf is not installed: no native reference (apt-get install sockperf)');
-    Object.assign(raw, { shm, bypass, dgram, kernel, kernelNode, sockperf: sp, sockperfLoad: spLoad });
+    else if (!canPlace) log('  sockperf is not placed as the lab is: that needs two CPUs and taskset (util-linux)');
+    Object.assign(raw, { shm, bypass, dgram, kernel, kernelNode, sockperf: sp, sockperfLoad: spLoad, sockperfPlaced: spPlaced });
 
     log('throughput: bare ring, mdlab top speed');
     const ring = await repeat(p.reps, 'bare shared-memory ring', log, () => ringThroughput(p.topPackets, 100));
@@ -186,6 +189,7 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
       kernelNodeP50: { floor: f(dgram.map((x) => µs(x.latency?.p50 ?? NaN))), mdlab: f(kernelNode.map((x) => µs(x.sent.p50))) },
       sockperfP50: sp.length > 0 ? f(sp.map((x) => µs(x.p50))) : null,
       sockperfLoadP50: spLoad.length > 0 ? f(spLoad.map((x) => µs(x.p50))) : null,
+      sockperfPlacedP50: spPlaced.length > 0 ? f(spPlaced.map((x) => µs(x.p50))) : null,
       pacedRate: p.rate,
       ringOne: { floor: f(ring.map((x) => ((x.received ?? 0) * 1e9) / (x.elapsedNs ?? NaN))), mdlab: f(one.map((x) => x.perSubscriber[0])) },
       fourEach: f(four.map((x) => Math.min(...x.perSubscriber))),

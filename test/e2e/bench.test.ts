@@ -2,6 +2,7 @@
 // lab figure, the memory replay and the dashboard's first frame) so that it cannot rot.
 import { describe, expect, it } from 'vitest';
 import { PROFILES, runBench } from '../../src/bench/run-bench.js';
+import { tasksetAvailable } from '../../src/bench/sockperf.js';
 import { formatBench } from '../../src/bench/table.js';
 import { ROOT } from '../helpers/shared.js';
 import { leftovers } from '../helpers/lab.js';
@@ -22,6 +23,9 @@ describe('npm run bench (tiny profile)', () => {
       if (!['soak.rss-growth', 'default.clean', 'model.live-agreement'].includes(row.id)) expect(row.mdlab.median, row.id).toBeGreaterThan(0);
       if (row.floor) expect(row.ratio, row.id).toBeGreaterThan(0);
     }
+    // sockperf, the native reference, left to the scheduler and placed as the lab is (where sockperf and taskset are here).
+    if (r.host.sockperf && r.host.cpus >= 2 && tasksetAvailable()) expect(ids).toEqual(expect.arrayContaining(['latency.kernel.sockperf', 'latency.kernel.sockperf.placed']));
+    else expect(lines.join('\n')).toMatch(/sockperf is not (installed|placed)/);
     // Targets are judged (met or missed), never left blank where the issue sets one.
     expect(r.rows.filter((x) => x.target !== null).every((x) => typeof x.met === 'boolean')).toBe(true);
     // The packets went through the lab: the bypass run received what the NIC sent, less its drops.
