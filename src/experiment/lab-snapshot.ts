@@ -66,6 +66,7 @@ export function subscriberView(s: SubscriberState, memberships: MembershipSnapsh
     cpuUs: (l?.cpuUserUs ?? 0) + (l?.cpuSystemUs ?? 0),
     sinceFirstPacket: l?.sinceFirstPacket ?? null,
     interrupts: l?.interruptsReceived ?? 0,
+    gc: l?.gc ?? null,
     socketWait: l?.socketWait ?? null,
     orders: l?.orders ?? 0,
     book: s.book ?? null,

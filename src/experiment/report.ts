@@ -137,8 +137,9 @@ export function reportBlocks(s: LabSnapshot): Block[] {
       rows: s.subscribers.map((x) => [
         x.name, String(x.pid ?? '-'), x.alive ? 'running' : x.exit ?? 'stopped', x.stack === null ? '-' : `${x.stack}${x.stackName ? ` (${x.stackName})` : ''}`,
         x.waiting, x.receive, x.work, x.contextSwitches.voluntary, x.contextSwitches.involuntary, fmtInt(x.cpuUs / 1000), x.interrupts,
+        x.gc ? `${x.gc.minor} + ${x.gc.major}` : '-',
       ]),
-      head: ['subscriber', 'pid', 'process', 'stack', 'waiting', 'receive', 'work', 'vol ctxsw', 'invol ctxsw', 'cpu ms', 'interrupts'],
+      head: ['subscriber', 'pid', 'process', 'stack', 'waiting', 'receive', 'work', 'vol ctxsw', 'invol ctxsw', 'cpu ms', 'interrupts', 'gc (minor + major)'],
     }],
   });
   out.push(overheadsSection(overheadRows(s)));

@@ -82,6 +82,8 @@ export interface SubscriberSnapshotView {
   /** Context switches and CPU time since its first packet (null before): the receive path's own cost. */
   sinceFirstPacket: { voluntary: number; involuntary: number; cpuUs: number } | null;
   interrupts: number;
+  /** Garbage collections since its first packet (scavenges, full collections): each pauses the process. Absent in model runs and older results. */
+  gc?: { minor: number; major: number } | null;
   /** How long datagrams waited in its sockets before it read them (kernel stamp to read): a sleeping reader's wake-up. Absent in model runs and older results. */
   socketWait?: SocketWait | null;
   orders: number;

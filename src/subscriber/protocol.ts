@@ -143,6 +143,8 @@ export interface SubscriberSnapshot {
   maxStallNs: number | null;
   /** Its longest garbage-collection pause since its first packet (ns): a stall of its own making. */
   maxGcNs: number;
+  /** Garbage collections since its first packet (null before): scavenges and full collections. */
+  gc: { minor: number; major: number } | null;
   spinning: boolean;
   blocked: boolean;
   orders: number;
