@@ -23,16 +23,15 @@ import { Membership } from './membership.js';
 import type { FromSubscriber, JoinRequest, SocketWait, SubscriberSnapshot, ToSubscriber } from './protocol.js';
 import { spins, type SubscriberSettings } from './settings.js';
 
-/** How long a subscriber polls before it lets the event loop run (kernel sockets, IPC). */
-const SPIN_SLICE_NS = 20e3;
 /**
- * A spinner all of whose sockets it reads from the poll loop itself (rings, and kernel sockets
- * through the addon when the OS socket's flag says readable) needs the event loop only for the
- * controller's requests: it yields once a millisecond. Each turn costs a few µs a packet arriving
- * then waits out, and an Immediate (~300 bytes of garbage, with its async
- * context): at 20 µs slices ~15 MB/s, promoted and collected in a sawtooth of the RSS.
+ * How long a spinning subscriber polls its rings before it lets the event loop run (kernel
+ * sockets, IPC). Each turn is an Immediate and its async context, ~300 bytes of garbage: ~15 MB/s,
+ * a scavenge every ~0.1 s and, from what survives them, an RSS sawtooth (heap 6 -> 15 MB, then a
+ * full GC). Measured, and kept (issue 16): turns once a millisecond, or an allocation-free turn
+ * (a uv_idle handle through napi_make_callback: 56 bytes a turn), left bypass p99 no better on
+ * this 2-core host, and with rare scavenges V8's memory reducer ran full GCs in the spin loop.
  */
-const SELF_POLLED_SPIN_SLICE_NS = 1e6;
+const SPIN_SLICE_NS = 20e3;
 const POLL_BATCH = 64;
 const POLLS_PER_CLOCK_READ = 16;
 /** Draining stops when the counts reconcile, or after this long without progress. */
@@ -50,8 +49,6 @@ class Subscriber {
   private readonly memberships = new Map<number, Membership>();
   /** The same memberships as an array, for the receive loop (a Map iterator would allocate per poll). */
   private polled: Membership[] = [];
-  /** A spinner's slice between event-loop turns (membershipsChanged). */
-  private spinSliceNs = SPIN_SLICE_NS;
   private readonly stacks = new Map<string, StackSegment>();
   private readonly handler: FeedHandler;
   private readonly nic: NicSegment;
@@ -174,7 +171,7 @@ class Subscriber {
     }
     await m.open(req.addr, req.port, req.kernelPort, stack, this.settings.receive, this.doorbell.port, this.settings.rcvbuf, req.sideTable, this.settings.kernelSocket ?? 'native');
     this.memberships.set(req.membership, m);
-    this.membershipsChanged();
+    this.polled = [...this.memberships.values()];
     send({ type: 'joined', membership: req.membership, stackSocket: m.stackSocket });
     this.wake();
   }
@@ -222,7 +219,7 @@ class Subscriber {
     if (m.native) this.departedWaits.add(m.native.waits);
     m.close(stack);
     this.memberships.delete(id);
-    this.membershipsChanged();
+    this.polled = [...this.memberships.values()];
     send({ type: 'left', membership: id, report });
   }
 
@@ -232,12 +229,6 @@ class Subscriber {
     if (this.sequencers.size > 0) await this.settleRecovery(RECOVERY_SETTLE_MS);
     clearInterval(this.recoveryTimer);
     send(this.snapshot(true));
-  }
-
-  private membershipsChanged(): void {
-    this.polled = [...this.memberships.values()];
-    // Recovery replies and the recovery timer are heard on the event loop: those keep short slices.
-    this.spinSliceNs = this.sequencers.size === 0 && this.polled.every((m) => m.selfPolled()) ? SELF_POLLED_SPIN_SLICE_NS : SPIN_SLICE_NS;
   }
 
   private pollAll(): number {
@@ -255,7 +246,7 @@ class Subscriber {
     tickClock();
     let now = clockCell[0];
     if (this.spinning) {
-      const sliceEnd = now + this.spinSliceNs;
+      const sliceEnd = now + SPIN_SLICE_NS;
       let active = false;
       // The longest poll-loop cycle (Aeron's max cycle time), event-loop turns included: a
       // spinner that was taken off its CPU shows it here, whatever its latency figures say.
