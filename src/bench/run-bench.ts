@@ -177,6 +177,8 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
     log(`soak: configs/default.yaml looped for ${p.soakSeconds} s, every lab process's RSS`);
     const soaked = await soak(o.root, dir, p.soakSeconds);
     for (const x of soaked.processes) log(`  ${x.role}: ${x.startMb.toFixed(1)} -> ${x.endMb.toFixed(1)} MB (${(x.growth * 100).toFixed(2)}%)`);
+    log(soaked.liveHeap.length > 0 ? '  live heap just after a full GC (least, first half to second half of them after warm-up):' : '  live heap: no subscriber made two full GCs after warm-up (a longer soak does)');
+    for (const x of soaked.liveHeap) log(`  ${x.name}: ${x.startMb.toFixed(2)} -> ${x.endMb.toFixed(2)} MB over ${x.samples} full GCs (${(x.growth * 100).toFixed(2)}%)`);
     Object.assign(raw, { soak: soaked });
 
     const f = (xs: number[]): Figure => figure(xs);
@@ -207,6 +209,7 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
       recordingGb: bigBytes / 1e9,
       firstFrame: f(frames),
       soakGrowth: soaked.worstGrowth * 100,
+      soakLiveHeapGrowth: soaked.worstLiveHeapGrowth === null ? null : soaked.worstLiveHeapGrowth * 100,
       controllerCpu: f(defaults.map((x) => x.controllerCpuShare * 100)),
       nicCpuPerPacket: f(defaults.map((x) => x.nicCpuNsPerPacket / 1e3)),
       nicSystemPerPacket: f(defaults.map((x) => x.nicSystemNsPerPacket / 1e3)),

@@ -7,6 +7,11 @@
  * is collected only at a major GC, every ~100 s for a spinning subscriber here (heap used 6 ->
  * 15 MB, then back to 6), so a mean over a short window measured where the tooth stood, not what
  * the process kept. A leak per packet or per snapshot raises the floor, and shows.
+ *
+ * RSS also holds heap V8 has grown and not returned (a spinner's committed heap grows from ~9 to
+ * ~14.5 MB and stays, its live heap flat at ~4.7 MB), so each subscriber's live heap, in use just
+ * after each full GC (its result's liveHeap), is measured beside it the same way: a leak shows
+ * there whatever V8's sizing does.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +24,10 @@ export interface SoakResult {
   processes: { role: string; startMb: number; endMb: number; growth: number }[];
   /** The largest growth of any lab process. */
   worstGrowth: number;
+  /** Per subscriber with full GCs after the warm-up: its live heap early and late (MB), and the growth. */
+  liveHeap: { name: string; samples: number; startMb: number; endMb: number; growth: number }[];
+  /** The largest live-heap growth of any subscriber, or null when none collected often enough. */
+  worstLiveHeapGrowth: number | null;
   balanced: boolean;
 }
 
@@ -43,6 +52,23 @@ function childrenOf(pid: number): { pid: number; role: string }[] {
 }
 
 
+/**
+ * Growth of a live heap over a run: after the warm-up (the first fifth of the span of its
+ * samples), the least in the first half of the samples to the least in the second. Null with
+ * fewer than two samples after the warm-up.
+ */
+export function liveHeapGrowth(samples: readonly { atNs: number; bytes: number }[]): { samples: number; startBytes: number; endBytes: number; growth: number } | null {
+  if (samples.length === 0) return null;
+  const first = samples[0].atNs;
+  const last = samples[samples.length - 1].atNs;
+  const after = samples.filter((x) => x.atNs >= first + (last - first) / 5);
+  if (after.length < 2) return null;
+  const half = Math.floor(after.length / 2);
+  const start = Math.min(...after.slice(0, half).map((x) => x.bytes));
+  const end = Math.min(...after.slice(half).map((x) => x.bytes));
+  return { samples: after.length, startBytes: start, endBytes: end, growth: (end - start) / start };
+}
+
 export async function soak(root: string, dir: string, seconds: number): Promise<SoakResult> {
   const config = join(dir, 'soak.yaml');
   const text = readFileSync(join(root, 'configs', 'default.yaml'), 'utf8').replace(/^recording: .*$/m, `recording: ${join(root, 'recordings', 'default.pcap')}`);
@@ -65,7 +91,11 @@ export async function soak(root: string, dir: string, seconds: number): Promise<
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   clearInterval(timer);
   if (code !== 0 && code !== 1) throw new Error(`the soak run failed (exit ${code}): ${stderr.trim().split('\n').pop() ?? ''}`);
-  const result = JSON.parse(readFileSync(json, 'utf8')) as { totals: { balanced: boolean } };
+  const result = JSON.parse(readFileSync(json, 'utf8')) as { totals: { balanced: boolean }; subscribers: { name: string; liveHeap?: { atNs: number; bytes: number }[] | null }[] };
+  const liveHeap = result.subscribers.flatMap((x) => {
+    const g = liveHeapGrowth(x.liveHeap ?? []);
+    return g ? [{ name: x.name, samples: g.samples, startMb: g.startBytes / 2 ** 20, endMb: g.endBytes / 2 ** 20, growth: g.growth }] : [];
+  });
   const processes = [...series.values()].filter((s) => s.rss.length >= 5).map((s) => {
     const after = s.rss.slice(Math.floor(s.rss.length / 5));
     const third = Math.max(1, Math.floor(after.length / 3));
@@ -78,6 +108,8 @@ export async function soak(root: string, dir: string, seconds: number): Promise<
     samples: Math.max(0, ...[...series.values()].map((s) => s.rss.length)),
     processes,
     worstGrowth: Math.max(0, ...processes.map((p) => p.growth)),
+    liveHeap,
+    worstLiveHeapGrowth: liveHeap.length > 0 ? Math.max(...liveHeap.map((x) => x.growth)) : null,
     balanced: result.totals.balanced,
   };
 }

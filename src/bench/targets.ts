@@ -59,6 +59,8 @@ export interface Measured {
   firstFrame: Figure;
   /** The largest RSS growth (%) of any lab process after warm-up, over the soak. */
   soakGrowth: number;
+  /** The largest live-heap growth (%) of any subscriber over the soak (null: too few full GCs). */
+  soakLiveHeapGrowth?: number | null;
   soakSeconds: number;
   /** The default lab's runs: the controller's CPU (% of a core), the NIC's CPU per packet (µs); clean runs. */
   controllerCpu: Figure;
@@ -116,6 +118,7 @@ export function evaluateTargets(m: Measured): Row[] {
     row('model.scale.wall', `model mode: ${m.modelScale.subscribers.toLocaleString('en-US')} subscribers × ${m.modelScale.groupsEach} groups (${m.modelScale.groups.toLocaleString('en-US')} in all) over the default recording, wall time (peak RSS ${m.modelScale.peakRssMb.toFixed(0)} MB)`, 's', single(m.modelScale.wallSeconds), null, null, '≤ 60 s', m.modelScale.wallSeconds <= 60),
     row('model.live-agreement', `shipped configs, of ${m.liveVsModel.configs}, whose paths, causes and drop causes are the same live and as a model (p50s within ±30%: ${m.liveVsModel.p50Within}; live runs on a clean host: ${m.liveVsModel.fair})`, 'configs', single(m.liveVsModel.agree), null, null, 'all', m.liveVsModel.agree === m.liveVsModel.configs),
     row('soak.rss-growth', `RSS growth after warm-up (lowest RSS, first third to last third), worst lab process, default config looped ${m.soakSeconds} s`, '%', single(m.soakGrowth), null, null, '< 5%', m.soakGrowth < 5),
+    ...(m.soakLiveHeapGrowth !== undefined && m.soakLiveHeapGrowth !== null ? [row('soak.live-heap-growth', 'live heap growth over the same soak (in use just after each full GC, least of the first half to the second), worst subscriber: what RSS growth leaves out is V8\'s grown heap', '%', single(m.soakLiveHeapGrowth), null, null, null, null)] : []),
   );
   return rows;
 }

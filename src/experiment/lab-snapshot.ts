@@ -67,6 +67,7 @@ export function subscriberView(s: SubscriberState, memberships: MembershipSnapsh
     sinceFirstPacket: l?.sinceFirstPacket ?? null,
     interrupts: l?.interruptsReceived ?? 0,
     gc: l?.gc ?? null,
+    liveHeap: s.liveHeap ?? null,
     socketWait: l?.socketWait ?? null,
     orders: l?.orders ?? 0,
     book: s.book ?? null,

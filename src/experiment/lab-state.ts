@@ -38,6 +38,8 @@ export interface MembershipState {
 export interface SubscriberState {
   /** Its order book at the end, from the final snapshot (later ones carry none). */
   book?: SubscriberSnapshot['book'];
+  /** From its final snapshot (a later periodic one does not carry it). */
+  liveHeap?: SubscriberSnapshot['liveHeap'];
   index: number;
   settings: SubscriberSettings;
   child: ChildProcess;

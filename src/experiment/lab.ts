@@ -411,6 +411,7 @@ export class Lab {
       case 'snapshot': {
         sub.last = m;
         if (m.book) sub.book = m.book;
+        if (m.liveHeap) sub.liveHeap = m.liveHeap;
         for (const r of m.memberships) {
           const ms = sub.memberships.get(r.membership);
           if (ms && !ms.finalReport) ms.report = r;

@@ -84,6 +84,8 @@ export interface SubscriberSnapshotView {
   interrupts: number;
   /** Garbage collections since its first packet (scavenges, full collections): each pauses the process. Absent in model runs and older results. */
   gc?: { minor: number; major: number } | null;
+  /** The heap in use just after each full GC since its first packet (CLOCK_MONOTONIC ns, bytes), in a finished run's result: what it keeps; a leak raises it. Absent in model runs. */
+  liveHeap?: { atNs: number; bytes: number }[] | null;
   /** How long datagrams waited in its sockets before it read them (kernel stamp to read): a sleeping reader's wake-up. Absent in model runs and older results. */
   socketWait?: SocketWait | null;
   orders: number;

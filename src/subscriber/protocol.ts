@@ -145,6 +145,8 @@ export interface SubscriberSnapshot {
   maxGcNs: number;
   /** Garbage collections since its first packet (null before): scavenges and full collections. */
   gc: { minor: number; major: number } | null;
+  /** The final snapshot only: the heap in use just after each full GC since its first packet. */
+  liveHeap?: { atNs: number; bytes: number }[];
   spinning: boolean;
   blocked: boolean;
   orders: number;

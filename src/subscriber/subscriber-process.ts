@@ -6,6 +6,7 @@
  * spin loop yields to every few microseconds so that they are never held back for long.
  */
 import dgram from 'node:dgram';
+import { getHeapStatistics } from 'node:v8';
 import { encodeRequest, moldSession, type MoldRequest } from '../feed/moldudp64.js';
 import { DEFAULT_CLIENT, FROM_LINE_A, FROM_LINE_B } from '../recovery/mold-client.js';
 import { Sequencer } from '../recovery/sequencer.js';
@@ -32,6 +33,8 @@ import { spins, type SubscriberSettings } from './settings.js';
  * this 2-core host, and with rare scavenges V8's memory reducer ran full GCs in the spin loop.
  */
 const SPIN_SLICE_NS = 20e3;
+/** Full GCs whose live heap is kept for the final result (one every minute or two: days of run). */
+const MAX_LIVE_HEAP_SAMPLES = 2000;
 const POLL_BATCH = 64;
 const POLLS_PER_CLOCK_READ = 16;
 /** Draining stops when the counts reconcile, or after this long without progress. */
@@ -65,13 +68,19 @@ class Subscriber {
   private maxGcNs = 0;
   /** Garbage collections since its first packet: scavenges (young generation) and full mark-compacts. */
   private readonly gc = { minor: 0, major: 0 };
+  /** The heap in use just after each full GC since its first packet: what it keeps (a leak raises it). */
+  private readonly liveHeap: { atNs: number; bytes: number }[] = [];
   private readonly gcWatch = new PerformanceObserver((list) => {
     if (!this.baseline || Atomics.load(this.nic.i32, W_DONE) === 1) return;
     for (const e of list.getEntries()) {
       if (e.duration * 1e6 > this.maxGcNs) this.maxGcNs = e.duration * 1e6;
       const kind = (e as { detail?: { kind?: number } | null }).detail?.kind;
       if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) this.gc.minor++;
-      else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) this.gc.major++;
+      else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
+        this.gc.major++;
+        // Read as the observer is told (a turn after the collection), a few hundred a day at most.
+        if (this.liveHeap.length < MAX_LIVE_HEAP_SAMPLES) this.liveHeap.push({ atNs: nowNs(), bytes: getHeapStatistics().used_heap_size });
+      }
     }
   });
   private lastCycleNs = 0;
@@ -340,6 +349,7 @@ class Subscriber {
       maxStallNs: this.spinning ? this.maxStallNs : null,
       maxGcNs: this.maxGcNs,
       gc: this.baseline ? { ...this.gc } : null,
+      ...(final ? { liveHeap: this.liveHeap } : {}),
       spinning: this.spinning && !this.blocked,
       blocked: this.blocked,
       orders: this.handler.book?.orders ?? 0,

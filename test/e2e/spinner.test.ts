@@ -12,7 +12,7 @@ afterEach(() => {
   expect(leftovers()).toEqual({ segments: [], processes: [] });
 });
 
-describe('garbage collections, counted per subscriber (gc.minor, gc.major)', () => {
+describe('garbage collections, counted per subscriber (gc.minor, gc.major, liveHeap)', () => {
   it('a spinner scavenges far more often than a reader that blocks: its turns of the event loop are its garbage', async () => {
     // Each turn (every 20 µs) is an Immediate and its async context: ~15 MB/s, a scavenge every
     // ~0.1 s in a 2 MB young generation. The blocked reader allocates per wake-up only.
@@ -31,5 +31,10 @@ describe('garbage collections, counted per subscriber (gc.minor, gc.major)', () 
     expect(sleeper.gc).not.toBeNull();
     expect(spinner.gc!.minor, JSON.stringify([spinner.gc, sleeper.gc])).toBeGreaterThan(2 * seconds);
     expect(spinner.gc!.minor, JSON.stringify([spinner.gc, sleeper.gc])).toBeGreaterThan(3 * sleeper.gc!.minor);
+    // Every full GC since the first packet left its live heap in the result.
+    for (const x of [spinner, sleeper]) {
+      expect(x.liveHeap?.length, x.name).toBe(x.gc!.major);
+      for (const h of x.liveHeap ?? []) expect(h.bytes).toBeGreaterThan(1 << 20);
+    }
   }, 60_000);
 });
