@@ -261,7 +261,6 @@ export function simulation(input: ModelInput, out: ModelOutput): Simulation {
     queuedBytes[sock] += bytes;
   };
 
-  const rcvbuf = Float64Array.from(subscribers, (s) => s.rcvbuf);
   const ringOf = Int32Array.from(subscribers, (s) => s.ring);
   const appNs = (sub: ModelProcess, messages: number) => sub.delayNs + messages * (sub.work === 'book' ? c.bookNsPerMessage : sub.work === 'decode' ? c.decodeNsPerMessage : 0);
   const readNs = (sub: ModelProcess, path: SocketPath, bytes: number) => {
@@ -279,7 +278,11 @@ export function simulation(input: ModelInput, out: ModelOutput): Simulation {
 
   // Per socket and per subscriber, what each read costs, in flat arrays (the loop reads no objects).
   const sockSub = Int32Array.from(sockets, (x) => x.subscriber);
-  const sockKernel = Uint8Array.from(sockets, (x) => (x.path === 'kernel' ? 1 : 0));
+  // Sockets whose queue is a socket buffer in bytes (a full one drops: oflow-drop): kernel
+  // sockets, by their subscriber's rcvbuf; an offloaded socket, by the local stream socket's
+  // default buffer the NIC writes records to (src/nic/offload-port.ts: rcvbuf does not size it).
+  // A ring socket's queue is its ring's slots (ring-overrun).
+  const sockBufferBytes = Float64Array.from(sockets, (x) => (x.path === 'kernel' ? subscribers[x.subscriber].rcvbuf : x.path === 'offload' ? c.defaultRcvbufBytes : 0));
   const readFixed = Float64Array.from(sockets, (x) => readNs(subscribers[x.subscriber], x.path, 0));
   const readPerByte = Float64Array.from(sockets, (x) => readNs(subscribers[x.subscriber], x.path, 1) - readNs(subscribers[x.subscriber], x.path, 0));
   const copiesOf = Float64Array.from(sockets, (x) => hostCopies(subscribers[x.subscriber].receive, x.path));
@@ -368,10 +371,9 @@ export function simulation(input: ModelInput, out: ModelOutput): Simulation {
       } else q.pop();
 
       const subIndex = sockSub[s];
-      const kernelPath = sockKernel[s] === 1;
       release(subIndex, t);
-      if (kernelPath) {
-        if (queuedBytes[s] + bytes + truesize > rcvbuf[subIndex]) {
+      if (sockBufferBytes[s] > 0) {
+        if (queuedBytes[s] + bytes + truesize > sockBufferBytes[s]) {
           out.drops[s * 3 + DROP_OFLOW]++;
           continue;
         }
@@ -399,7 +401,7 @@ export function simulation(input: ModelInput, out: ModelOutput): Simulation {
       if (end > coreFree[core]) coreFree[core] = end;
       out.busyNs[subIndex] += dur;
       out.bytesCopied[subIndex] += bytes * copiesOf[s];
-      enqueue(subIndex, start, s, kernelPath ? bytes + truesize : 0);
+      enqueue(subIndex, start, s, sockBufferBytes[s] > 0 ? bytes + truesize : 0);
       out.delivered[s]++;
       out.deliveries++;
       seriesSched[s]![index(end - sched)]++;
