@@ -122,6 +122,31 @@ static napi_value capture_rcvbuf(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * socketSendBuffer(fd, bytes) → the send buffer the kernel granted (as SO_SNDBUF reports: twice
+ * the request). SO_SNDBUFFORCE passes net.core.wmem_max where the process may; else the capped
+ * SO_SNDBUF. For the NIC's offloaded stream sockets: a stream socket's queue is its sender's.
+ */
+static napi_value socket_send_buffer(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd = -1;
+  uint32_t bytes = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0 || get_u32(env, argv[1], &bytes) || bytes == 0) {
+    napi_throw_range_error(env, "EINVAL", "expected (fd, bytes) with bytes above 0");
+    return NULL;
+  }
+  int want = (int)(bytes > 0x3fffffff ? 0x3fffffff : bytes);
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof want) != 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof want) != 0) return throw_errno(env, "cannot set SO_SNDBUF", errno);
+  int size = 0;
+  socklen_t len = sizeof size;
+  if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, &len) != 0) return throw_errno(env, "cannot read SO_SNDBUF", errno);
+  napi_value result;
+  napi_create_int32(env, size, &result);
+  return result;
+}
+
+/*
  * captureRead(fd, buffer, slotSize, meta) → n datagrams read (0: none queued). Datagram i is
  * at buffer[i*slotSize], and meta[i*8 ..] = length, source address, source port, kernel time
  * seconds, nanoseconds, drops so far (sk_drops; -1 if the kernel sent none), truncated (0/1),
@@ -379,6 +404,7 @@ void mdlab_define_capture(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"captureOpen", NULL, capture_open, NULL, NULL, NULL, napi_default, NULL},
     {"captureRcvbuf", NULL, capture_rcvbuf, NULL, NULL, NULL, napi_default, NULL},
+    {"socketSendBuffer", NULL, socket_send_buffer, NULL, NULL, NULL, napi_default, NULL},
     {"captureRead", NULL, capture_read, NULL, NULL, NULL, napi_default, NULL},
     {"captureWait", NULL, capture_wait, NULL, NULL, NULL, napi_default, NULL},
     {"captureClose", NULL, capture_close, NULL, NULL, NULL, napi_default, NULL},

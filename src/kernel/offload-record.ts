@@ -6,11 +6,23 @@
  *
  *   0 payload length (u16)  2 group index (u16)  4 sequence on this socket (u32)
  *   8 scheduled wire time ns (f64)  16 NIC send time ns (f64)  24 payload
+ *
+ * The other way, once, as it accepts the connection: the subscriber's socket buffer (its
+ * rcvbuf; u32, 0 for the default). A stream socket's queue is its sender's send buffer, so the
+ * NIC sizes its end with it (SO_SNDBUF), as a kernel socket's rcvbuf sizes its queue.
  */
 import { copyBytes } from '../shm/copy.js';
 
 export const OFFLOAD_META_BYTES = 24;
 export const OFFLOAD_MAX_PAYLOAD = 2048;
+/** The subscriber's one message to the NIC: the buffer it asks for (u32 LE bytes; 0: the default). */
+export const OFFLOAD_BUFFER_REQUEST_BYTES = 4;
+
+export function offloadBufferRequest(bytes: number | undefined): Buffer {
+  const b = Buffer.alloc(OFFLOAD_BUFFER_REQUEST_BYTES);
+  b.writeUInt32LE(bytes ?? 0, 0);
+  return b;
+}
 
 /** The offloaded socket's address: an abstract Unix socket (nothing on disk to clean up). */
 export function offloadSocketPath(lab: number, membership: number): string {

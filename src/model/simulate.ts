@@ -278,11 +278,11 @@ export function simulation(input: ModelInput, out: ModelOutput): Simulation {
 
   // Per socket and per subscriber, what each read costs, in flat arrays (the loop reads no objects).
   const sockSub = Int32Array.from(sockets, (x) => x.subscriber);
-  // Sockets whose queue is a socket buffer in bytes (a full one drops: oflow-drop): kernel
-  // sockets, by their subscriber's rcvbuf; an offloaded socket, by the local stream socket's
-  // default buffer the NIC writes records to (src/nic/offload-port.ts: rcvbuf does not size it).
-  // A ring socket's queue is its ring's slots (ring-overrun).
-  const sockBufferBytes = Float64Array.from(sockets, (x) => (x.path === 'kernel' ? subscribers[x.subscriber].rcvbuf : x.path === 'offload' ? c.defaultRcvbufBytes : 0));
+  // Sockets whose queue is a socket buffer in bytes, by their subscriber's rcvbuf (a full one
+  // drops: oflow-drop): kernel sockets, and an offloaded socket, the local stream socket the NIC
+  // writes records to, whose end the NIC sizes with it (src/nic/offload-port.ts). A ring
+  // socket's queue is its ring's slots (ring-overrun).
+  const sockBufferBytes = Float64Array.from(sockets, (x) => (x.path === 'kernel' || x.path === 'offload' ? subscribers[x.subscriber].rcvbuf : 0));
   const readFixed = Float64Array.from(sockets, (x) => readNs(subscribers[x.subscriber], x.path, 0));
   const readPerByte = Float64Array.from(sockets, (x) => readNs(subscribers[x.subscriber], x.path, 1) - readNs(subscribers[x.subscriber], x.path, 0));
   const copiesOf = Float64Array.from(sockets, (x) => hostCopies(subscribers[x.subscriber].receive, x.path));

@@ -7,7 +7,8 @@
  */
 import { writeSync } from 'node:fs';
 import net from 'node:net';
-import { OFFLOAD_MAX_PAYLOAD, OFFLOAD_META_BYTES, offloadSocketPath, writeOffloadRecord } from '../kernel/offload-record.js';
+import { OFFLOAD_BUFFER_REQUEST_BYTES, OFFLOAD_MAX_PAYLOAD, OFFLOAD_META_BYTES, offloadSocketPath, writeOffloadRecord } from '../kernel/offload-record.js';
+import { addonModule } from '../shm/segment.js';
 
 const RECORD_BYTES = OFFLOAD_META_BYTES + OFFLOAD_MAX_PAYLOAD;
 /** Records kept while connecting; beyond this they are dropped (and show as gaps). */
@@ -24,6 +25,10 @@ export class OffloadPort {
   private pending: Buffer[] = [];
   private seq = 0;
   private closed = false;
+  /** The subscriber's request for this socket's buffer, as it arrives. */
+  private request = Buffer.alloc(0);
+  /** The send buffer the kernel granted at the subscriber's request (0: the default was kept). */
+  grantedBytes = 0;
 
   constructor(lab: number, readonly membership: number) {
     this.socket = net.createConnection({ path: offloadSocketPath(lab, membership) });
@@ -33,7 +38,22 @@ export class OffloadPort {
       for (const b of this.pending) this.writeRecord(b, b.length);
       this.pending = [];
     });
+    this.socket.on('data', (d: Buffer) => this.onRequest(d));
     this.socket.on('error', () => this.close());
+  }
+
+  /** The subscriber's one message: the buffer for this socket (its rcvbuf), given to this end. */
+  private onRequest(d: Buffer): void {
+    if (this.request.length >= OFFLOAD_BUFFER_REQUEST_BYTES || this.fd < 0) return;
+    this.request = Buffer.concat([this.request, d]).subarray(0, OFFLOAD_BUFFER_REQUEST_BYTES);
+    if (this.request.length < OFFLOAD_BUFFER_REQUEST_BYTES) return;
+    const bytes = this.request.readUInt32LE(0);
+    if (bytes === 0) return;
+    try {
+      this.grantedBytes = addonModule().socketSendBuffer(this.fd, bytes);
+    } catch {
+      // Kept at the default: the records that do not fit still show as gaps (oflow-drop).
+    }
   }
 
   /** One datagram's payload to the subscriber. */

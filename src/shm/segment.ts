@@ -16,6 +16,8 @@ interface ShmAddon {
   clockNow(): void;
   captureOpen(group: number, port: number, iface: number, rcvbuf: number, force?: number): number;
   captureRcvbuf(fd: number): number;
+  /** SO_SNDBUF(FORCE) on a socket; returns what the kernel granted (twice the request, as it reports). */
+  socketSendBuffer(fd: number, bytes: number): number;
   captureRead(fd: number, buffer: Buffer, slotSize: number, meta: Float64Array): number;
   captureWait(fds: number[], ms: number): number;
   captureClose(fd: number): void;

@@ -121,7 +121,7 @@ export class Membership {
         deliver: (bytes, view, off, len) => this.deliver(PATH_OFFLOAD, bytes, view, off, len),
         malformed: () => this.malformed++,
       });
-      await this.offload.listen(offloadSocketPath(this.lab, this.id));
+      await this.offload.listen(offloadSocketPath(this.lab, this.id), rcvbuf);
     }
   }
 

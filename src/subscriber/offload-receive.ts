@@ -6,7 +6,7 @@
  * Records that straddle two reads are reassembled; the rest are read in place in the chunk.
  */
 import net from 'node:net';
-import { OFFLOAD_MAX_PAYLOAD, OFFLOAD_META_BYTES } from '../kernel/offload-record.js';
+import { OFFLOAD_MAX_PAYLOAD, OFFLOAD_META_BYTES, offloadBufferRequest } from '../kernel/offload-record.js';
 import type { Delivery } from './receive-modes.js';
 import { STAMP_SCHEDULED, STAMP_SENT } from '../metrics/stamps.js';
 
@@ -27,8 +27,11 @@ export class OffloadReceive {
 
   constructor(private readonly to: Delivery) {}
 
-  /** Listens on the offloaded socket's address; the NIC connects when the group's traffic starts. */
-  listen(path: string): Promise<void> {
+  /**
+   * Listens on the offloaded socket's address; the NIC connects when the group's traffic starts,
+   * and is told the socket buffer to give its end (`rcvbuf`; undefined: the default).
+   */
+  listen(path: string, rcvbuf?: number): Promise<void> {
     return new Promise((resolve, reject) => {
       const server = net.createServer((c) => {
         this.conn?.destroy();
@@ -36,6 +39,7 @@ export class OffloadReceive {
         c.setNoDelay?.(true);
         c.on('data', this.onData);
         c.on('error', () => undefined);
+        c.write(offloadBufferRequest(rcvbuf));
       });
       server.once('error', reject);
       server.listen(path, () => {

@@ -9,7 +9,9 @@ import { Lab } from '../../src/experiment/lab.js';
 import { overheadRows } from '../../src/experiment/overheads.js';
 import { formatReport } from '../../src/experiment/report.js';
 import { droppedTotal } from '../../src/experiment/accounting.js';
-import { leftovers } from '../helpers/lab.js';
+import { config, G1, leftovers } from '../helpers/lab.js';
+import { runModel } from '../../src/model/model-run.js';
+import { DEFAULT_PROFILE, loadProfile } from '../../src/model/profile.js';
 import { ROOT } from '../helpers/shared.js';
 
 describe('configs/paths.yaml: every delivery path side by side', () => {
@@ -70,5 +72,24 @@ describe('configs/paths.yaml: every delivery path side by side', () => {
     const left = leftovers();
     expect(left.segments).toEqual([]);
     expect(left.processes).toEqual([]);
+  }, 60_000);
+
+  it('an offloaded socket\'s queue is sized by its rcvbuf, live and as a model: a slow reader drops with the default, not with 8 MB', async () => {
+    // A stream socket's queue is its sender's send buffer: the subscriber asks, the NIC sets
+    // SO_SNDBUF on its end (src/nic/offload-port.ts). Both read 200 µs a packet: the opening
+    // cross outruns them, and only the default buffer overflows (oflow-drop).
+    const slow = (name: string, extra: Record<string, unknown> = {}) => ({ name, receive: 'offload', groups: [G1], delay: '200us', ...extra });
+    const cfg = config({ nic: { model: 'inic' }, subscribers: [slow('small'), slow('large', { rcvbuf: 8 << 20 })] });
+    const live = await new Lab(cfg, { durationNs: 2e9 }).run();
+    const model = (await runModel(cfg, { profile: loadProfile(DEFAULT_PROFILE), durationNs: 2e9 })).snapshot;
+    for (const s of [live, model]) {
+      const [small, large] = ['small', 'large'].map((n) => s.subscribers.find((x) => x.name === n)!.memberships[0]);
+      expect(small.path).toBe('offload');
+      expect(small.account.balanced).toBe(true);
+      expect(large.account.balanced).toBe(true);
+      expect(small.account.dropped['oflow-drop'] ?? 0, `${s === live ? 'live' : 'model'} small`).toBeGreaterThan(0);
+      expect(small.account.dropped['ring-overrun'] ?? 0).toBe(0);
+      expect(droppedTotal(large.account), `${s === live ? 'live' : 'model'} large`).toBe(0);
+    }
   }, 60_000);
 });

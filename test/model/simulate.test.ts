@@ -52,14 +52,14 @@ describe('the kernel path: a copy into every joined socket, in turn', () => {
 });
 
 describe('an offloaded socket (socket-offload NIC, receive: offload)', () => {
-  it('queues in the local stream socket\'s default buffer, in bytes, whatever rcvbuf or ring say: what does not fit is an oflow-drop', () => {
+  it('queues in a socket buffer in bytes, its rcvbuf, whatever its ring says: what does not fit is an oflow-drop', () => {
     // DESIGN §10: "a full socket queue drops the record (oflow-drop)". The NIC writes records to
-    // a stream socket it opened with the default buffer (src/nic/offload-port.ts), so neither
-    // the subscriber's rcvbuf (1 MB here) nor its ring (4 slots) sizes the queue.
-    const costs = { ...zero(), offloadRecvNs: 1e6, truesizeOverheadBytes: 900, defaultRcvbufBytes: 3000 };
+    // a stream socket whose end it sizes with the subscriber's rcvbuf (src/nic/offload-port.ts),
+    // so its ring (4 slots here) does not size the queue.
+    const costs = { ...zero(), offloadRecvNs: 1e6, truesizeOverheadBytes: 900 };
     const out = simulate(input({
       costs, feed: feed([0, 1, 2, 3, 4, 5, 6]), groups: [{ stacks: 1, kernel: false }],
-      sockets: [{ subscriber: 0, group: 0, path: 'offload' }], subscribers: [proc({ core: 1, receive: 'offload', ring: 4 })],
+      sockets: [{ subscriber: 0, group: 0, path: 'offload' }], subscribers: [proc({ core: 1, receive: 'offload', ring: 4, rcvbuf: 3000 })],
     }));
     // As the kernel socket above: 3,000 bytes hold what waits behind the read under way at
     // 1,000 bytes each (100 + 900); four are delivered, and the other three do not fit.
