@@ -109,16 +109,21 @@ static napi_value capture_open(napi_env env, napi_callback_info info) {
   return opened(env, fd, step);
 }
 
+/* A socket's buffer size as the kernel reports it (SO_RCVBUF or SO_SNDBUF: twice the request), as a JS number. */
+static napi_value buffer_size(napi_env env, int fd, int opt, const char *what) {
+  int size = 0;
+  socklen_t len = sizeof size;
+  if (getsockopt(fd, SOL_SOCKET, opt, &size, &len) != 0) return throw_errno(env, what, errno);
+  napi_value result;
+  napi_create_int32(env, size, &result);
+  return result;
+}
+
 /* captureRcvbuf(fd) → the receive buffer the kernel granted (bytes, as SO_RCVBUF reports: twice the request). */
 static napi_value capture_rcvbuf(napi_env env, napi_callback_info info) {
   int32_t fd = -1;
   if (fd_arg(env, info, &fd)) return NULL;
-  int size = 0;
-  socklen_t len = sizeof size;
-  if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &len) != 0) return throw_errno(env, "cannot read SO_RCVBUF", errno);
-  napi_value result;
-  napi_create_int32(env, size, &result);
-  return result;
+  return buffer_size(env, fd, SO_RCVBUF, "cannot read SO_RCVBUF");
 }
 
 /*
@@ -126,24 +131,26 @@ static napi_value capture_rcvbuf(napi_env env, napi_callback_info info) {
  * the request). SO_SNDBUFFORCE passes net.core.wmem_max where the process may; else the capped
  * SO_SNDBUF. For the NIC's offloaded stream sockets: a stream socket's queue is its sender's.
  */
-static napi_value socket_send_buffer(napi_env env, napi_callback_info info) {
+static int send_buffer_args(napi_env env, napi_callback_info info, int32_t *fd, uint32_t *bytes) {
   size_t argc = 2;
   napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  double want = 0;
+  if (argc == 2 && napi_get_value_int32(env, argv[0], fd) == napi_ok && *fd >= 0 && napi_get_value_double(env, argv[1], &want) == napi_ok && want >= 1 && want <= 4294967295.0) {
+    *bytes = (uint32_t)want;
+    return 0;
+  }
+  napi_throw_range_error(env, "EINVAL", "expected (fd, bytes) with bytes above 0");
+  return -1;
+}
+
+static napi_value socket_send_buffer(napi_env env, napi_callback_info info) {
   int32_t fd = -1;
   uint32_t bytes = 0;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0 || get_u32(env, argv[1], &bytes) || bytes == 0) {
-    napi_throw_range_error(env, "EINVAL", "expected (fd, bytes) with bytes above 0");
-    return NULL;
-  }
+  if (send_buffer_args(env, info, &fd, &bytes)) return NULL;
   int want = (int)(bytes > 0x3fffffff ? 0x3fffffff : bytes);
   if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof want) != 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof want) != 0) return throw_errno(env, "cannot set SO_SNDBUF", errno);
-  int size = 0;
-  socklen_t len = sizeof size;
-  if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, &len) != 0) return throw_errno(env, "cannot read SO_SNDBUF", errno);
-  napi_value result;
-  napi_create_int32(env, size, &result);
-  return result;
+  return buffer_size(env, fd, SO_SNDBUF, "cannot read SO_SNDBUF");
 }
 
 /*

@@ -25,6 +25,7 @@ describe('socketSendBuffer', () => {
     const a = addonModule();
     expect(() => a.socketSendBuffer(-1, 1000)).toThrow(/expected \(fd, bytes\) with bytes above 0/);
     expect(() => a.socketSendBuffer(0, 0)).toThrow(/expected \(fd, bytes\) with bytes above 0/);
+    expect(() => a.socketSendBuffer(0, -5)).toThrow(/expected \(fd, bytes\) with bytes above 0/);
     expect(() => a.socketSendBuffer(987654, 1000)).toThrow(/cannot set SO_SNDBUF/);
   });
 });
