@@ -74,6 +74,17 @@ static napi_value opened(napi_env env, int fd, const char *failedStep) {
 }
 
 /*
+ * Sets a socket buffer: the forcing option first where one is given (it passes the sysctl cap
+ * where the process may: CAP_NET_ADMIN), else or then the ordinary one, capped as an ordinary
+ * application's request is. 0, or -1 with errno set.
+ */
+static int set_buffer(int fd, int force_opt, int opt, uint32_t bytes) {
+  int want = (int)(bytes > 0x3fffffff ? 0x3fffffff : bytes);
+  if (force_opt && setsockopt(fd, SOL_SOCKET, force_opt, &want, sizeof want) == 0) return 0;
+  return setsockopt(fd, SOL_SOCKET, opt, &want, sizeof want);
+}
+
+/*
  * captureOpen(group, port, interface, rcvbuf[, force]) → fd: joined on `interface`, bound to the
  * group. force (default 1): SO_RCVBUFFORCE where permitted; 0 asks SO_RCVBUF only, capped by
  * net.core.rmem_max as an ordinary application's request is (a subscriber's kernel socket).
@@ -101,11 +112,8 @@ static napi_value capture_open(napi_env env, napi_callback_info info) {
   else if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero, sizeof zero) != 0) step = "cannot clear IP_MULTICAST_ALL";
   else if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) != 0) step = "cannot enable SO_TIMESTAMPNS";
   else if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one) != 0) step = "cannot enable SO_RXQ_OVFL";
-  if (!step && rcvbuf > 0) {
-    int want = (int)(rcvbuf > 0x3fffffff ? 0x3fffffff : rcvbuf);
-    /* SO_RCVBUFFORCE passes net.core.rmem_max where the process may (CAP_NET_ADMIN); else the capped SO_RCVBUF. */
-    if ((!force || setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof want) != 0) && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want) != 0) step = "cannot set SO_RCVBUF";
-  }
+  /* SO_RCVBUFFORCE passes net.core.rmem_max where the process may (CAP_NET_ADMIN); else the capped SO_RCVBUF. */
+  if (!step && rcvbuf > 0 && set_buffer(fd, force ? SO_RCVBUFFORCE : 0, SO_RCVBUF, rcvbuf) != 0) step = "cannot set SO_RCVBUF";
   return opened(env, fd, step);
 }
 
@@ -148,8 +156,7 @@ static napi_value socket_send_buffer(napi_env env, napi_callback_info info) {
   int32_t fd = -1;
   uint32_t bytes = 0;
   if (send_buffer_args(env, info, &fd, &bytes)) return NULL;
-  int want = (int)(bytes > 0x3fffffff ? 0x3fffffff : bytes);
-  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof want) != 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof want) != 0) return throw_errno(env, "cannot set SO_SNDBUF", errno);
+  if (set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, bytes) != 0) return throw_errno(env, "cannot set SO_SNDBUF", errno);
   return buffer_size(env, fd, SO_SNDBUF, "cannot read SO_SNDBUF");
 }
 

@@ -27,8 +27,6 @@ export class OffloadPort {
   private closed = false;
   /** The subscriber's request for this socket's buffer, as it arrives. */
   private request = Buffer.alloc(0);
-  /** The send buffer the kernel granted at the subscriber's request (0: the default was kept). */
-  grantedBytes = 0;
 
   constructor(lab: number, readonly membership: number) {
     this.socket = net.createConnection({ path: offloadSocketPath(lab, membership) });
@@ -50,7 +48,7 @@ export class OffloadPort {
     const bytes = this.request.readUInt32LE(0);
     if (bytes === 0) return;
     try {
-      this.grantedBytes = addonModule().socketSendBuffer(this.fd, bytes);
+      addonModule().socketSendBuffer(this.fd, bytes);
     } catch {
       // Kept at the default: the records that do not fit still show as gaps (oflow-drop).
     }
