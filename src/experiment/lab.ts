@@ -73,6 +73,8 @@ const START_DELAY_NS = 100e6;
 let instances = 0;
 
 /** The path codes the NIC's steering table uses. */
+/** A send to a child that died meanwhile: nothing to do here, its exit is handled where it is seen. */
+const ignoreSendError = (): void => undefined;
 const NIC_PATH_CODES: Readonly<Record<Path, number>> = { bypass: PATH_BYPASS, kernel: PATH_KERNEL, offload: PATH_OFFLOAD, lost: PATH_LOST };
 
 export class Lab {
@@ -353,7 +355,7 @@ export class Lab {
 
   private sendNic(msg: ToNic | { type: 'speed'; speed: number } | { type: 'pause' } | { type: 'resume' }): void {
     const child = this.nicChild;
-    if (child && child.connected) child.send(msg);
+    if (child && child.connected) child.send(msg, ignoreSendError);
   }
 
   /**
@@ -399,7 +401,9 @@ export class Lab {
   }
 
   private sendSub(sub: SubscriberState, msg: ToSubscriber): void {
-    if (sub.alive && sub.child.connected) sub.child.send(msg);
+    // A child that has died but whose exit is not yet handled fails the write (EPIPE): given a
+    // callback, send reports it there instead of as an 'error' event; its exit is accounted for.
+    if (sub.alive && sub.child.connected) sub.child.send(msg, ignoreSendError);
   }
 
   private waitFor(sub: SubscriberState, key: string): Promise<FromSubscriber> {
@@ -890,7 +894,7 @@ export class Lab {
     const rchild = this.recoveryChild;
     if (rchild && rchild.exitCode === null && rchild.signalCode === null) {
       exits.push(new Promise((resolve) => rchild.once('exit', () => resolve())));
-      if (rchild.connected) rchild.send({ type: 'stop' } satisfies ToServer);
+      if (rchild.connected) rchild.send({ type: 'stop' } satisfies ToServer, ignoreSendError);
       else rchild.kill('SIGTERM');
     }
     await withTimeout(Promise.all(exits), 2000, 'children did not stop').catch(() => {
