@@ -16,6 +16,7 @@ import type { LabSnapshot } from '../experiment/snapshot.js';
 import { act } from './action.js';
 import { parseDuration } from '../metrics/duration.js';
 import { Progress } from './progress.js';
+import { signalAction } from './interrupts.js';
 import { MdlabError } from '../errors.js';
 import { describeCounters } from '../metrics/counters.js';
 
@@ -105,13 +106,22 @@ async function runOne(config: LabConfig, flags: RunFlags, point: Record<string, 
     progress.update(`${(s.runMs / 1000).toFixed(1)} s · ${Math.round(s.nic.packetsPerSecond).toLocaleString('en-US')} pkt/s · ${s.events.length} events`, total ? Math.min(1, s.runMs / total) : undefined);
   });
   let interrupted = 0;
+  let firstSignalMs: number | null = null;
   const onSignal = (sig: NodeJS.Signals) => {
-    interrupted++;
-    if (interrupted === 1) {
-      process.stderr.write(`\nmdlab: ${sig}: ending the run (again to stop at once)\n`);
-      lab.stop();
-    } else {
-      void lab.teardown().then(() => process.exit(130));
+    const now = performance.now();
+    switch (signalAction(firstSignalMs, now)) {
+      case 'end':
+        firstSignalMs = now;
+        interrupted++;
+        process.stderr.write(`\nmdlab: ${sig}: ending the run (again to stop at once)\n`);
+        lab.stop();
+        break;
+      case 'repeat':
+        break;
+      case 'abort':
+        process.stderr.write(`mdlab: ${sig} again: stopping at once, without a report\n`);
+        void lab.teardown().then(() => process.exit(130));
+        break;
     }
   };
   process.on('SIGINT', onSignal);

@@ -6,6 +6,7 @@ import { leftovers, sleep } from '../helpers/lab.js';
 import { listSegments, pidAlive } from '../../src/shm/segment.js';
 import { MDLAB, ROOT } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
+import { SAME_REQUEST_MS } from '../../src/cli/interrupts.js';
 
 const tmp = tempDir();
 
@@ -99,5 +100,50 @@ describe('a lab whose controller is killed with SIGKILL', () => {
     for (let i = 0; i < 50 && (kids.some(pidAlive) || listSegments(child.pid).length > 0); i++) await sleep(100);
     expect(kids.filter(pidAlive)).toEqual([]);
     expect(listSegments(child.pid)).toEqual([]);
+  });
+});
+
+describe('a signal that reaches the controller twice at once', () => {
+  const start = async () => {
+    const child = spawn(process.execPath, [MDLAB, 'run', 'configs/ef-name-trap.yaml', '--headless', '--duration', '30s'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const io = { stdout: '', err: '' };
+    child.stdout.on('data', (d) => (io.stdout += d));
+    child.stderr.on('data', (d) => (io.err += d));
+    for (let i = 0; i < 100 && !listSegments(child.pid).some((n) => n.endsWith('.registry')); i++) await sleep(100);
+    await sleep(500);
+    return { child, io, exit: new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c))) };
+  };
+
+  it('is one request: timeout(1) signals its command and then its process group, which holds the command too', async () => {
+    // Two SIGINTs 30 ms apart (timeout's are microseconds apart, and the kernel merges them only
+    // when the first is still pending). Taken as "again: stop at once", such a run printed nothing.
+    const { child, io, exit } = await start();
+    child.kill('SIGINT');
+    await sleep(30);
+    child.kill('SIGINT');
+    expect(await exit, io.err).toBe(130);
+    expect(io.err).not.toMatch(/stopping at once/);
+    expect(io.stdout).toMatch(/Totals: sent [\d,]+ = .*: balanced/);
+    for (let i = 0; i < 50 && listSegments(child.pid).length > 0; i++) await sleep(100);
+    expect(listSegments(child.pid)).toEqual([]);
+    expect(leftovers().processes).toEqual([]);
+  });
+
+  it('a second one later stops at once, and says so', async () => {
+    const { child, io, exit } = await start();
+    // The NIC stopped (SIGSTOP) cannot end its replay: the run is still ending when the second comes.
+    const { execFileSync } = await import('node:child_process');
+    const nic = Number(execFileSync('pgrep', ['-P', String(child.pid), '-f', 'nic-process.js'], { encoding: 'utf8' }).trim());
+    expect(nic).toBeGreaterThan(0);
+    process.kill(nic, 'SIGSTOP');
+    child.kill('SIGINT');
+    await sleep(SAME_REQUEST_MS + 200);
+    expect(child.exitCode).toBe(null);
+    child.kill('SIGINT');
+    expect(await exit).toBe(130);
+    expect(io.err).toMatch(/SIGINT again: stopping at once, without a report/);
+    for (let i = 0; i < 50 && listSegments(child.pid).length > 0; i++) await sleep(100);
+    expect(listSegments(child.pid)).toEqual([]);
+    expect(leftovers().processes).toEqual([]);
   });
 });
