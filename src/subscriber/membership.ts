@@ -130,6 +130,11 @@ export class Membership {
     return this.reader && this.receive ? this.reader.poll(this.receive, max) : 0;
   }
 
+  /** Whether the poll loop reads all of it (its ring, and its kernel socket through the addon): nothing of it waits for the event loop. */
+  selfPolled(): boolean {
+    return this.reader !== null && this.kernel === null && this.offload === null && (this.native === null || this.side !== null);
+  }
+
   /**
    * An Onload socket's kernel socket, checked from the poll loop: Onload's recv looks at the OS
    * socket's readable flag in shared state on every spin, and reads it only when set
