@@ -18,7 +18,7 @@ describe('garbage collections, counted per subscriber (gc.minor, gc.major, liveH
     // every 20 µs, ~15 MB/s, a scavenge every ~0.1 s in a 2 MB young generation. Rings and the
     // addon's kernel sockets need no turn: that spinner yields once a millisecond. Node's dgram
     // sockets are heard only on the event loop: that spinner's turns, and garbage, stay.
-    const seconds = 2;
+    const seconds = 3;
     const s = await new Lab(config({
       subscribers: [
         { name: 'polled', groups: [G1, G2], env: { EF_POLL_USEC: 100000, EF_NAME: 'a' }, work: 'book' },
@@ -33,8 +33,9 @@ describe('garbage collections, counted per subscriber (gc.minor, gc.major, liveH
       expect(x.gc, `${x.name}: counted from its first packet`).not.toBeNull();
     }
     const gcs = JSON.stringify([polled.gc, dgram.gc]);
-    expect(polled.gc!.minor, gcs).toBeLessThanOrEqual(3 * seconds);
-    expect(dgram.gc!.minor, gcs).toBeGreaterThan(4 * seconds);
+    // As a ratio: on a busy host both spin less, and scavenge less.
+    expect(polled.gc!.minor, gcs).toBeLessThanOrEqual(seconds);
+    expect(dgram.gc!.minor, gcs).toBeGreaterThan(2 * Math.max(1, polled.gc!.minor));
     // Every full GC since the first packet left its live heap in the result.
     for (const x of [polled, dgram]) {
       expect(x.liveHeap?.length, x.name).toBe(x.gc!.major);
