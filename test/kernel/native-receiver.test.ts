@@ -3,7 +3,7 @@
  * recvmmsg): every datagram arrives byte for byte, many per system call when they queue up, a
  * datagram too big for a slot is counted and not handed on, and closing stops it for good.
  */
-import { spawn } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openMulticastReceiver, openMulticastSender } from '../../src/kernel/loopback.js';
 import { NATIVE_SLOT_BYTES, NativeMulticastReceiver } from '../../src/kernel/native-receiver.js';
@@ -98,11 +98,12 @@ describe('native kernel-path receive', () => {
         // the event loop is held: what arrives now waits in its socket
       }
     };
-    // Another process sends while this one's event loop is held: the datagrams wait in the socket.
-    const child = spawn(process.execPath, ['-e', `const s = require('node:dgram').createSocket('udp4'); s.bind(0, '127.0.0.1', () => { s.setMulticastInterface('127.0.0.1'); s.setMulticastTTL(0); s.setMulticastLoopback(true); let n = 0; for (let i = 0; i < 3; i++) s.send(Buffer.alloc(20, i), ${PORT + 2}, '239.100.77.1', () => { if (++n === 3) s.close(); }); });`], { stdio: 'ignore' });
-    const exited = new Promise((r) => child.on('exit', r));
-    hold(600);
-    await exited;
+    // Another process sends while this one's event loop is held: spawnSync blocks the loop until the
+    // sender has exited, so all three datagrams are in the socket; holding 60 ms more makes each wait
+    // at least that long, however slowly the child started on a busy host.
+    const sent = spawnSync(process.execPath, ['-e', `const s = require('node:dgram').createSocket('udp4'); s.bind(0, '127.0.0.1', () => { s.setMulticastInterface('127.0.0.1'); s.setMulticastTTL(0); s.setMulticastLoopback(true); let n = 0; for (let i = 0; i < 3; i++) s.send(Buffer.alloc(20, i), ${PORT + 2}, '239.100.77.1', () => { if (++n === 3) s.close(); }); });`], { stdio: 'ignore', timeout: 20_000 });
+    expect(sent.status).toBe(0);
+    hold(60);
     const until = Date.now() + 3000;
     while (got < 3 && Date.now() < until) await sleep(2);
     expect(got).toBe(3);
