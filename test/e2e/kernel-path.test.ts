@@ -96,7 +96,7 @@ describe('the kernel path: the lab\'s own, and the exchange\'s bytes', () => {
     if (HAS_TSHARK) {
       const fields = spawnSync('tshark', ['-r', pcap, '-d', 'udp.port==26400,moldudp64', '-T', 'fields', '-e', 'ip.dst', '-e', 'udp.payload', '-e', 'moldudp64.count', '-e', '_ws.malformed'], { encoding: 'utf8', maxBuffer: 256 << 20 });
       const rows = fields.stdout.trim().split('\n').filter(Boolean).map((l) => l.split('\t'));
-      expect(rows.length).toBeGreaterThan(1000);
+      expect(rows.length).toBeGreaterThan(200);
       expect(rows.filter((r) => r[3]), 'malformed MoldUDP64').toEqual([]);
       expect(rows.filter((r) => !r[2]), 'datagrams tshark did not decode as MoldUDP64').toEqual([]);
       for (const g of ['239.100.1.1', '239.100.1.2']) {
@@ -175,7 +175,7 @@ describe('the kernel path: the lab\'s own, and the exchange\'s bytes', () => {
     expect(rec!.status, rec!.stderr).toBe(0);
     const summary = JSON.parse(rec!.stdout) as { packets: number; byGroup: Record<string, { packets: number }>; drops: number };
     expect(Object.keys(summary.byGroup).sort()).toEqual([G1, G2]);
-    expect(summary.packets).toBeGreaterThan(500);
+    expect(summary.packets).toBeGreaterThan(200);
     expect(summary.drops).toBe(0);
     const want = await recorded();
     const got = await recorded(pcap);
