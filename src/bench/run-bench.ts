@@ -17,6 +17,7 @@ import { decodeCli, decodeRate, firstFrame, recordCost } from './micro.js';
 import { formatPairs, liveVsModel, modelSpeed } from './model-figures.js';
 import { calibrate } from '../model/calibrate.js';
 import { soak } from './soak.js';
+import { startHostSpeed, type HostSpeed } from './host-speed.js';
 import { defaultRun } from './default-runs.js';
 import { sockperfOneWay, sockperfVersion, tasksetAvailable } from './sockperf.js';
 import { figure, type Figure } from './stats.js';
@@ -54,7 +55,7 @@ export const PROFILES: Readonly<Record<BenchProfile['name'], BenchProfile>> = {
 
 export interface BenchResults {
   profile: BenchProfile;
-  host: HostFacts & { sockperf: string | null };
+  host: HostFacts & { sockperf: string | null; speed: HostSpeed };
   rows: Row[];
   /** Everything measured, repetition by repetition. */
   raw: Record<string, unknown>;
@@ -97,6 +98,7 @@ async function optional<T>(log: (l: string) => void, what: string, fn: () => Pro
 
 export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchResults> {
   const started = Date.now();
+  const hostSpeed = startHostSpeed();
   const dir = mkdtempSync(join(tmpdir(), 'mdlab-bench-'));
   const log = o.log;
   const raw: Record<string, unknown> = {};
@@ -233,7 +235,7 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
     });
     const labReps = [...bypass, ...kernel, ...one, ...four, ...kernelRate, ...defaults];
     const clean = labReps.filter((x) => x.host.verdict === 'clean').length;
-    return { profile: p, host: { ...hostFacts(), sockperf }, rows, raw, seconds: (Date.now() - started) / 1000, labReps: { clean, total: labReps.length }, nicProfile: profiled };
+    return { profile: p, host: { ...hostFacts(), sockperf, speed: hostSpeed() }, rows, raw, seconds: (Date.now() - started) / 1000, labReps: { clean, total: labReps.length }, nicProfile: profiled };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
 /** The bench's table on stdout: figure, floor, mdlab (median [min..max]), ratio, target, met. */
+import { formatHostSpeed } from './host-speed.js';
 import type { BenchResults } from './run-bench.js';
 import type { Figure } from './stats.js';
 import { formatProfile } from './profile-summary.js';
@@ -40,6 +41,7 @@ export function formatBench(r: BenchResults): string {
     '',
     ...(r.nicProfile ? ['', ...formatProfile('NIC at top speed, where its time per packet goes', r.nicProfile)] : []),
     '',
+    formatHostSpeed(h.speed),
     `host: ${r.labReps.clean} of ${r.labReps.total} lab repetitions ran on a clean host${r.labReps.clean < r.labReps.total ? ' (the others\' figures are partly the host\'s: see the log and results.json)' : ''}`,
     `${r.rows.filter((x) => x.met === true).length} of ${r.rows.filter((x) => x.met !== null).length} targets met · ${r.seconds.toFixed(0)} s`,
   ].join('\n');

@@ -47,6 +47,10 @@ describe('npm run bench (tiny profile)', () => {
     expect(table).toContain('bypass wire-to-app p50');
     expect(table).toMatch(/NIC at top speed, where its time per packet goes: [\d,]+ packets/);
     expect(table).toMatch(/\d+ of \d+ targets met/);
+    // How fast the host was, so that figures with no floor compare across hosts.
+    expect(r.host.speed.referenceNs.start).toBeGreaterThan(0);
+    expect(r.host.speed.referenceNs.end).toBeGreaterThan(0);
+    expect(table).toMatch(/^host speed: a fixed JS loop, [\d.]+ ns per turn at the start and [\d.]+ at the end/m);
     const left = leftovers();
     expect(left.processes).toEqual([]);
     expect(left.segments).toEqual([]);
