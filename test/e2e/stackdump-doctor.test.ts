@@ -28,7 +28,7 @@ interface Dumps {
 async function dumpWhileRunning(config: string): Promise<Dumps> {
   const json = tmp.file(`${config.replace(/\W/g, '_')}.json`);
   // Long enough for a loaded CI host to start it; stopped with Ctrl-C once dumped (its result is then partial, its events whole).
-  const child = spawn(process.execPath, [MDLAB, 'run', config, '--headless', '--duration', '30s', '--json', json], { cwd: ROOT, stdio: 'ignore' });
+  const child = spawn(process.execPath, [MDLAB, 'run', config, '--headless', '--duration', '120s', '--json', json], { cwd: ROOT, stdio: 'ignore' });
   const done = new Promise<number | null>((res) => child.on('exit', res));
   try {
     let lots = '';
