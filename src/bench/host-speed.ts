@@ -4,7 +4,7 @@
  * across hosts: a fixed single-threaded loop's time per turn at the start and at the end, and the
  * share of CPU time the hypervisor stole over the whole bench (/proc/stat's steal column).
  */
-import { sampleHost, type HostSample } from '../metrics/proc-sample.js';
+import { hostBetween, sampleHost, stealShareOf } from '../metrics/proc-sample.js';
 
 export interface HostSpeed {
   /** Nanoseconds per turn of the reference loop (the least of a few tries), at the bench's start and end. */
@@ -37,14 +37,6 @@ export function referenceLoopNs(tries = 3): number {
   return best;
 }
 
-/** Steal between two samples of /proc/stat, as a share of all CPU time in between. */
-export function stealBetween(a: HostSample | null, b: HostSample | null): number | null {
-  if (!a || !b) return null;
-  const steal = b.steal - a.steal;
-  const total = b.busy - a.busy + (b.idle - a.idle) + steal;
-  return total > 0 ? steal / total : null;
-}
-
 /** The xorshift state the tries left (for the test that the loop ran). */
 export const referenceSink = (): number => sink;
 
@@ -54,7 +46,7 @@ export function startHostSpeed(): () => HostSpeed {
   const first = sampleHost();
   return () => {
     const last = sampleHost();
-    return { referenceNs: { start, end: referenceLoopNs() }, stealShare: stealBetween(first, last) };
+    return { referenceNs: { start, end: referenceLoopNs() }, stealShare: stealShareOf(hostBetween(first, last)) };
   };
 }
 

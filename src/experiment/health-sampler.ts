@@ -6,7 +6,7 @@
  */
 import { cpus } from 'node:os';
 import { judgeHealth, UNMEASURED, type HealthInput, type HostHealth, type ProcessRole, type ProcessUsage } from '../metrics/host-health.js';
-import { sampleHost, sampleProcess, type HostSample, type ProcessSample } from '../metrics/proc-sample.js';
+import { hostBetween, sampleHost, sampleProcess, type HostSample, type ProcessSample } from '../metrics/proc-sample.js';
 
 export interface LabProcess {
   role: ProcessRole;
@@ -74,14 +74,7 @@ export class HealthSampler {
         cpus: [...t.cpus].sort((a, b) => a - b),
       });
     }
-    const host = this.hostBase && this.hostLast
-      ? (() => {
-          const busy = (this.hostLast.busy - this.hostBase.busy) * this.hostLast.tickNs;
-          const steal = (this.hostLast.steal - this.hostBase.steal) * this.hostLast.tickNs;
-          const idle = (this.hostLast.idle - this.hostBase.idle) * this.hostLast.tickNs;
-          return { busyNs: busy, stealNs: steal, totalNs: busy + steal + idle };
-        })()
-      : null;
+    const host = hostBetween(this.hostBase, this.hostLast);
     return judgeHealth({ elapsedNs: this.lastNs - this.startNs, cores: this.cores, processes: usage, nicLag, host, foreignDatagrams });
   }
 

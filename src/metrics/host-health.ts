@@ -5,6 +5,7 @@
  * host's, not the path's. The thresholds are counters of the registry, with their descriptions.
  */
 import { counter } from './counters.js';
+import { stealShareOf, type HostSpan } from './proc-sample.js';
 import { formatDurationNs } from './duration.js';
 
 export type Verdict = 'clean' | 'contended';
@@ -39,7 +40,7 @@ export interface HealthInput {
   /** offCpu: the longest the NIC was off its CPU mid-spin, and how often past 0.5 ms (absent in older results). */
   nicLag: { p50Ns: number; p99Ns: number; maxNs: number; packets: number; offCpuMaxNs?: number; offCpuCount?: number } | null;
   /** The host over the same span: CPU time of every process, the lab's included (ns, all CPUs), and steal. */
-  host: { busyNs: number; stealNs: number; totalNs: number } | null;
+  host: HostSpan | null;
   /** Datagrams that reached the lab's sockets from outside the lab. */
   foreignDatagrams: number;
 }
@@ -117,7 +118,7 @@ export function judgeHealth(x: HealthInput): HostHealth {
   const seconds = span / 1e9;
   const labCpuNs = x.processes.reduce((n, p) => n + p.cpuNs, 0);
   const outsideCores = x.host ? Math.max(0, x.host.busyNs - labCpuNs) / span : null;
-  const stealShare = x.host && x.host.totalNs > 0 ? x.host.stealNs / x.host.totalNs : null;
+  const stealShare = stealShareOf(x.host);
   const hostReasons: string[] = [];
   if (outsideCores !== null && outsideCores > limit(THRESHOLDS.outsideCores)) hostReasons.push(`processes outside the lab used ${outsideCores.toFixed(2)} of ${x.cores} cores`);
   if (stealShare !== null && stealShare > limit(THRESHOLDS.steal)) hostReasons.push(`the hypervisor stole ${pct(stealShare)} of the CPU time`);

@@ -64,6 +64,26 @@ export function sampleProcess(pid: number): ProcessSample | null {
   };
 }
 
+/** The host's CPU time between two samples, in ns over all CPUs: busy, stolen, and all of it. */
+export interface HostSpan {
+  busyNs: number;
+  stealNs: number;
+  totalNs: number;
+}
+
+export function hostBetween(a: HostSample | null, b: HostSample | null): HostSpan | null {
+  if (!a || !b) return null;
+  const busyNs = (b.busy - a.busy) * b.tickNs;
+  const stealNs = (b.steal - a.steal) * b.tickNs;
+  const idleNs = (b.idle - a.idle) * b.tickNs;
+  return { busyNs, stealNs, totalNs: busyNs + stealNs + idleNs };
+}
+
+/** The share of a span's CPU time the hypervisor stole; null where nothing was measured. */
+export function stealShareOf(h: HostSpan | null): number | null {
+  return h && h.totalNs > 0 ? h.stealNs / h.totalNs : null;
+}
+
 export function sampleHost(): HostSample | null {
   const text = read('/proc/stat');
   if (text === null) return null;

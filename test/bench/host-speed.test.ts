@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatHostSpeed, referenceLoopNs, referenceSink, stealBetween } from '../../src/bench/host-speed.js';
+import { formatHostSpeed, referenceLoopNs, referenceSink } from '../../src/bench/host-speed.js';
+import { hostBetween, stealShareOf } from '../../src/metrics/proc-sample.js';
 
 describe('the bench\'s host speed', () => {
   it('times a fixed loop that really ran: a positive ns per turn, and the xorshift state it left', () => {
@@ -14,6 +15,7 @@ describe('the bench\'s host speed', () => {
     const a = { busy: 100, idle: 800, steal: 10, tickNs: 1e7 };
     const b = { busy: 400, idle: 1400, steal: 110, tickNs: 1e7 };
     // 100 stolen of 300 + 600 + 100.
+    const stealBetween = (x: typeof a | null, y: typeof b) => stealShareOf(hostBetween(x, y));
     expect(stealBetween(a, b)).toBeCloseTo(0.1, 10);
     expect(stealBetween(a, a)).toBeNull();
     expect(stealBetween(null, b)).toBeNull();
