@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mdlab } from '../helpers/cli.js';
 import { MDLAB, ROOT } from '../helpers/shared.js';
@@ -27,8 +28,14 @@ interface Dumps {
 /** Runs a lab in the background and dumps it from outside once its sockets have read packets. */
 async function dumpWhileRunning(config: string): Promise<Dumps> {
   const json = tmp.file(`${config.replace(/\W/g, '_')}.json`);
-  // Long enough for a loaded CI host to start it; stopped with Ctrl-C once dumped (its result is then partial, its events whole).
-  const child = spawn(process.execPath, [MDLAB, 'run', config, '--headless', '--duration', '120s', '--json', json], { cwd: ROOT, stdio: 'ignore' });
+  // The shipped config, its recording looped: the recording lasts a few seconds, and on a loaded
+  // host polling for sockets that have read can outlast it, and the lab with it. Long enough for a
+  // loaded CI host to start it; stopped with Ctrl-C once dumped (its result is then partial, its events whole).
+  const looped = tmp.file(`${config.replace(/\W/g, '_')}.looped.yaml`);
+  const shipped = readFileSync(join(ROOT, config), 'utf8').replace(/^recording: \.\.\//m, `recording: ${ROOT}/`);
+  expect(shipped).toContain(`recording: ${ROOT}/recordings/`);
+  writeFileSync(looped, `${shipped}\nloop: true\nduration: 120s\n`);
+  const child = spawn(process.execPath, [MDLAB, 'run', looped, '--headless', '--json', json], { cwd: ROOT, stdio: 'ignore' });
   const done = new Promise<number | null>((res) => child.on('exit', res));
   try {
     let lots = '';
