@@ -2,8 +2,12 @@
  * mdlab's shared-memory addon: POSIX shared memory segments (shm_open + mmap) as
  * ArrayBuffers, so that several processes map the same bytes. That is all it does.
  *
- *   create(name, size) -> ArrayBuffer   new segment, mode 0600, fails if it exists
- *   open(name)         -> ArrayBuffer   an existing segment, its whole size
+ *   create(name, size) -> ArrayBuffer   new segment, mode 0600, fails if it exists; its memory is
+ *                                       allocated here (posix_fallocate), so that a full /dev/shm is
+ *                                       one error at creation, not a SIGBUS at some later write
+ *   open(name, prefault) -> ArrayBuffer an existing segment, its whole size; with prefault, every
+ *                                       page is touched once through this mapping before it is
+ *                                       returned (EF_PREFAULT_PACKETS: see prefault_pages)
  *   unlink(name)       -> boolean       removes the name (mappings stay valid)
  *   clockCell()        -> ArrayBuffer   8 bytes the clock writes into (a static cell of this process)
  *   clockNow()         -> undefined     writes CLOCK_MONOTONIC, in ns, into the cell: a clock read
@@ -106,6 +110,15 @@ static napi_value create(napi_env env, napi_callback_info info) {
     shm_unlink(name);
     return throw_errno(env, "cannot size shared memory segment", name, err);
   }
+  /* Onload allocates a stack's packet buffers when it creates the stack (EF_PREALLOC_PACKETS),
+   * and fails then if it cannot: so does a segment here. Without it, tmpfs allocates a page at
+   * its first write, and a full /dev/shm kills that writer with SIGBUS mid-run. */
+  int ferr = posix_fallocate(fd, 0, (off_t)size);
+  if (ferr != 0) {
+    close(fd);
+    shm_unlink(name);
+    return throw_errno(env, "cannot allocate shared memory segment", name, ferr);
+  }
   void *addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   int err = errno;
   close(fd);
@@ -116,12 +129,37 @@ static napi_value create(napi_env env, napi_callback_info info) {
   return wrap(env, addr, size);
 }
 
+/*
+ * Reads one byte of every page through this process's mapping. The first access to a page through
+ * a new mapping costs the kernel's page-table work (and, in a VM, the hypervisor's): measured on a
+ * 2-vCPU VM, ~4 us a page even after MAP_POPULATE, ~140 ms for a 128 MB ring, paid by whichever
+ * packet first lands in each page. Onload's EF_PREFAULT_PACKETS has the process touch its packet
+ * buffers when the stack is created, "so that memory for these packet buffers is pre-allocated
+ * and memory-mapped into the user-process address space" (UG1586, "Reducing Jitter from Memory
+ * Allocation"). A read suffices: the writes after it were as fast as on a warm mapping.
+ */
+static void prefault_pages(const void *addr, size_t size) {
+  long page = sysconf(_SC_PAGESIZE);
+  if (page <= 0) page = 4096;
+  const volatile unsigned char *p = (const volatile unsigned char *)addr;
+  for (size_t i = 0; i < size; i += (size_t)page) (void)p[i];
+}
+
 static napi_value open_segment(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   char name[MAX_NAME + 2];
+  bool prefault = false;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 1 || !get_name(env, argv[0], name)) return NULL;
+  if (argc >= 2) {
+    napi_valuetype t;
+    napi_typeof(env, argv[1], &t);
+    if (t != napi_undefined && (t != napi_boolean || napi_get_value_bool(env, argv[1], &prefault) != napi_ok)) {
+      napi_throw_type_error(env, "EINVAL", "prefault must be true or false");
+      return NULL;
+    }
+  }
   int fd = shm_open(name, O_RDWR, 0);
   if (fd < 0) return throw_errno(env, "cannot open shared memory segment", name, errno);
   struct stat st;
@@ -131,10 +169,11 @@ static napi_value open_segment(napi_env env, napi_callback_info info) {
     return throw_errno(env, "cannot size shared memory segment", name, err);
   }
   size_t size = (size_t)st.st_size;
-  void *addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  void *addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | (prefault ? MAP_POPULATE : 0), fd, 0);
   int err = errno;
   close(fd);
   if (addr == MAP_FAILED) return throw_errno(env, "cannot map shared memory segment", name, err);
+  if (prefault) prefault_pages(addr, size);
   return wrap(env, addr, size);
 }
 

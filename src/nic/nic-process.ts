@@ -458,7 +458,7 @@ class Nic {
     for (const slot of this.steering.usedStacks) {
       if (this.writers[slot]) continue;
       const info = this.seg.stack(slot);
-      if (info) this.writers[slot] = new RingWriter(StackSegment.attach(info.segment));
+      if (info) this.writers[slot] = new RingWriter(StackSegment.attach(info.segment, true));
     }
   }
 

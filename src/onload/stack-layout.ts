@@ -142,8 +142,9 @@ export class StackSegment {
     return new StackSegment(segment, buf);
   }
 
-  static attach(segment: string): StackSegment {
-    return new StackSegment(segment, openSegment(segment));
+  /** `prefault`: for the NIC and the subscribers, whose every packet touches the ring (segment.ts). */
+  static attach(segment: string, prefault = false): StackSegment {
+    return new StackSegment(segment, openSegment(segment, prefault));
   }
 
   socketBase(socket: number): number {

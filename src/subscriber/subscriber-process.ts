@@ -174,7 +174,7 @@ class Subscriber {
   async join(req: JoinRequest): Promise<void> {
     let stack: StackSegment | null = null;
     if (req.stack) {
-      stack = this.stacks.get(req.stack.segment) ?? StackSegment.attach(req.stack.segment);
+      stack = this.stacks.get(req.stack.segment) ?? StackSegment.attach(req.stack.segment, true);
       this.stacks.set(req.stack.segment, stack);
     }
     const m = new Membership(req.membership, req.group, req.groupName, this.lab, new HistogramWriter(req.histogram, req.membership, req.group), this.handler, this.nic.f64);
