@@ -1,6 +1,6 @@
 /**
  * End-to-end tests run the compiled mdlab (child processes are `dist/` modules, the CLI is
- * bin/mdlab.js): compile once before the suite so they never test a stale build.
+ * bin/mdlab.js): build once before the suite, as npm install does, so they never test a stale build.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,6 +10,8 @@ import { ROOT } from './helpers/shared.js';
 export default function setup(): void {
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+  // As `npm run build` does: the dashboard's Ink is one bundled file at run time.
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle-ink.mjs')], { stdio: 'inherit' });
   if (!existsSync(join(ROOT, 'build', 'Release', 'mdlab_shm.node'))) {
     throw new Error('the shared-memory addon is not built: run npm install');
   }

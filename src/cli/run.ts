@@ -11,6 +11,7 @@ import { describePoint, formatSweep, sweepRow, type SweepRow } from '../experime
 import { sweepPoints, type SweepPoint } from '../experiment/sweep.js';
 import { hostFacts } from '../experiment/host.js';
 import { Lab } from '../experiment/lab.js';
+import { ensureWarden } from '../experiment/children.js';
 import { formatReport } from '../experiment/report.js';
 import type { LabSnapshot } from '../experiment/snapshot.js';
 import { act } from './action.js';
@@ -245,6 +246,9 @@ export function registerRun(program: Command): void {
         const profileName = modelProfile(loaded, flags);
         const base = profileName === null ? undefined : loadProfile(profileName, dirname(loaded.file));
         const profile = base && loaded.model?.cores ? { ...base, cores: loaded.model.cores } : base;
+        // The lab's warden is a Node process to boot (~110 ms here): it boots while Ink loads,
+        // not after. The lab awaits it before its first segment, and sees its failure there.
+        if (!profile) ensureWarden().catch(() => undefined);
         const { runDashboard } = await import('../dashboard/run-dashboard.js');
         return runDashboard(loaded, {
           durationNs: flags.duration ? parseDuration(flags.duration, '--duration') : undefined,

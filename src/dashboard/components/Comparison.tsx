@@ -1,4 +1,4 @@
-import { Text } from 'ink';
+import { Text } from '../ink.js';
 import { pathColour, pathLetter, type Theme } from '../theme.js';
 import type { ComparisonItem } from '../view-model.js';
 

@@ -1,4 +1,4 @@
-import { Box, Text } from 'ink';
+import { Box, Text } from '../ink.js';
 import type { Theme } from '../theme.js';
 import type { FeedModel } from '../view-model.js';
 
