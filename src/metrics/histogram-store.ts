@@ -1,8 +1,10 @@
 /**
  * The controller's latency data: per (subscriber, group, path, clock), the counts of the whole
  * run and of the last interval, in HdrHistogram's buckets, straight from the subscribers' shared
- * memory. Summaries (percentiles and log-scaled buckets) are computed in one pass over the
- * counts and cached until new counts arrive; HdrHistogram objects are built only for result files.
+ * memory. What a summary needs but its percentiles (count, sum, the log-scaled buckets, the
+ * lowest and highest index, and counts per block of 64 indexes) is kept as counts arrive, so a
+ * summary walks the blocks, not the ~16 k indexes a latency range spans: the summaries were most
+ * of the controller's CPU in a running lab. HdrHistogram objects are built only for result files.
  */
 import * as hdr from 'hdr-histogram-js';
 import { newHistogram, type Clock, type EncodedInterval, type RecordedPath } from './latency.js';
@@ -35,6 +37,27 @@ export const BUCKET_EDGES_NS: readonly number[] = [250, 500, 1e3, 2e3, 5e3, 1e4,
 export const EMPTY_SUMMARY: LatencySummary = { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, p9999: 0, max: 0, min: 0, mean: 0, buckets: BUCKET_EDGES_NS.map(() => 0).concat(0) };
 
 const PERCENTILES = [50, 90, 99, 99.9, 99.99] as const;
+const N_BUCKETS = BUCKET_EDGES_NS.length + 1;
+
+/** Per counts index: the middle of its values (for the mean) and its log-scaled bucket (the first edge its lowest value does not exceed). */
+const MID_OF_INDEX: Float64Array = Float64Array.from({ length: COUNTS_LENGTH }, (_, i) => (LOWEST_OF_INDEX[i] + HIGHEST_OF_INDEX[i]) / 2);
+const BUCKET_OF_INDEX: Uint8Array = Uint8Array.from({ length: COUNTS_LENGTH }, (_, i) => {
+  let b = 0;
+  while (b < BUCKET_EDGES_NS.length && LOWEST_OF_INDEX[i] > BUCKET_EDGES_NS[b]) b++;
+  return b;
+});
+
+/** Counts indexes per block of the percentile walk's index. */
+const BLOCK_SHIFT = 6;
+const BLOCKS = (COUNTS_LENGTH >> BLOCK_SHIFT) + 1;
+
+/** HdrHistogram's rule: the count at a percentile rounds up (less one ulp of float error). */
+function percentileTargets(total: number): number[] {
+  return PERCENTILES.map((p) => {
+    const fp = (p / 100) * total;
+    return Math.max(1, Math.ceil(fp - ulp(fp)));
+  });
+}
 
 /**
  * Percentiles (as HdrHistogram reports them: the top of the bucket), buckets, min, max, mean, in
@@ -45,25 +68,18 @@ export function summarizeCounts(counts: ArrayLike<number>, from = 0, to = counts
   let sum = 0;
   let first = -1;
   let last = -1;
-  const buckets = BUCKET_EDGES_NS.map(() => 0).concat(0);
-  let b = 0;
+  const buckets = new Array<number>(N_BUCKETS).fill(0);
   for (let i = from; i < to; i++) {
     const c = counts[i];
     if (c === 0) continue;
     if (first < 0) first = i;
     last = i;
     total += c;
-    const low = LOWEST_OF_INDEX[i];
-    sum += c * ((low + HIGHEST_OF_INDEX[i]) / 2);
-    while (b < BUCKET_EDGES_NS.length && low > BUCKET_EDGES_NS[b]) b++;
-    buckets[b] += c;
+    sum += c * MID_OF_INDEX[i];
+    buckets[BUCKET_OF_INDEX[i]] += c;
   }
   if (total === 0) return EMPTY_SUMMARY;
-  // HdrHistogram's rule: the count at a percentile rounds up (less one ulp of float error).
-  const targets = PERCENTILES.map((p) => {
-    const fp = (p / 100) * total;
-    return Math.max(1, Math.ceil(fp - ulp(fp)));
-  });
+  const targets = percentileTargets(total);
   const values = PERCENTILES.map(() => 0);
   let seen = 0;
   let k = 0;
@@ -89,9 +105,75 @@ function ulp(x: number): number {
   return x === 0 ? Number.MIN_VALUE : 2 ** (Math.floor(Math.log2(Math.abs(x))) - 52);
 }
 
+/** What a summary of some counts needs but its percentiles, kept as the counts arrive. */
+class CountStats {
+  count = 0;
+  sum = 0;
+  /** Lowest and highest index with counts (-1: none). */
+  first = -1;
+  last = -1;
+  readonly buckets = new Float64Array(N_BUCKETS);
+  /** Counts per block of 2^BLOCK_SHIFT indexes: the percentile walk skips whole blocks. */
+  readonly blocks = new Float64Array(BLOCKS);
+
+  add(i: number, c: number): void {
+    this.count += c;
+    this.sum += c * MID_OF_INDEX[i];
+    this.buckets[BUCKET_OF_INDEX[i]] += c;
+    this.blocks[i >> BLOCK_SHIFT] += c;
+    if (this.first < 0 || i < this.first) this.first = i;
+    if (i > this.last) this.last = i;
+  }
+
+  clear(): void {
+    if (this.count === 0) return;
+    this.count = 0;
+    this.sum = 0;
+    this.first = -1;
+    this.last = -1;
+    this.buckets.fill(0);
+    this.blocks.fill(0);
+  }
+
+  /** The summary of `counts`, whose stats these are: the same figures as summarizeCounts(counts). */
+  summarize(counts: ArrayLike<number>): LatencySummary {
+    if (this.count === 0) return EMPTY_SUMMARY;
+    const targets = percentileTargets(this.count);
+    const values = PERCENTILES.map(() => 0);
+    let seen = 0;
+    let k = 0;
+    const blocks = this.blocks;
+    for (let b = this.first >> BLOCK_SHIFT; b <= this.last >> BLOCK_SHIFT && k < targets.length; b++) {
+      if (seen + blocks[b] < targets[k]) {
+        seen += blocks[b];
+        continue;
+      }
+      const end = Math.min(this.last, ((b + 1) << BLOCK_SHIFT) - 1);
+      for (let i = Math.max(this.first, b << BLOCK_SHIFT); i <= end && k < targets.length; i++) {
+        seen += counts[i];
+        while (k < targets.length && seen >= targets[k]) values[k++] = HIGHEST_OF_INDEX[i];
+      }
+    }
+    return {
+      count: this.count,
+      p50: values[0],
+      p90: values[1],
+      p99: values[2],
+      p999: values[3],
+      p9999: values[4],
+      max: HIGHEST_OF_INDEX[this.last],
+      min: LOWEST_OF_INDEX[this.first],
+      mean: this.sum / this.count,
+      buckets: Array.from(this.buckets),
+    };
+  }
+}
+
 interface Series {
   total: Float64Array;
   last: Uint32Array;
+  totalStats: CountStats;
+  lastStats: CountStats;
   /** Range of indexes that hold counts in total (last is within it). */
   lo: number;
   hi: number;
@@ -114,7 +196,7 @@ export class HistogramStore {
   private get(k: SeriesKey): Series {
     let s = this.series.get(k);
     if (!s) {
-      s = { total: new Float64Array(COUNTS_LENGTH), last: new Uint32Array(COUNTS_LENGTH), lo: COUNTS_LENGTH, hi: 0, version: 0, cached: null, intervals: [] };
+      s = { total: new Float64Array(COUNTS_LENGTH), last: new Uint32Array(COUNTS_LENGTH), totalStats: new CountStats(), lastStats: new CountStats(), lo: COUNTS_LENGTH, hi: 0, version: 0, cached: null, intervals: [] };
       this.series.set(k, s);
     }
     return s;
@@ -127,9 +209,15 @@ export class HistogramStore {
       const k = HistogramStore.key(subscriber, group, iv.path, iv.clock);
       const s = this.get(k);
       const d = iv.delta;
+      const total = s.totalStats;
+      const last = s.lastStats;
+      last.clear();
       for (let i = iv.lo; i <= iv.hi; i++) {
-        if (d[i] === 0) continue;
-        s.total[i] += d[i];
+        const c = d[i];
+        if (c === 0) continue;
+        s.total[i] += c;
+        total.add(i, c);
+        last.add(i, c);
         if (i < s.lo) s.lo = i;
         if (i >= s.hi) s.hi = i + 1;
       }
@@ -149,8 +237,9 @@ export class HistogramStore {
     }
     const prefix = `${subscriber}|${group}|`;
     for (const [k, s] of this.series) {
-      if (k.startsWith(prefix) && !fresh.has(k) && s.last.subarray(s.lo, s.hi).some((x) => x !== 0)) {
+      if (k.startsWith(prefix) && !fresh.has(k) && s.lastStats.count > 0) {
         s.last.fill(0, s.lo, s.hi);
+        s.lastStats.clear();
         s.version++;
       }
     }
@@ -159,7 +248,7 @@ export class HistogramStore {
   summary(subscriber: string, group: number, path: RecordedPath, clock: Clock, window: 'total' | 'last'): LatencySummary {
     const s = this.series.get(HistogramStore.key(subscriber, group, path, clock));
     if (!s) return EMPTY_SUMMARY;
-    if (!s.cached || s.cached.version !== s.version) s.cached = { version: s.version, total: summarizeCounts(s.total, s.lo, s.hi), last: summarizeCounts(s.last, s.lo, s.hi) };
+    if (!s.cached || s.cached.version !== s.version) s.cached = { version: s.version, total: s.totalStats.summarize(s.total), last: s.lastStats.summarize(s.last) };
     return window === 'total' ? s.cached.total : s.cached.last;
   }
 
