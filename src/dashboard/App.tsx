@@ -2,7 +2,7 @@
  * The dashboard: a view of the latest snapshot and the UI state. It computes nothing the engine
  * knows; it lays out what the view model gives it for the terminal's size.
  */
-import { Box, Text } from './ink.js';
+import { Box, Text } from 'ink';
 import type { LabSnapshot } from '../experiment/snapshot.js';
 import { FeedLine } from './components/FeedLine.js';
 import { Footer } from './components/Footer.js';

@@ -4,7 +4,7 @@
  * ends the run so that every process and segment is gone before it exits.
  */
 import { RECORDED_PATHS } from '../metrics/latency.js';
-import { render, renderToString, useApp, useInput, useStdout } from './ink.js';
+import { render, renderToString, useApp, useInput, useStdout } from 'ink';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { useEffect, useReducer, useRef, useState } from 'react';

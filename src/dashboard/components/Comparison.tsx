@@ -1,4 +1,4 @@
-import { Text } from '../ink.js';
+import { Text } from 'ink';
 import { pathColour, pathLetter, type Theme } from '../theme.js';
 import type { ComparisonItem } from '../view-model.js';
 

@@ -1,4 +1,4 @@
-import { Text } from '../ink.js';
+import { Text } from 'ink';
 import type { Theme } from '../theme.js';
 
 export const KEYS: readonly [string, string][] = [

@@ -1,4 +1,4 @@
-import { Box, Text } from '../ink.js';
+import { Box, Text } from 'ink';
 import type { HeaderModel } from '../view-model.js';
 import type { Theme } from '../theme.js';
 

@@ -1,4 +1,4 @@
-import { Box, Text } from '../ink.js';
+import { Box, Text } from 'ink';
 import type { Theme } from '../theme.js';
 
 const HELP: readonly [string, string][] = [

@@ -1,4 +1,4 @@
-import { Box, Text } from '../ink.js';
+import { Box, Text } from 'ink';
 import type { LatencySummary } from '../../metrics/histogram-store.js';
 import { pathColour, type Theme } from '../theme.js';
 import { fmtCount, fmtLatency, type LatencyPanelModel } from '../view-model.js';

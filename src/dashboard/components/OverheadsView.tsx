@@ -1,4 +1,4 @@
-import { Box, Text } from '../ink.js';
+import { Box, Text } from 'ink';
 import { overheadRows } from '../../experiment/overheads.js';
 import type { LabSnapshot } from '../../experiment/snapshot.js';
 import { fmtLatency } from '../view-model.js';

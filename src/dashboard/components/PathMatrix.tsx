@@ -1,4 +1,4 @@
-import { Box, Text } from '../ink.js';
+import { Box, Text } from 'ink';
 import { pathColour, type Theme } from '../theme.js';
 import type { MatrixModel } from '../view-model.js';
 

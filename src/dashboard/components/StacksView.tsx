@@ -1,4 +1,4 @@
-import { Box, Text } from '../ink.js';
+import { Box, Text } from 'ink';
 import type { LabSnapshot } from '../../experiment/snapshot.js';
 import { pathColour, type Theme } from '../theme.js';
 import { fmtCount } from '../view-model.js';

@@ -1,5 +1,5 @@
 import { RECORDED_PATHS } from '../../metrics/latency.js';
-import { Box, Text } from '../ink.js';
+import { Box, Text } from 'ink';
 import type { LabSnapshot } from '../../experiment/snapshot.js';
 import { droppedTotal } from '../../experiment/accounting.js';
 import type { Theme } from '../theme.js';
