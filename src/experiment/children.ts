@@ -72,7 +72,7 @@ const CHILD_HEAP = (() => {
  * Forks a compiled module of mdlab with an IPC channel; its stderr is kept for error reports.
  * `enter` is a command prefix that starts it inside the lab's network namespace (nsenter), or empty.
  */
-export function forkChild(module: 'nic/nic-process.js' | 'subscriber/subscriber-process.js' | 'bench/probe-child.js' | 'recovery/server-child.js', enter: readonly string[] = []): { child: ChildProcess; stderr: () => string } {
+export function forkChild(module: 'nic/nic-process.js' | 'subscriber/subscriber-process.js' | 'bench/probe-child.js' | 'recovery/server-child.js' | 'kernel/socket-room-child.js', enter: readonly string[] = []): { child: ChildProcess; stderr: () => string } {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     // Whatever ends the lab process, no child outlives it.

@@ -33,7 +33,7 @@ import { account, type AccountState } from './accounting.js';
 import { formatDurationNs } from '../metrics/duration.js';
 import { ensureWarden, forkChild, lastErrorLine, wardenWatch } from './children.js';
 import { isolate, type Isolation } from '../kernel/netns.js';
-import { measureSocketRoom, type SocketRoom } from '../kernel/socket-room.js';
+import { SocketRooms } from './socket-rooms.js';
 import { explainDrops } from './drop-explain.js';
 import { defaultRcvbuf } from '../kernel/loopback.js';
 import { entriesFor, SideTableWriter } from '../kernel/side-table.js';
@@ -126,7 +126,7 @@ export class Lab {
   private requestedSpeed: number | null = null;
   /** The most packets each membership had queued at a snapshot (stackdump's q_max_pkts). */
   private readonly maxQueued = new Map<number, number>();
-  private readonly rooms = new Map<number, SocketRoom>();
+  private readonly rooms = new SocketRooms();
   private lastLatencyReadMs = Date.now();
   private startEpochMs = Date.now();
   private lastRate = { atNs: 0, packets: 0, messages: 0, pps: 0, mps: 0 };
@@ -198,7 +198,7 @@ export class Lab {
       // The NIC and the subscribers start side by side: each is a Node process to boot.
       const subscribers = this.config.subscribers.filter((s) => !this.config.deferred.includes(s.name));
       await Promise.all([this.startNic(), this.startRecoveryServer(), ...subscribers.map((s) => this.startSubscriber(s).then(() => undefined, (err: unknown) => this.diedStarting(s.name, err)))]);
-      await this.measureRooms();
+      await this.rooms.measure(this.config.subscribers.filter((x) => x.receive !== 'offload').map((x) => x.rcvbuf), this.meanPayloadBytes ?? 100);
       for (const sub of this.subscribers) {
         for (const g of sub.settings.groups) {
           if (!sub.alive) break;
@@ -740,15 +740,6 @@ export class Lab {
     return n;
   }
 
-  /** How many of the recording's datagrams each rcvbuf in the config holds, measured (for the drop explanations). */
-  private async measureRooms(): Promise<void> {
-    const sizes = new Set(this.config.subscribers.filter((x) => x.receive !== 'offload').map((x) => x.rcvbuf));
-    for (const rcvbuf of sizes) {
-      const room = await measureSocketRoom(rcvbuf, this.meanPayloadBytes ?? 100);
-      if (room) this.rooms.set(rcvbuf ?? 0, room);
-    }
-  }
-
   /** A finished run names every reader that left packets unread: they are not delivered, and not hidden. */
   private warnUnread(s: LabSnapshot): void {
     for (const sub of s.subscribers) {
@@ -839,7 +830,7 @@ export class Lab {
       totals,
       isolation: { kind: this.isolation.kind, pid: this.isolation.pid, portOffset: this.isolation.portOffset, note: this.isolation.note },
       recoveryServer: this.recoveryServer ? { ...this.recoveryServer, counters: this.recoveryCounts } : null,
-      dropsExplained: explainDrops({ subscribers, stacks, nic: nicStatus }, this.config.subscribers, (rcvbuf) => this.rooms.get(rcvbuf ?? 0) ?? null),
+      dropsExplained: explainDrops({ subscribers, stacks, nic: nicStatus }, this.config.subscribers, (rcvbuf) => this.rooms.of(rcvbuf)),
       host: this.health.judge(this.labProcesses(), this.nicSeg!.lagSummary(), this.foreignDatagrams()),
       warnings: [...this.warnings],
       problems: this.problems.map((p) => ({ where: p.where, what: p.what })),

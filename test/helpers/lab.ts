@@ -29,7 +29,7 @@ export function leftovers(): { segments: string[]; processes: string[] } {
   let processes: string[] = [];
   try {
     processes = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
-      .split('\n').map((l) => l.trim()).filter((l) => /nic-process|subscriber-process|server-child/.test(l));
+      .split('\n').map((l) => l.trim()).filter((l) => /nic-process|subscriber-process|server-child|socket-room-child/.test(l));
   } catch {
     processes = [];
   }
