@@ -7,8 +7,9 @@
  * (a parent-death signal, through setpriv) and the warden knows of it, so it never outlives the
  * lab. Where no namespace can be made, the lab shares the host's loopback and says so.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, readlinkSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { udpSockets } from './socket-drops.js';
 
 export interface Isolation {
@@ -32,10 +33,30 @@ const found = new Map<string, boolean>();
 function installed(cmd: string): boolean {
   let yes = found.get(cmd);
   if (yes === undefined) {
-    yes = spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+    // Looked up on PATH as a shell would, without a shell: four of those cost ~35 ms of every lab's start.
+    yes = (process.env.PATH ?? '').split(delimiter).some((dir) => {
+      if (!dir) return false;
+      try {
+        accessSync(join(dir, cmd), constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
     found.set(cmd, yes);
   }
   return yes;
+}
+
+/** Runs a short command to its end without holding the event loop; its exit status and stderr. */
+function run(cmd: string, args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', (e) => resolve({ status: null, stderr: e.message }));
+    child.once('close', (status) => resolve({ status, stderr }));
+  });
 }
 
 const netOf = (pid: number | 'self') => {
@@ -79,7 +100,7 @@ export async function isolate(ports: readonly number[], holderStarted: (pid: num
     }
     holderStarted(h.pid);
     const enter = a.enter(h.pid);
-    const up = spawnSync(enter[0], [...enter.slice(1), 'ip', 'link', 'set', 'lo', 'up'], { encoding: 'utf8' });
+    const up = await run(enter[0], [...enter.slice(1), 'ip', 'link', 'set', 'lo', 'up']);
     if (up.status !== 0) {
       h.kill('SIGKILL');
       why.push(`ip link set lo up failed in the namespace: ${(up.stderr || '').trim().split('\n')[0]}`);
