@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { mdlab } from '../helpers/cli.js';
 import { leftovers, sleep } from '../helpers/lab.js';
 import { listSegments, pidAlive } from '../../src/shm/segment.js';
@@ -104,8 +104,14 @@ describe('a lab whose controller is killed with SIGKILL', () => {
 });
 
 describe('a signal that reaches the controller twice at once', () => {
+  // A run that fails here must not outlive it: once one hung, and its lab ran on, orphaned, after the suite.
+  const started: ReturnType<typeof spawn>[] = [];
+  afterEach(() => {
+    for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  });
   const start = async () => {
     const child = spawn(process.execPath, [MDLAB, 'run', 'configs/ef-name-trap.yaml', '--headless', '--duration', '30s'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    started.push(child);
     const io = { stdout: '', err: '' };
     child.stdout.on('data', (d) => (io.stdout += d));
     child.stderr.on('data', (d) => (io.err += d));
