@@ -55,4 +55,6 @@ await build({
   }],
   logLevel: 'warning',
   legalComments: 'inline',
+  // Read only with MDLAB_DEBUG (bin/mdlab.js): stacks then name dist/'s modules and lines.
+  sourcemap: true,
 });

@@ -26,6 +26,15 @@ describe('the CLI, bundled at npm install (scripts/bundle-cli.mjs)', () => {
     expect(bundled.every((u) => u.includes('/bin/mdlab.js') || u.includes('/dist/bundle/'))).toBe(true);
   });
 
+  it('with MDLAB_DEBUG, prints stacks that name mdlab\'s own sources, not the bundle (its source map)', () => {
+    const config = TMP.file('no-recording.yaml', 'nic: {model: sfn6122f}\nsubscribers: [{name: a, groups: ["239.100.1.1:26400"]}]\n');
+    const r = spawnSync(process.execPath, [MDLAB, 'run', config, '--headless'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MDLAB_DEBUG: '1' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/recording: expected a non-empty string/);
+    expect(r.stderr).toMatch(/at Validator\.\w+ \(.*src\/experiment\/config\.ts:\d+:\d+\)/);
+    expect(r.stderr).not.toMatch(/dist\/bundle/);
+  });
+
   it('carries Ink in the dashboard\'s chunk: with DEV=true it warns that the React devtools are absent and goes on, as Ink does unbundled', () => {
     const chunk = readdirSync(BUNDLE).find((f) => f.startsWith('run-dashboard-'));
     expect(chunk).toBeDefined();
