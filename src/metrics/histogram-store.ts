@@ -87,8 +87,13 @@ export function summarizeCounts(counts: ArrayLike<number>, from = 0, to = counts
     seen += counts[i];
     while (k < targets.length && seen >= targets[k]) values[k++] = HIGHEST_OF_INDEX[i];
   }
+  return summaryOf(total, values, first, last, sum, buckets);
+}
+
+/** A summary from its parts: `values` at PERCENTILES, `first` and `last` the lowest and highest index with counts. */
+function summaryOf(count: number, values: readonly number[], first: number, last: number, sum: number, buckets: ArrayLike<number>): LatencySummary {
   return {
-    count: total,
+    count,
     p50: values[0],
     p90: values[1],
     p99: values[2],
@@ -96,8 +101,8 @@ export function summarizeCounts(counts: ArrayLike<number>, from = 0, to = counts
     p9999: values[4],
     max: HIGHEST_OF_INDEX[last],
     min: LOWEST_OF_INDEX[first],
-    mean: sum / total,
-    buckets,
+    mean: sum / count,
+    buckets: Array.from(buckets),
   };
 }
 
@@ -154,18 +159,7 @@ class CountStats {
         while (k < targets.length && seen >= targets[k]) values[k++] = HIGHEST_OF_INDEX[i];
       }
     }
-    return {
-      count: this.count,
-      p50: values[0],
-      p90: values[1],
-      p99: values[2],
-      p999: values[3],
-      p9999: values[4],
-      max: HIGHEST_OF_INDEX[this.last],
-      min: LOWEST_OF_INDEX[this.first],
-      mean: this.sum / this.count,
-      buckets: Array.from(this.buckets),
-    };
+    return summaryOf(this.count, values, this.first, this.last, this.sum, this.buckets);
   }
 }
 
