@@ -8,6 +8,7 @@ import { intOption } from './parse.js';
 import { makeChannels, parseGroup } from '../feed/channels.js';
 import { describeAssignments } from '../feed/feed-traffic.js';
 import { DEFAULT_PACKETIZER } from '../feed/packetizer.js';
+import type { CaptureStats } from '../feed/pcap/frame-reader.js';
 
 interface InspectFlags {
   json?: boolean;
@@ -57,6 +58,18 @@ function describeProblem(x: SequenceProblem): string {
   return `${x.group} ${x.session} ${what}, at packet ${fmtInt(x.packet)} (${x.wireTime})`;
 }
 
+/** One line for what the capturing host said of an interface, and what its drops mean for the gaps above. */
+function describeCaptureStats(c: CaptureStats, gaps: number): string {
+  const parts: string[] = [];
+  if (c.received !== null) parts.push(`received ${fmtInt(c.received)}`);
+  if (c.droppedByInterface !== null) parts.push(`dropped ${fmtInt(c.droppedByInterface)} by the capture`);
+  if (c.droppedByOs !== null) parts.push(`dropped ${fmtInt(c.droppedByOs)} by the OS`);
+  const dropped = (c.droppedByInterface ?? 0) + (c.droppedByOs ?? 0);
+  const head = `capture on ${c.interface}, as its host counted: ${parts.length > 0 ? parts.join(', ') : 'no figures'}`;
+  if (dropped === 0) return head;
+  return `${head}: ${fmtInt(dropped)} packet${dropped === 1 ? '' : 's'} never reached this file${gaps > 0 ? ', so the gaps above may be the capture\'s, not the feed\'s' : ''}`;
+}
+
 export function formatInspect(s: InspectSummary): string {
   const out: string[] = [];
   out.push(`${s.file}  (${s.format}${s.header.timestampResolution ? `, ${s.header.timestampResolution} timestamps` : ''}${s.header.linktypeName ? `, ${s.header.linktypeName}` : ''})`);
@@ -77,6 +90,7 @@ export function formatInspect(s: InspectSummary): string {
     const more = s.sequenceProblems.length - shown.length + s.sequenceProblemsOmitted;
     if (more > 0) out.push(`  … and ${fmtInt(more)} more (--json lists the first ${fmtInt(s.sequenceProblems.length)})`);
   }
+  for (const c of s.captureStats) out.push(describeCaptureStats(c, s.sessions.reduce((n, x) => n + x.gaps, 0)));
   for (const x of s.sessions) {
     if (x.tailMayBeCut && x.packets > 0) out.push(`${x.group} ${x.session}: no end-of-session packet after sequence ${fmtInt(x.nextSequence - 1)}: the recording's tail may be cut`);
   }

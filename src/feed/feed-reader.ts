@@ -5,7 +5,7 @@
  */
 import type { SkipReason } from './frame.js';
 import type { GroupAssignment } from './feed-traffic.js';
-import type { PullResult } from './pcap/frame-reader.js';
+import type { CaptureStats, PullResult } from './pcap/frame-reader.js';
 
 export interface FeedPacket {
   /** 1-based number of the frame (pcap) or packet (packetized ITCH) in the source. */
@@ -41,6 +41,8 @@ export interface FeedReader {
   /** Groups given to datagrams whose IP destination said nothing (anonymised captures), and why. */
   readonly assignments: readonly GroupAssignment[];
   describe(): Record<string, string | number>;
+  /** The capturing host's own statistics, per interface (pcapng's Interface Statistics Blocks), as far as read. */
+  captureStats(): CaptureStats[];
   nextSync(): PullResult;
   fill(): Promise<void>;
   /** Convenience: the next packet, awaiting input as needed; false at the end. */

@@ -8,6 +8,7 @@ import { formatGroup } from './channels.js';
 import { SKIP_DESCRIPTIONS } from './frame.js';
 import { formatItchTime, wireTimeText } from './itch/codec.js';
 import type { FeedReader } from './feed-reader.js';
+import type { CaptureStats } from './pcap/frame-reader.js';
 import type { GroupAssignment } from './feed-traffic.js';
 import { LENGTH_BY_CODE, MESSAGE_BY_CODE } from './itch/layout.js';
 import { MOLD_COUNT_END_OF_SESSION, MOLD_COUNT_HEARTBEAT, MOLD_HEADER_LENGTH, moldSession, sameSession } from './moldudp64.js';
@@ -97,6 +98,11 @@ export interface InspectSummary {
   /** Groups given to datagrams whose IP destination said nothing (anonymised captures), and why. */
   assignedGroups: GroupAssignment[];
   malformed: Record<string, Problem>;
+  /**
+   * The capturing host's own statistics, per interface (pcapng only): packets it dropped never
+   * reached the file, so a gap they can explain may be the capture's, not the feed's.
+   */
+  captureStats: CaptureStats[];
   /** Set when reading stopped early: what went wrong and where. */
   error: string | null;
   complete: boolean;
@@ -357,6 +363,7 @@ export async function inspectFeed(reader: FeedReader, onProgress?: InspectProgre
     sequenceProblemsOmitted: problemsOmitted,
     assignedGroups: [...reader.assignments],
     malformed,
+    captureStats: reader.captureStats(),
     error,
     complete: error === null,
   };

@@ -3,6 +3,8 @@
  * - inside the lab's network namespace, a capture of loopback (tshark where installed, a plain
  *   receiver otherwise) sees datagrams that are byte for byte the recording's UDP payloads, in
  *   order, to the recording's groups, and tshark decodes every one as MoldUDP64, none malformed;
+ *   a payload it skipped must be one that dumpcap (its pcapng statistics, read by `mdlab inspect`)
+ *   or the lab's own account says was dropped, bar a tap's rare miss on a busy host (1 in 500);
  * - `mdlab replay --topspeed --loop` on the same groups, outside, reaches none of its sockets.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -61,6 +63,7 @@ describe('the kernel path: the lab\'s own, and the exchange\'s bytes', () => {
     const pcap = process.env.MDLAB_KEEP_CAPTURE ?? join(tmp.dir, 'inside.pcap');
     let capture: ReturnType<typeof spawn> | undefined;
     const received: string[] = [];
+    const labLost = new Map<string, number>();
     try {
       await lab.start();
       const iso = lab.snapshot().isolation;
@@ -71,7 +74,7 @@ describe('the kernel path: the lab\'s own, and the exchange\'s bytes', () => {
       }
       const enter = ['nsenter', `--net=/proc/${iso.pid}/ns/net`, '--'];
       if (HAS_TSHARK) {
-        capture = spawn(enter[0], [...enter.slice(1), 'tshark', '-i', 'lo', '-f', 'udp port 26400', '-w', pcap], { stdio: ['ignore', 'ignore', 'pipe'] });
+        capture = spawn(enter[0], [...enter.slice(1), 'tshark', '-i', 'lo', '-B', '64', '-f', 'udp port 26400', '-w', pcap], { stdio: ['ignore', 'ignore', 'pipe'] });
         // tshark says so on stderr once it captures.
         let said = '';
         capture.stderr?.on('data', (d: Buffer) => (said += d.toString()));
@@ -82,7 +85,12 @@ describe('the kernel path: the lab\'s own, and the exchange\'s bytes', () => {
         capture = spawn(enter[0], [...enter.slice(1), process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
         capture.stdout?.on('data', (d: Buffer) => received.push(...d.toString().split('\n').filter(Boolean)));
       }
-      await lab.finish();
+      const fin = await lab.finish();
+      // What the lab itself lost on each group's kernel path (a socket's or the host's backlog):
+      // a capture on lo cannot see a datagram the host dropped before delivering it.
+      for (const sub of fin.subscribers) {
+        for (const m of sub.memberships) labLost.set(m.group, Math.max(labLost.get(m.group) ?? 0, m.account.dropped['oflow-drop'] ?? 0));
+      }
       await sleep(500);
       capture?.kill('SIGINT');
       await new Promise((resolve) => (capture?.exitCode !== null ? resolve(null) : capture.once('exit', resolve)));
@@ -99,12 +107,34 @@ describe('the kernel path: the lab\'s own, and the exchange\'s bytes', () => {
       expect(rows.length).toBeGreaterThan(200);
       expect(rows.filter((r) => r[3]), 'malformed MoldUDP64').toEqual([]);
       expect(rows.filter((r) => !r[2]), 'datagrams tshark did not decode as MoldUDP64').toEqual([]);
+      // dumpcap writes its own count of what it dropped (pcapng's interface statistics): mdlab
+      // inspect reads it. On a busy host the capture can fall behind; what it dropped is not the lab's.
+      const inspected = spawnSync(process.execPath, [MDLAB, 'inspect', pcap, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      const stats = (JSON.parse(inspected.stdout) as { captureStats: { interface: string; received: number; droppedByInterface: number | null; droppedByOs: number | null }[] }).captureStats;
+      expect(stats.map((x) => x.interface)).toEqual(['lo']);
+      expect(stats[0].received).toBeGreaterThanOrEqual(rows.length);
+      const captureDropped = (stats[0].droppedByInterface ?? 0) + (stats[0].droppedByOs ?? 0);
       for (const g of ['239.100.1.1', '239.100.1.2']) {
         const got = rows.filter((r) => r[0] === g).map((r) => r[1].replace(/:/g, ''));
         const all = want.get(`${g}:26400`)!;
         const at = all.indexOf(got[0]);
         expect(at, `${g}: the first captured payload is one of the recording's`).toBeGreaterThanOrEqual(0);
-        expect(got, `${g}: byte-identical and in order`).toEqual(all.slice(at, at + got.length));
+        // Every captured payload is the recording's next one, byte for byte; any it skipped were
+        // dropped by the capture or by the host, as they counted.
+        let next = at;
+        const skipped: number[] = [];
+        for (const payload of got) {
+          const i = all.indexOf(payload, next);
+          expect(i, `${g}: payload ${payload.slice(0, 60)}… is one of the recording's, in order`).toBeGreaterThanOrEqual(0);
+          for (let k = next; k < i; k++) skipped.push(k);
+          next = i + 1;
+        }
+        // On a busy host the tap on lo misses a datagram now and then that the lab's sockets did
+        // receive, with dumpcap counting no drop (seen: 1 in ~4,000, and once 9 in a row of 7,098,
+        // under three busy loops on 2 cores). So a few skips are allowed beyond what dumpcap and the
+        // lab's account say was dropped: 1 in 500. A changed, foreign or reordered payload is not.
+        const explained = captureDropped + (labLost.get(`${g}:26400`) ?? 0) + Math.floor(got.length / 500);
+        expect(skipped.length, `${g}: ${skipped.length} of the recording's payloads missing from the capture (recording indexes ${skipped.slice(0, 10).join(', ')}), ${captureDropped} dropped by the capture, ${labLost.get(`${g}:26400`) ?? 0} lost by the lab`).toBeLessThanOrEqual(explained);
       }
     } else {
       const all = want.get(`${G1}`)!;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ipv4ToString, parseIpv4 } from '../../src/feed/bytes.js';
 import { openFeed } from '../../src/feed/open-feed.js';
 import { inspectFeed } from '../../src/feed/inspect.js';
+import { formatInspect } from '../../src/cli/inspect.js';
 import { MoldPacketBuilder } from '../../src/feed/moldudp64.js';
 import { MdlabError } from '../../src/errors.js';
 import { classicPcap, ethernetFrame, ipPacket, linuxCookedV1, linuxCookedV2, pcapng, withVlan, type Datagram } from '../helpers/capture-build.js';
@@ -145,6 +146,41 @@ describe('pcapng', () => {
       ]);
     });
   }
+
+  // draft-ietf-opsawg-pcapng §4.6: the Interface Statistics Block's isb_ifrecv (4), isb_ifdrop (5)
+  // and isb_osdrop (7) are the capturing host's own counts, written by dumpcap when it stops.
+  for (const le of [true, false]) {
+    it(`reads the capture's own statistics (${le ? 'little' : 'big'}-endian), and inspect says a gap may be the capture's`, async () => {
+      const path = tmp.file(`ng-isb-${le}.pcapng`, pcapng(le, [{ linktype: 1, name: 'lo' }, { linktype: 1 }], [
+        { iface: 0, ts: 0n, data: ethernetFrame(dgram(1)) },
+        { iface: 0, ts: 1n, data: ethernetFrame(dgram(4)) }, // 2 and 3 never reached the file
+      ], true, [{ iface: 0, recv: 4n, ifdrop: 2n, osdrop: 0n }, { iface: 1, recv: 7n }]));
+      const s = await inspectFeed(await openFeed(path));
+      expect(s.captureStats).toEqual([
+        { interface: 'lo', received: 4, droppedByInterface: 2, droppedByOs: 0 },
+        { interface: 'interface 1', received: 7, droppedByInterface: null, droppedByOs: null },
+      ]);
+      expect(s.sessions[0]).toMatchObject({ gaps: 1, missingMessages: 2 });
+      const text = formatInspect(s);
+      expect(text).toContain('capture on lo, as its host counted: received 4, dropped 2 by the capture, dropped 0 by the OS: 2 packets never reached this file, so the gaps above may be the capture\'s, not the feed\'s');
+      expect(text).toContain('capture on interface 1, as its host counted: received 7\n');
+    });
+  }
+
+  it('a classic pcap, and a pcapng without statistics, have none to tell', async () => {
+    const ng = tmp.file('ng-no-isb.pcapng', pcapng(true, [{ linktype: 1 }], [{ iface: 0, ts: 0n, data: ethernetFrame(dgram(1)) }]));
+    const classic = tmp.file('no-isb.pcap', classicPcap({ littleEndian: true, nanosecond: false, linktype: 1 }, [{ sec: 1, frac: 0, data: ethernetFrame(dgram(1)) }]));
+    for (const path of [ng, classic]) {
+      const s = await inspectFeed(await openFeed(path));
+      expect(s.captureStats).toEqual([]);
+      expect(formatInspect(s)).not.toContain('capture on');
+    }
+  });
+
+  it('says where a statistics block names an interface the section does not describe', async () => {
+    const path = tmp.file('ng-isb-bad.pcapng', pcapng(true, [{ linktype: 1 }], [{ iface: 0, ts: 0n, data: ethernetFrame(dgram(1)) }], false, [{ iface: 5, recv: 1n }]));
+    expect(await errorOf(path)).toMatch(/ng-isb-bad\.pcapng: byte \d+: interface statistics refer to interface 5, but the section describes 1/);
+  });
 
   it('says which interface a packet names when the section does not describe it', async () => {
     const path = tmp.file('ng-bad-iface.pcapng', pcapng(true, [{ linktype: 1 }], [{ iface: 3, ts: 0n, data: ethernetFrame(dgram(1)) }]));

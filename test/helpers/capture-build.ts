@@ -102,6 +102,36 @@ export interface NgInterface {
   linktype: number;
   /** if_tsresol byte; omitted means the default (microseconds). */
   tsresol?: number;
+  /** if_name. */
+  name?: string;
+}
+
+/** An Interface Statistics Block's counters (u64 options isb_ifrecv 4, isb_ifdrop 5, isb_osdrop 7). */
+export interface NgStats {
+  iface: number;
+  recv?: bigint;
+  ifdrop?: bigint;
+  osdrop?: bigint;
+}
+
+/** Options (code, value) padded to 32 bits, ended by opt_endofopt. */
+function options(le: boolean, opts: [number, Buffer][]): Buffer {
+  const parts: Buffer[] = [];
+  for (const [code, value] of opts) {
+    const head = Buffer.alloc(4);
+    const v = new DataView(head.buffer, head.byteOffset);
+    v.setUint16(0, code, le);
+    v.setUint16(2, value.length, le);
+    parts.push(head, value, Buffer.alloc(pad4(value.length) - value.length));
+  }
+  parts.push(Buffer.alloc(4));
+  return Buffer.concat(parts);
+}
+
+function u64(le: boolean, n: bigint): Buffer {
+  const b = Buffer.alloc(8);
+  new DataView(b.buffer, b.byteOffset).setBigUint64(0, n, le);
+  return b;
 }
 
 export interface NgPacket {
@@ -111,7 +141,7 @@ export interface NgPacket {
   data: Uint8Array;
 }
 
-export function pcapng(le: boolean, interfaces: NgInterface[], packets: NgPacket[], extraBlocks = true): Buffer {
+export function pcapng(le: boolean, interfaces: NgInterface[], packets: NgPacket[], extraBlocks = true, stats: NgStats[] = []): Buffer {
   const parts: Buffer[] = [];
   const shb = Buffer.alloc(16);
   const sv = new DataView(shb.buffer, shb.byteOffset);
@@ -121,21 +151,14 @@ export function pcapng(le: boolean, interfaces: NgInterface[], packets: NgPacket
   sv.setBigInt64(8, -1n, le);
   parts.push(block(0x0a0d0d0a, shb, le));
   for (const i of interfaces) {
-    const opts: number[] = [];
-    const body = Buffer.alloc(8 + (i.tsresol === undefined ? 0 : 8) + 4);
-    const v = new DataView(body.buffer, body.byteOffset);
+    const head = Buffer.alloc(8);
+    const v = new DataView(head.buffer, head.byteOffset);
     v.setUint16(0, i.linktype, le);
     v.setUint32(4, 262144, le);
-    let o = 8;
-    if (i.tsresol !== undefined) {
-      v.setUint16(o, 9, le);
-      v.setUint16(o + 2, 1, le);
-      body[o + 4] = i.tsresol;
-      o += 8;
-    }
-    v.setUint16(o, 0, le); // opt_endofopt
-    void opts;
-    parts.push(block(1, body, le));
+    const opts: [number, Buffer][] = [];
+    if (i.name !== undefined) opts.push([2, Buffer.from(i.name)]);
+    if (i.tsresol !== undefined) opts.push([9, Buffer.from([i.tsresol])]);
+    parts.push(block(1, Buffer.concat([head, options(le, opts)]), le));
   }
   if (extraBlocks) {
     // A name resolution block: not a packet, must be skipped.
@@ -151,6 +174,15 @@ export function pcapng(le: boolean, interfaces: NgInterface[], packets: NgPacket
     v.setUint32(16, p.data.length, le);
     Buffer.from(p.data).copy(body, 20);
     parts.push(block(6, body, le));
+  }
+  for (const st of stats) {
+    const head = Buffer.alloc(12);
+    new DataView(head.buffer, head.byteOffset).setUint32(0, st.iface, le);
+    const opts: [number, Buffer][] = [];
+    if (st.recv !== undefined) opts.push([4, u64(le, st.recv)]);
+    if (st.ifdrop !== undefined) opts.push([5, u64(le, st.ifdrop)]);
+    if (st.osdrop !== undefined) opts.push([7, u64(le, st.osdrop)]);
+    parts.push(block(5, Buffer.concat([head, options(le, opts)]), le));
   }
   return Buffer.concat(parts);
 }

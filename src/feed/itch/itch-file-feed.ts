@@ -8,7 +8,7 @@ import { parseIpv4 } from '../bytes.js';
 import type { ByteInput } from '../byte-input.js';
 import { FEED_SOURCE_ADDRESS, FEED_SOURCE_PORT, makeChannels, type Channel } from '../channels.js';
 import { newFeedPacket, pullNext, type FeedReader, type SkipCounts } from '../feed-reader.js';
-import { END, NEED_INPUT, READY, type PullResult } from '../pcap/frame-reader.js';
+import { END, NEED_INPUT, READY, type CaptureStats, type PullResult } from '../pcap/frame-reader.js';
 import { DEFAULT_PACKETIZER, Packetizer, type PacketizerOptions } from '../packetizer.js';
 import { MOLD_HEADER_LENGTH } from '../moldudp64.js';
 import { OFF_LOCATE, OFF_TIMESTAMP } from './layout.js';
@@ -62,6 +62,11 @@ export class ItchFileFeedReader implements FeedReader {
 
   get path(): string {
     return this.input.name;
+  }
+
+  /** A binary ITCH file is not a capture: no capture statistics. */
+  captureStats(): CaptureStats[] {
+    return [];
   }
 
   describe(): Record<string, string | number> {

@@ -6,7 +6,7 @@
 import { FormatError } from '../../errors.js';
 import type { ByteInput } from '../byte-input.js';
 import { SUPPORTED_LINKTYPES } from '../frame.js';
-import { END, NEED_INPUT, READY, newFrame, type FrameReader, type PullResult } from './frame-reader.js';
+import { END, NEED_INPUT, READY, newFrame, type CaptureStats, type FrameReader, type PullResult } from './frame-reader.js';
 
 export const PCAP_MAGIC_US = 0xa1b2c3d4;
 export const PCAP_MAGIC_NS = 0xa1b23c4d;
@@ -54,6 +54,11 @@ export class ClassicPcapReader implements FrameReader {
     }
     input.pos += PCAP_HEADER_LENGTH;
     this.frame.linktype = this.linktype;
+  }
+
+  /** Classic pcap has no place for the capture's own statistics. */
+  captureStats(): CaptureStats[] {
+    return [];
   }
 
   describe(): Record<string, string | number> {

@@ -3,7 +3,7 @@ import { decodeFrame, newDatagram } from '../frame.js';
 import { MOLD_HEADER_LENGTH } from '../moldudp64.js';
 import { GroupAssigner, type DecodeAs, type GroupAssignment } from '../feed-traffic.js';
 import { countSkip, newFeedPacket, pullNext, type FeedReader, type SkipCounts } from '../feed-reader.js';
-import { READY, type FrameReader, type PullResult } from './frame-reader.js';
+import { READY, type CaptureStats, type FrameReader, type PullResult } from './frame-reader.js';
 
 export class PcapFeedReader implements FeedReader {
   readonly packet = newFeedPacket();
@@ -27,6 +27,10 @@ export class PcapFeedReader implements FeedReader {
 
   describe(): Record<string, string | number> {
     return this.frames.describe();
+  }
+
+  captureStats(): CaptureStats[] {
+    return this.frames.captureStats();
   }
 
   nextSync(): PullResult {

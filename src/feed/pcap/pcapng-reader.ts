@@ -8,7 +8,7 @@ import { FormatError } from '../../errors.js';
 import { divmodU64 } from '../bytes.js';
 import type { ByteInput } from '../byte-input.js';
 import { SUPPORTED_LINKTYPES } from '../frame.js';
-import { END, NEED_INPUT, READY, newFrame, type FrameReader, type PullResult } from './frame-reader.js';
+import { END, NEED_INPUT, READY, newFrame, type CaptureStats, type FrameReader, type PullResult } from './frame-reader.js';
 
 export const PCAPNG_SHB = 0x0a0d0d0a;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
@@ -16,7 +16,12 @@ const IDB = 1;
 const PB = 2;
 const SPB = 3;
 const EPB = 6;
+const ISB = 5;
 const OPT_END = 0;
+const OPT_IF_NAME = 2;
+const OPT_ISB_IFRECV = 4;
+const OPT_ISB_IFDROP = 5;
+const OPT_ISB_OSDROP = 7;
 const OPT_IF_TSRESOL = 9;
 const OPT_IF_TSOFFSET = 14;
 const MAX_BLOCK = 16 << 20;
@@ -28,6 +33,9 @@ interface Interface {
   base: 10 | 2;
   exponent: number;
   offsetSec: number;
+  name: string;
+  /** The last Interface Statistics Block's figures (a capture may write several: the last is the total). */
+  stats: CaptureStats | null;
 }
 
 function resolutionName(i: Interface): string {
@@ -56,6 +64,10 @@ export class PcapngReader implements FrameReader {
       linktypes: [...new Set(this.allInterfaces.map((i) => i.linktype))].join(','),
       timestampResolution: [...new Set(this.allInterfaces.map(resolutionName))].join(','),
     };
+  }
+
+  captureStats(): CaptureStats[] {
+    return this.allInterfaces.flatMap((i) => (i.stats ? [i.stats] : []));
   }
 
   private where(extra = ''): string {
@@ -108,6 +120,9 @@ export class PcapngReader implements FrameReader {
         case IDB:
           this.readInterface(v, p, total, blockOffset);
           continue;
+        case ISB:
+          this.readStatistics(v, p, total, blockOffset);
+          continue;
         case EPB:
         case PB: {
           const iface = type === EPB ? v.getUint32(p + 8, this.le) : v.getUint16(p + 8, this.le);
@@ -132,7 +147,7 @@ export class PcapngReader implements FrameReader {
   }
 
   private readInterface(v: DataView, p: number, total: number, blockOffset: number): void {
-    const iface: Interface = { linktype: v.getUint16(p + 8, this.le), snaplen: v.getUint32(p + 12, this.le), base: 10, exponent: 6, offsetSec: 0 };
+    const iface: Interface = { linktype: v.getUint16(p + 8, this.le), snaplen: v.getUint32(p + 12, this.le), base: 10, exponent: 6, offsetSec: 0, name: `interface ${this.allInterfaces.length}`, stats: null };
     let o = p + 16;
     const end = p + total - 4;
     while (o + 4 <= end) {
@@ -140,7 +155,9 @@ export class PcapngReader implements FrameReader {
       const len = v.getUint16(o + 2, this.le);
       if (code === OPT_END) break;
       if (o + 4 + len > end) throw new FormatError(this.input.name, `byte ${blockOffset}`, 'interface option overruns its block');
-      if (code === OPT_IF_TSRESOL && len >= 1) {
+      if (code === OPT_IF_NAME && len > 0) {
+        iface.name = this.input.buf.toString('utf8', o + 4, o + 4 + len).replace(/\0+$/, '');
+      } else if (code === OPT_IF_TSRESOL && len >= 1) {
         const r = this.input.buf[o + 4];
         iface.base = r & 0x80 ? 2 : 10;
         iface.exponent = r & 0x7f;
@@ -151,6 +168,31 @@ export class PcapngReader implements FrameReader {
     }
     this.interfaces.push(iface);
     this.allInterfaces.push(iface);
+  }
+
+  /** An Interface Statistics Block: interface id(4), timestamp(8), options; the counters are u64. */
+  private readStatistics(v: DataView, p: number, total: number, blockOffset: number): void {
+    if (total < 24) throw new FormatError(this.input.name, `byte ${blockOffset}`, `interface statistics block of ${total} bytes is shorter than its 24-byte minimum`);
+    const id = v.getUint32(p + 8, this.le);
+    const iface = this.interfaces[id];
+    if (!iface) throw new FormatError(this.input.name, `byte ${blockOffset}`, `interface statistics refer to interface ${id}, but the section describes ${this.interfaces.length}`);
+    const stats: CaptureStats = { interface: iface.name, received: null, droppedByInterface: null, droppedByOs: null };
+    let o = p + 20;
+    const end = p + total - 4;
+    while (o + 4 <= end) {
+      const code = v.getUint16(o, this.le);
+      const len = v.getUint16(o + 2, this.le);
+      if (code === OPT_END) break;
+      if (o + 4 + len > end) throw new FormatError(this.input.name, `byte ${blockOffset}`, 'interface statistics option overruns its block');
+      if (len === 8 && (code === OPT_ISB_IFRECV || code === OPT_ISB_IFDROP || code === OPT_ISB_OSDROP)) {
+        const n = Number(v.getBigUint64(o + 4, this.le));
+        if (code === OPT_ISB_IFRECV) stats.received = n;
+        else if (code === OPT_ISB_IFDROP) stats.droppedByInterface = n;
+        else stats.droppedByOs = n;
+      }
+      o += 4 + ((len + 3) & ~3);
+    }
+    iface.stats = stats;
   }
 
   private setFrameRaw(ifaceId: number, dataOffset: number, cap: number, orig: number, blockOffset: number): Interface {
