@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowestFirst from './test/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -9,5 +10,7 @@ export default defineConfig({
     // End-to-end tests start real processes and real sockets: keep the 2-core box from thrashing.
     fileParallelism: true,
     maxWorkers: 2,
+    // The longest files first, on a fresh clone too (test/sequencer.ts).
+    sequence: { sequencer: SlowestFirst },
   },
 });
