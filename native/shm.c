@@ -19,6 +19,9 @@
  *                                       spinning feed handler to its core. Every thread: V8's GC and
  *                                       compiler threads left on the old mask would run on a
  *                                       spinner's reserved core.
+ *   getAffinity()      -> number[]      the CPUs this thread may run on (sched_getaffinity), so that
+ *                                       a process that pinned itself for a while can put back the
+ *                                       mask it was started with (its later children inherit it)
  *
  *   parentDeathSignal(sig) -> number  prctl(PR_SET_PDEATHSIG, sig): the kernel sends `sig` to this
  *                                       process when its parent dies, however it dies (SIGKILL
@@ -245,6 +248,23 @@ static napi_value set_affinity(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value get_affinity(napi_env env, napi_callback_info info) {
+  (void)info;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return throw_errno(env, "cannot read CPU affinity", "", errno);
+  napi_value arr;
+  napi_create_array(env, &arr);
+  uint32_t n = 0;
+  for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+    if (!CPU_ISSET(cpu, &set)) continue;
+    napi_value v;
+    napi_create_int32(env, cpu, &v);
+    napi_set_element(env, arr, n++, v);
+  }
+  return arr;
+}
+
 static double clock_cell[1];
 
 static napi_value clock_cell_buffer(napi_env env, napi_callback_info info) {
@@ -287,6 +307,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"open", NULL, open_segment, NULL, NULL, NULL, napi_default, NULL},
     {"unlink", NULL, unlink_segment, NULL, NULL, NULL, napi_default, NULL},
     {"setAffinity", NULL, set_affinity, NULL, NULL, NULL, napi_default, NULL},
+    {"getAffinity", NULL, get_affinity, NULL, NULL, NULL, napi_default, NULL},
     {"clockCell", NULL, clock_cell_buffer, NULL, NULL, NULL, napi_default, NULL},
     {"clockNow", NULL, clock_now, NULL, NULL, NULL, napi_default, NULL},
     {"parentDeathSignal", NULL, parent_death_signal, NULL, NULL, NULL, napi_default, NULL},

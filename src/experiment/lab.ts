@@ -24,7 +24,7 @@ import { decide, EMPTY_STEERING, type Member, type Path, type Steering } from '.
 import { pathEvents } from '../onload/path-events.js';
 import { RegistryWriter } from '../onload/registry.js';
 import { DEFAULT_SLOT_BYTES, MAX_MEMBERSHIPS, StackSegment } from '../onload/stack-layout.js';
-import { listSegments, segmentName, setAffinity, sweepStaleSegments, unlinkSegment } from '../shm/segment.js';
+import { getAffinity, listSegments, segmentName, setAffinity, sweepStaleSegments, unlinkSegment } from '../shm/segment.js';
 import { HistogramReader } from '../metrics/shm-histogram.js';
 import type { FromSubscriber, JoinRequest, ToSubscriber } from '../subscriber/protocol.js';
 import type { InjectedDrop } from '../nic/loss-injector.js';
@@ -138,6 +138,8 @@ export class Lab {
   private readonly eventTimers: NodeJS.Timeout[] = [];
   /** CPUs for processes that are not pinned: all but those pinned subscribers reserve (null: no plan). */
   private sharedCpus: number[] | null = null;
+  /** The controller's CPUs before the plan pinned it (null: not pinned), for teardown to put back. */
+  private startedOnCpus: number[] | null = null;
   /** The lab's network namespace, or why it has none. */
   private isolation: Isolation = { kind: 'shared', portOffset: 0, pid: null, enter: [], note: 'not started' };
   private nsHolder: ChildProcess | null = null;
@@ -224,13 +226,21 @@ export class Lab {
     this.warnings.push(`${name} (pid ${sub.pid}) ${sub.exit ?? 'exited'} while the lab was starting: the run goes on without it`);
   }
 
-  /** The CPU plan (cpu-plan.ts): the controller runs on the shared CPUs from here on. */
+  /**
+   * The CPU plan (cpu-plan.ts): the controller runs on the shared CPUs until teardown, which puts
+   * back the mask it had. A process that runs labs one after another (a sweep, the bench, a test
+   * file) would otherwise start the next lab confined, and its children inherit the mask: four
+   * top-speed subscribers and the NIC all on CPU 0 of two.
+   */
   private applyCpuPlan(): void {
     const plan = planCpus(this.config.subscribers, cpus().length);
     this.warnings.push(...plan.warnings);
     for (const s of this.config.subscribers) if (plan.unpinned.includes(s.name)) s.cpu = null;
     this.sharedCpus = plan.shared;
-    if (plan.shared) setAffinity(plan.shared);
+    if (plan.shared) {
+      this.startedOnCpus = getAffinity();
+      setAffinity(plan.shared);
+    }
   }
 
   /** The re-request server's counts, for the final snapshot (it answers at once; a dead one is skipped). */
@@ -895,6 +905,7 @@ export class Lab {
     });
     // The namespace goes with the lab.
     this.nsHolder?.kill('SIGKILL');
+    if (this.startedOnCpus) setAffinity(this.startedOnCpus);
     // Every segment of this lab: stacks, the NIC's, the registry, latency counts.
     const prefix = segmentName(this.labPid, `${this.instance}.`);
     for (const name of listSegments(this.labPid)) if (name.startsWith(prefix)) unlinkSegment(name);

@@ -13,6 +13,7 @@ interface ShmAddon {
   open(name: string, prefault?: boolean): ArrayBuffer;
   unlink(name: string): boolean;
   setAffinity(cpus: number[]): void;
+  getAffinity(): number[];
   clockCell(): ArrayBuffer;
   clockNow(): void;
   captureOpen(group: number, port: number, iface: number, rcvbuf: number, force?: number): number;
@@ -134,6 +135,11 @@ export function fourcc(s: string): number {
 /** Pins every thread of this process (V8's helpers too) to the given CPUs (the addon's sched_setaffinity per thread). */
 export function setAffinity(cpus: number[]): void {
   load().setAffinity(cpus);
+}
+
+/** The CPUs this process's main thread may run on (sched_getaffinity). */
+export function getAffinity(): number[] {
+  return load().getAffinity();
 }
 
 /**

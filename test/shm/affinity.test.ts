@@ -24,6 +24,26 @@ describe('CPU pinning (the addon\'s setAffinity)', () => {
     expect(r.masks).toEqual(new Array(r.threads).fill(String(last)));
   });
 
+  it('getAffinity reads the mask back: the one the process started with, then the pin', () => {
+    const last = cpus().length - 1;
+    const r = JSON.parse(execFileSync(process.execPath, ['-e', `
+      const a = require(${JSON.stringify(join(ROOT, 'build', 'Release', 'mdlab_shm.node'))});
+      const fs = require('fs');
+      const proc = /Cpus_allowed_list:\\s*(\\S+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1];
+      const before = a.getAffinity();
+      a.setAffinity([${last}]);
+      const pinned = a.getAffinity();
+      a.setAffinity(before);
+      console.log(JSON.stringify({ proc, before, pinned, after: a.getAffinity() }));`], { encoding: 'utf8' })) as { proc: string; before: number[]; pinned: number[]; after: number[] };
+    const expand = (list: string) => list.split(',').flatMap((x) => {
+      const [a, b] = x.split('-').map(Number);
+      return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
+    });
+    expect(r.before).toEqual(expand(r.proc));
+    expect(r.pinned).toEqual([last]);
+    expect(r.after).toEqual(r.before);
+  });
+
   it('refuses what is not a list of CPU numbers, with a clear error', () => {
     const run = (arg: string) => execFileSync(process.execPath, ['-e', `
       const a = require(${JSON.stringify(join(ROOT, 'build', 'Release', 'mdlab_shm.node'))});
