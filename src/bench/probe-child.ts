@@ -62,8 +62,15 @@ function shmLatencyConsumer(): void {
       continue;
     }
     if (last === 0) warmEnd = now + setup.warmupNs;
-    if (now >= warmEnd) samples[n++] = now - f64[t0 + (seq & (TIMES - 1))];
-    missed += seq - last - 1;
+    if (now >= warmEnd) {
+      // Every packet published since the last look is measured, not only the newest: one the
+      // consumer was too late to see (off its CPU) waited until now, as in the lab's ring, whose
+      // reader takes every slot (no coordinated omission). Send times older than the ring holds
+      // are gone: those packets are counted missed.
+      const from = Math.max(last + 1, seq - TIMES + 1);
+      missed += from - last - 1;
+      for (let j = from; j <= seq; j++) samples[n++] = now - f64[t0 + (j & (TIMES - 1))];
+    }
     last = seq;
     lastProgress = now;
   }

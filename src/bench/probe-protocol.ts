@@ -4,8 +4,11 @@
 export const W_PRODUCER = 0;
 export const W_CONSUMER = 16;
 export const DATA = 128;
-/** Latency probe: send times by sequence, in a small ring. */
-export const TIMES = 1024;
+/**
+ * Latency probe: send times by sequence, in a ring long enough (1.3 s at 100 k/s) that a
+ * consumer back from the longest stall still finds the send time of every packet it missed.
+ */
+export const TIMES = 131072;
 /** Throughput probe: slots of the bare ring. */
 export const RING_SLOTS = 4096;
 export const RING_SLOT_BYTES = 256;
