@@ -140,7 +140,10 @@ export function judgeHealth(x: HealthInput): HostHealth {
     // A stall its own garbage collector explains is the process's, not the host's: it does not count.
     const gc = p.maxGcNs ?? 0;
     if (p.spinning && p.maxStallNs !== null && p.maxStallNs > limit(THRESHOLDS.spinnerStallNs) && p.maxStallNs - gc > limit(THRESHOLDS.spinnerStallNs)) {
-      reasons.push(`${p.name}'s poll loop stalled for up to ${formatDurationNs(p.maxStallNs)}${gc > 0 ? ` (its longest GC pause: ${formatDurationNs(gc)})` : ''}: it was off its CPU`);
+      // Its run-queue wait says who took the time, as for the NIC: with little wait, no process
+      // of this guest ran in its place, so the host did (an interrupt, the hypervisor).
+      const who = wait > limit(THRESHOLDS.runQueueWait) ? '' : `, with little wait on a run queue (${pct(wait)}): the host's doing (an interrupt, the hypervisor), not the lab's processes`;
+      reasons.push(`${p.name}'s poll loop stalled for up to ${formatDurationNs(p.maxStallNs)}${gc > 0 ? ` (its longest GC pause: ${formatDurationNs(gc)})` : ''}: it was off its CPU${who}`);
     }
     if (p.spinning && invol > limit(THRESHOLDS.spinnerInvoluntaryPerSecond)) reasons.push(`${p.name} spins but was preempted ${Math.round(invol)} times a second`);
     const own = p.role === 'subscriber' ? [...reasons, ...hostReasons] : reasons;

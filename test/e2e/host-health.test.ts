@@ -56,7 +56,8 @@ describe('host health: the lab says when the host decided its figures', () => {
     const gc = judgeHealth({ ...base, processes: [{ ...quotes, maxStallNs: 5e6, maxGcNs: 4.8e6 }] });
     expect(gc.verdict).toBe('clean');
     const notGc = judgeHealth({ ...base, processes: [{ ...quotes, maxStallNs: 6.6e6, maxGcNs: 0.45e6 }] });
-    expect(notGc.reasons).toEqual(["quotes's poll loop stalled for up to 6.6ms (its longest GC pause: 450.0µs): it was off its CPU"]);
+    // Off its CPU with little wait on a run queue (0.1% here): no process of the guest ran in its place.
+    expect(notGc.reasons).toEqual(["quotes's poll loop stalled for up to 6.6ms (its longest GC pause: 450.0µs): it was off its CPU, with little wait on a run queue (0.1%): the host's doing (an interrupt, the hypervisor), not the lab's processes"]);
     // A NIC taken off its CPU while it spun to a send time says so: the host's doing, not its work.
     const off = judgeHealth({ ...base, processes: [quotes], nicLag: { p50Ns: 1e3, p99Ns: 6.3e6, maxNs: 14.7e6, packets: 100, offCpuMaxNs: 4.1e6, offCpuCount: 7 } });
     expect(off.reasons).toEqual(['the NIC fell behind its schedule: p99 6.3ms, worst 14.7ms; it was taken off its CPU 7 times while it waited to send, for up to 4.1ms: the host\'s doing, not its own work']);
