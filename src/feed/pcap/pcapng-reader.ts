@@ -146,26 +146,34 @@ export class PcapngReader implements FrameReader {
     }
   }
 
-  private readInterface(v: DataView, p: number, total: number, blockOffset: number): void {
-    const iface: Interface = { linktype: v.getUint16(p + 8, this.le), snaplen: v.getUint32(p + 12, this.le), base: 10, exponent: 6, offsetSec: 0, name: `interface ${this.allInterfaces.length}`, stats: null };
-    let o = p + 16;
-    const end = p + total - 4;
+  /**
+   * Walks a block's options (code(2) · length(2) · value, padded to 32 bits) from `o` to the
+   * block's trailing length, up to opt_endofopt; `what` names them in the error for one that overruns.
+   */
+  private eachOption(v: DataView, o: number, end: number, blockOffset: number, what: string, take: (code: number, at: number, len: number) => void): void {
     while (o + 4 <= end) {
       const code = v.getUint16(o, this.le);
       const len = v.getUint16(o + 2, this.le);
       if (code === OPT_END) break;
-      if (o + 4 + len > end) throw new FormatError(this.input.name, `byte ${blockOffset}`, 'interface option overruns its block');
+      if (o + 4 + len > end) throw new FormatError(this.input.name, `byte ${blockOffset}`, `${what} overruns its block`);
+      take(code, o + 4, len);
+      o += 4 + ((len + 3) & ~3);
+    }
+  }
+
+  private readInterface(v: DataView, p: number, total: number, blockOffset: number): void {
+    const iface: Interface = { linktype: v.getUint16(p + 8, this.le), snaplen: v.getUint32(p + 12, this.le), base: 10, exponent: 6, offsetSec: 0, name: `interface ${this.allInterfaces.length}`, stats: null };
+    this.eachOption(v, p + 16, p + total - 4, blockOffset, 'interface option', (code, at, len) => {
       if (code === OPT_IF_NAME && len > 0) {
-        iface.name = this.input.buf.toString('utf8', o + 4, o + 4 + len).replace(/\0+$/, '');
+        iface.name = this.input.buf.toString('utf8', at, at + len).replace(/\0+$/, '');
       } else if (code === OPT_IF_TSRESOL && len >= 1) {
-        const r = this.input.buf[o + 4];
+        const r = this.input.buf[at];
         iface.base = r & 0x80 ? 2 : 10;
         iface.exponent = r & 0x7f;
       } else if (code === OPT_IF_TSOFFSET && len >= 8) {
-        iface.offsetSec = Number(v.getBigInt64(o + 4, this.le));
+        iface.offsetSec = Number(v.getBigInt64(at, this.le));
       }
-      o += 4 + ((len + 3) & ~3);
-    }
+    });
     this.interfaces.push(iface);
     this.allInterfaces.push(iface);
   }
@@ -177,21 +185,12 @@ export class PcapngReader implements FrameReader {
     const iface = this.interfaces[id];
     if (!iface) throw new FormatError(this.input.name, `byte ${blockOffset}`, `interface statistics refer to interface ${id}, but the section describes ${this.interfaces.length}`);
     const stats: CaptureStats = { interface: iface.name, received: null, droppedByInterface: null, droppedByOs: null };
-    let o = p + 20;
-    const end = p + total - 4;
-    while (o + 4 <= end) {
-      const code = v.getUint16(o, this.le);
-      const len = v.getUint16(o + 2, this.le);
-      if (code === OPT_END) break;
-      if (o + 4 + len > end) throw new FormatError(this.input.name, `byte ${blockOffset}`, 'interface statistics option overruns its block');
-      if (len === 8 && (code === OPT_ISB_IFRECV || code === OPT_ISB_IFDROP || code === OPT_ISB_OSDROP)) {
-        const n = Number(v.getBigUint64(o + 4, this.le));
-        if (code === OPT_ISB_IFRECV) stats.received = n;
-        else if (code === OPT_ISB_IFDROP) stats.droppedByInterface = n;
-        else stats.droppedByOs = n;
-      }
-      o += 4 + ((len + 3) & ~3);
-    }
+    this.eachOption(v, p + 20, p + total - 4, blockOffset, 'interface statistics option', (code, at, len) => {
+      if (len !== 8) return;
+      if (code === OPT_ISB_IFRECV) stats.received = Number(v.getBigUint64(at, this.le));
+      else if (code === OPT_ISB_IFDROP) stats.droppedByInterface = Number(v.getBigUint64(at, this.le));
+      else if (code === OPT_ISB_OSDROP) stats.droppedByOs = Number(v.getBigUint64(at, this.le));
+    });
     iface.stats = stats;
   }
 
