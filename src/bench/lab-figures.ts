@@ -15,6 +15,8 @@ import type { LatencySummary } from '../metrics/histogram-store.js';
 import { newHistogram } from '../metrics/latency.js';
 import { BENCH_GROUP } from './bench-feed.js';
 import { pinPlan } from './floors.js';
+import { runWatched } from './peak-rss.js';
+import { CHILD_HEAP } from '../experiment/children.js';
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from './profile-summary.js';
 
 interface Percentiles {
@@ -161,6 +163,17 @@ export function peakRss(pid: number): { peak: number; shmem: number } {
   } catch {
     return { peak: 0, shmem: 0 };
   }
+}
+
+/**
+ * The floor under a lab process's resident memory: a Node process started with the flags the lab
+ * gives its children, doing nothing for half a second: its peak RSS (MB). Most of it is the node
+ * binary's own pages, which every Node process maps.
+ */
+export async function bareNodeRss(): Promise<number> {
+  const r = await runWatched([...CHILD_HEAP, '-e', 'setTimeout(() => {}, 500)']);
+  if (r.status !== 0 || r.peakRssMb <= 0) throw new Error(`a bare Node process did not run as expected (exit ${r.status}): ${r.stderr.trim()}`);
+  return r.peakRssMb;
 }
 
 /** Replays a (large) recording at top speed to one subscriber; the NIC's and the subscriber's peak RSS. */

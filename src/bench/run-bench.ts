@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { hostFacts, type HostFacts } from '../experiment/host.js';
 import { writeEvenFeed } from './bench-feed.js';
 import { dgramLatency, dgramThroughput, pinPlan, ringThroughput, shmLatency } from './floors.js';
-import { labLatency, labMemory, labThroughput, nicProfile } from './lab-figures.js';
+import { bareNodeRss, labLatency, labMemory, labThroughput, nicProfile } from './lab-figures.js';
 import { formatProfile, type ProfileSummary } from './profile-summary.js';
 import { decodeCli, decodeRate, firstFrame, recordCost } from './micro.js';
 import { formatPairs, liveVsModel, modelSpeed } from './model-figures.js';
@@ -149,11 +149,12 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
     const bigBytes = statSync(big).size;
     log(`  ${(bigBytes / 1e9).toFixed(2)} GB written`);
     const memory = await labMemory(big);
+    const bareNode = await repeat(p.reps, 'a bare Node process, started as the lab starts its children', log, bareNodeRss);
     log('  mdlab decode of it to /dev/null, text and JSON lines');
     const decodeText = await repeat(p.reps, 'mdlab decode', log, () => decodeCli(join(o.root, 'bin', 'mdlab.js'), big, false));
     const decodeJson = await repeat(p.reps, 'mdlab decode --json', log, () => decodeCli(join(o.root, 'bin', 'mdlab.js'), big, true));
     rmSync(big, { force: true });
-    Object.assign(raw, { memory: { ...memory, recordingBytes: bigBytes }, decodeText, decodeJson });
+    Object.assign(raw, { memory: { ...memory, recordingBytes: bigBytes, bareNodeRssMb: bareNode }, decodeText, decodeJson });
 
     log('dashboard: first frame');
     const frames = await optional(log, 'the dashboard figure', () => repeat(p.dashboardReps, 'mdlab run configs/default.yaml on a pty', log, () => firstFrame(join(o.root, 'bin', 'mdlab.js'), 'configs/default.yaml', o.root)));
@@ -206,6 +207,7 @@ export async function runBench(p: BenchProfile, o: BenchOptions): Promise<BenchR
       record: { floor: f(record.map((x) => x.hdrNs)), mdlab: f(record.map((x) => x.mdlabNs)) },
       nicRss: memory.nicBytes / 2 ** 20,
       subscriberRss: memory.subscriberBytes / 2 ** 20,
+      bareNodeRss: f(bareNode),
       nicShmem: memory.nicShmem / 2 ** 20,
       subscriberShmem: memory.subscriberShmem / 2 ** 20,
       recordingGb: bigBytes / 1e9,

@@ -19,13 +19,22 @@ function cell(f: Figure | null, unit: string): string {
 }
 
 /**
- * Where a target is below what the bare floor itself reached on this host, no reader could meet
- * it here: said under the table, with the floor's figure.
+ * What the floors say of a missed target, under the table: how much of the subscriber's memory
+ * Node itself and its ring take, and where the bare slot's own p99 is above the target in every
+ * repetition (then no reader could meet it on this host).
  */
 function floorNotes(r: BenchResults): string[] {
+  const notes: string[] = [];
+  const sub = r.rows.find((x) => x.id === 'memory.subscriber');
+  const ring = (r.raw.memory as { subscriberShmem?: number } | undefined)?.subscriberShmem;
+  if (sub?.floor && sub.met === false && ring !== undefined) {
+    const node = sub.floor.median;
+    const ringMb = ring / 2 ** 20;
+    notes.push(`subscriber peak RSS: a bare Node process is ${num(node, 'MB')} MB of it and its ring ${num(ringMb, 'MB')} MB, which leaves ${num(60 - node - ringMb, 'MB')} MB of the 60 MB target for mdlab's code, heap and buffers (it used ${num(sub.mdlab.median - node - ringMb, 'MB')})`);
+  }
   const p99 = r.rows.find((x) => x.id === 'latency.bypass.p99');
-  if (!p99?.floor || !(p99.floor.min > 10)) return [];
-  return [`bypass p99: the bare shared-memory slot's own p99, every packet measured, was ${cell(p99.floor, 'µs')} µs, above the 10 µs target in every repetition: its two processes spin alone and still wait that long, so on this host the host decides this figure, not the lab`];
+  if (!p99?.floor || !(p99.floor.min > 10)) return notes;
+  return [...notes, `bypass p99: the bare shared-memory slot's own p99, every packet measured, was ${cell(p99.floor, 'µs')} µs, above the 10 µs target in every repetition: its two processes spin alone and still wait that long, so on this host the host decides this figure, not the lab`];
 }
 
 export function formatBench(r: BenchResults): string {

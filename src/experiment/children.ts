@@ -63,7 +63,7 @@ export function wardenWatch(pid: number): void {
  * its poll loop (a spinner's turns above 1 ms went away only without it). A feed handler's heap
  * is sized once, as a JVM's -Xms is: its garbage is what keeps it small.
  */
-const CHILD_HEAP = (() => {
+export const CHILD_HEAP = (() => {
   const mb = Number(process.env.MDLAB_SEMI_SPACE_MB ?? 2);
   return [...(Number.isFinite(mb) && mb > 0 ? [`--max-semi-space-size=${mb}`] : []), '--no-memory-reducer'];
 })();

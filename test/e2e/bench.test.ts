@@ -40,6 +40,11 @@ describe('npm run bench (tiny profile)', () => {
     const soaked = r.raw.soak as { processes: { role: string }[]; balanced: boolean };
     expect(new Set(soaked.processes.map((x) => x.role))).toEqual(new Set(['controller', 'nic', 'subscriber']));
     expect(soaked.balanced).toBe(true);
+    // The memory figures stand beside a bare Node process started as the lab's children are.
+    const memRows = r.rows.filter((x) => x.id === 'memory.nic' || x.id === 'memory.subscriber');
+    expect(memRows.map((x) => x.floorWhat)).toEqual(['a bare Node process', 'a bare Node process']);
+    expect(memRows[0].floor!.median).toBeGreaterThan(10);
+    expect(memRows[0].floor!.median).toBeLessThan(memRows[1].mdlab.median);
     // Where the NIC's time went, from its own CPU profile: the per-packet functions are in it.
     expect(r.nicProfile?.packets).toBe(PROFILES.tiny.topPackets);
     expect(r.nicProfile?.rows.some((x) => /^(transmit|writeStamped|pumpBurst)@/.test(x.where))).toBe(true);
