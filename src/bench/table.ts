@@ -3,6 +3,7 @@ import { formatHostSpeed } from './host-speed.js';
 import type { BenchResults } from './run-bench.js';
 import type { Figure } from './stats.js';
 import { formatProfile } from './profile-summary.js';
+import { BYPASS_P99_TARGET_US, SUBSCRIBER_RSS_TARGET_MB } from './targets.js';
 
 function num(x: number, unit: string): string {
   if (!Number.isFinite(x)) return '-';
@@ -30,11 +31,11 @@ function floorNotes(r: BenchResults): string[] {
   if (sub?.floor && sub.met === false && ring !== undefined) {
     const node = sub.floor.median;
     const ringMb = ring / 2 ** 20;
-    notes.push(`subscriber peak RSS: a bare Node process is ${num(node, 'MB')} MB of it and its ring ${num(ringMb, 'MB')} MB, which leaves ${num(60 - node - ringMb, 'MB')} MB of the 60 MB target for mdlab's code, heap and buffers (it used ${num(sub.mdlab.median - node - ringMb, 'MB')})`);
+    notes.push(`subscriber peak RSS: a bare Node process is ${num(node, 'MB')} MB of it and its ring ${num(ringMb, 'MB')} MB, which leaves ${num(SUBSCRIBER_RSS_TARGET_MB - node - ringMb, 'MB')} MB of the ${SUBSCRIBER_RSS_TARGET_MB} MB target for mdlab's code, heap and buffers (it used ${num(sub.mdlab.median - node - ringMb, 'MB')})`);
   }
   const p99 = r.rows.find((x) => x.id === 'latency.bypass.p99');
-  if (!p99?.floor || !(p99.floor.min > 10)) return notes;
-  return [...notes, `bypass p99: the bare shared-memory slot's own p99, every packet measured, was ${cell(p99.floor, 'µs')} µs, above the 10 µs target in every repetition: its two processes spin alone and still wait that long, so on this host the host decides this figure, not the lab`];
+  if (!p99?.floor || !(p99.floor.min > BYPASS_P99_TARGET_US)) return notes;
+  return [...notes, `bypass p99: the bare shared-memory slot's own p99, every packet measured, was ${cell(p99.floor, 'µs')} µs, above the ${BYPASS_P99_TARGET_US} µs target in every repetition: its two processes spin alone and still wait that long, so on this host the host decides this figure, not the lab`];
 }
 
 export function formatBench(r: BenchResults): string {

@@ -3,16 +3,12 @@
  * packet as the lab's ring reader does: a consumer that was off its CPU reads each packet it
  * missed at its late time (no coordinated omission), not only the newest.
  */
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { shmLatency } from '../../src/bench/floors.js';
-import { sleep } from '../helpers/lab.js';
+import { childProcesses, sleep } from '../helpers/lab.js';
 
 /** This process's probe children, oldest first (the pair forks its consumer first). */
-function probes(): number[] {
-  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l.includes('probe-child')).map((l) => Number(l.trim().split(/\s+/)[0])).sort((a, b) => a - b);
-}
+const probes = (): number[] => childProcesses(/probe-child/).map((l) => Number(l.split(/\s+/)[0]));
 
 describe('the bare shared-memory slot floor', () => {
   it('measures the packets its consumer could not read in time, at the time it read them', async () => {

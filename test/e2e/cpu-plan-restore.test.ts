@@ -5,45 +5,36 @@
  * test file) would otherwise start its next lab confined: the NIC and every subscriber on CPU 0.
  */
 import { cpus } from 'node:os';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Lab } from '../../src/experiment/lab.js';
 import { getAffinity } from '../../src/shm/segment.js';
 import { config, G1 } from '../helpers/lab.js';
+import { allowedCpus } from '../helpers/cpus.js';
 
-/** A process's allowed CPUs, from /proc (as the kernel holds them, not as the addon reports them). */
-function allowed(pid: number | string): number[] {
-  const list = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1];
-  return list.split(',').flatMap((r) => {
-    const [a, b] = r.split('-').map(Number);
-    return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
-  });
-}
-
-const TWO = cpus().length >= 2 && allowed('self').length >= 2;
+const TWO = cpus().length >= 2 && allowedCpus('self').length >= 2;
 
 describe('the CPU plan is the lab\'s, not the process\'s', () => {
   it.skipIf(!TWO)(`a pinned subscriber's lab gives its controller's CPUs back at teardown, and the next lab's children are not confined${TWO ? '' : ' [needs 2 CPUs allowed to this process]'}`, async () => {
-    const before = allowed('self');
+    const before = allowedCpus('self');
     expect(getAffinity()).toEqual(before);
     const last = before[before.length - 1];
     const pinned = new Lab(config({ subscribers: [{ name: 'pinned', groups: [G1], cpu: last, env: { EF_POLL_USEC: 0 } }] }), { durationNs: 3e8 });
     try {
       await pinned.start();
       // While it runs, the controller and the NIC share what the pinned subscriber left.
-      expect(allowed('self')).toEqual(before.filter((c) => c !== last));
-      expect(allowed(pinned.snapshot().nic.pid!)).toEqual(before.filter((c) => c !== last));
+      expect(allowedCpus('self')).toEqual(before.filter((c) => c !== last));
+      expect(allowedCpus(pinned.snapshot().nic.pid!)).toEqual(before.filter((c) => c !== last));
       await pinned.finish();
     } finally {
       await pinned.teardown();
     }
-    expect(allowed('self')).toEqual(before);
+    expect(allowedCpus('self')).toEqual(before);
     const next = new Lab(config({ subscribers: [{ name: 'free', groups: [G1], env: { EF_POLL_USEC: 0 } }] }), { durationNs: 3e8 });
     try {
       await next.start();
       const s = next.snapshot();
-      expect(allowed(s.nic.pid!)).toEqual(before);
-      expect(allowed(s.subscribers[0].pid!)).toEqual(before);
+      expect(allowedCpus(s.nic.pid!)).toEqual(before);
+      expect(allowedCpus(s.subscribers[0].pid!)).toEqual(before);
       await next.finish();
     } finally {
       await next.teardown();

@@ -23,17 +23,20 @@ export function membership(s: LabSnapshot, subscriber: string, group: string): M
   return m;
 }
 
+/** Child processes of this process whose command line matches `pattern`, oldest first, as "pid args". */
+export function childProcesses(pattern: RegExp): string[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+      .split('\n').map((l) => l.trim()).filter((l) => pattern.test(l))
+      .sort((a, b) => Number(a.split(/\s+/)[0]) - Number(b.split(/\s+/)[0]));
+  } catch {
+    return [];
+  }
+}
+
 /** Segments of this test process's labs, and subscriber/NIC processes it started, still alive. */
 export function leftovers(): { segments: string[]; processes: string[] } {
-  const segments = listSegments(process.pid);
-  let processes: string[] = [];
-  try {
-    processes = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
-      .split('\n').map((l) => l.trim()).filter((l) => /nic-process|subscriber-process|server-child|socket-room-child/.test(l));
-  } catch {
-    processes = [];
-  }
-  return { segments, processes };
+  return { segments: listSegments(process.pid), processes: childProcesses(/nic-process|subscriber-process|server-child|socket-room-child/) };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

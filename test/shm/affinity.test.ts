@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/shared.js';
+import { cpuList } from '../helpers/cpus.js';
 
 // In a child process: pinning the test worker itself would slow every other test.
 function pinnedThreads(cpu: number): { threads: number; masks: string[] } {
@@ -35,11 +36,7 @@ describe('CPU pinning (the addon\'s setAffinity)', () => {
       const pinned = a.getAffinity();
       a.setAffinity(before);
       console.log(JSON.stringify({ proc, before, pinned, after: a.getAffinity() }));`], { encoding: 'utf8' })) as { proc: string; before: number[]; pinned: number[]; after: number[] };
-    const expand = (list: string) => list.split(',').flatMap((x) => {
-      const [a, b] = x.split('-').map(Number);
-      return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
-    });
-    expect(r.before).toEqual(expand(r.proc));
+    expect(r.before).toEqual(cpuList(r.proc));
     expect(r.pinned).toEqual([last]);
     expect(r.after).toEqual(r.before);
   });
