@@ -68,11 +68,30 @@ export const CHILD_HEAP = (() => {
   return [...(Number.isFinite(mb) && mb > 0 ? [`--max-semi-space-size=${mb}`] : []), '--no-memory-reducer'];
 })();
 
+type ChildModule = 'nic/nic-process.js' | 'subscriber/subscriber-process.js' | 'bench/probe-child.js' | 'recovery/server-child.js' | 'kernel/socket-room-child.js';
+
+/**
+ * A subscriber runs from its bundle (scripts/bundle.mjs: one CommonJS file, without Node's ESM
+ * loader), and single-threaded: V8 compiles and collects on its main thread. Pinned, its helper
+ * threads share its one CPU (setAffinity moves them all), so their work only took turns with
+ * the poll loop; on the main thread it is the same work without the switches, and without a
+ * compiler thread's malloc arena (~3 MB of the subscriber's peak RSS here).
+ */
+const SUBSCRIBER_BUNDLE = join(DIST, 'bundle', 'subscriber-process.cjs');
+const SUBSCRIBER_FLAGS = ['--single-threaded'];
+
+function entryOf(module: ChildModule): { file: string; flags: readonly string[] } {
+  if (module !== 'subscriber/subscriber-process.js') return { file: join(DIST, module), flags: [] };
+  if (!existsSync(SUBSCRIBER_BUNDLE)) throw new Error(`${SUBSCRIBER_BUNDLE}: not built (npm run build makes it)`);
+  return { file: SUBSCRIBER_BUNDLE, flags: SUBSCRIBER_FLAGS };
+}
+
 /**
  * Forks a compiled module of mdlab with an IPC channel; its stderr is kept for error reports.
  * `enter` is a command prefix that starts it inside the lab's network namespace (nsenter), or empty.
  */
-export function forkChild(module: 'nic/nic-process.js' | 'subscriber/subscriber-process.js' | 'bench/probe-child.js' | 'recovery/server-child.js' | 'kernel/socket-room-child.js', enter: readonly string[] = []): { child: ChildProcess; stderr: () => string } {
+export function forkChild(module: ChildModule, enter: readonly string[] = []): { child: ChildProcess; stderr: () => string } {
+  const entry = entryOf(module);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     // Whatever ends the lab process, no child outlives it.
@@ -80,9 +99,9 @@ export function forkChild(module: 'nic/nic-process.js' | 'subscriber/subscriber-
       for (const c of live) c.kill('SIGKILL');
     });
   }
-  const nodeArgs = [...process.execArgv, ...CHILD_HEAP, '--require', PRELOAD];
+  const nodeArgs = [...process.execArgv, ...CHILD_HEAP, ...entry.flags, '--require', PRELOAD];
   // nsenter execs node in place: the same process, the controller's child, inside the namespace.
-  const child = fork(join(DIST, module), [`--lab=${process.pid}`], {
+  const child = fork(entry.file, [`--lab=${process.pid}`], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'json',
     ...(enter.length > 0 ? { execPath: enter[0], execArgv: [...enter.slice(1), process.execPath, ...nodeArgs] } : { execArgv: nodeArgs }),

@@ -17,7 +17,7 @@ function modulesLoaded(args: string[], tag: string): string[] {
   return readFileSync(list, 'utf8').split('\n').filter((l) => l.startsWith('file:'));
 }
 
-describe('the CLI, bundled at npm install (scripts/bundle-cli.mjs)', () => {
+describe('the CLI, bundled at npm install (scripts/bundle.mjs)', () => {
   it('starts from a few files: bin/mdlab.js loads the bundle, not the ~130 modules tsc wrote', () => {
     const bundled = modulesLoaded([MDLAB, '--version'], 'bundled');
     const unbundled = modulesLoaded(['--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, 'dist', 'cli', 'main.js'))})`], 'unbundled');

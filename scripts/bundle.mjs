@@ -6,10 +6,14 @@
  * of the CLI's start and ~550 ms of the dashboard's (Ink imports one function from es-toolkit's
  * compat barrel, 415 modules) before its first frame. Run by `npm install` after tsc.
  *
- * The lab's child processes (NIC, subscribers, warden) still run tsc's dist/ modules, each in its
- * own process. The bundle sits one level below dist/, as every module in it did, so that their
- * paths from import.meta.url (the addon, configs/profiles, the recordings, package.json) hold.
- * Vega and Vega-Lite stay in node_modules: the HTML report loads them when it is written.
+ * The subscriber process is bundled too, as one CommonJS file (subscriber-process.cjs), for its
+ * memory: an ES module entry makes Node load its ESM loader (fs/promises, readline and more) and
+ * keep it, ~1.5 MB of the subscriber's peak RSS (the bench's subscriber row). The NIC and the
+ * warden still run tsc's dist/ modules.
+ *
+ * The bundle sits one level below dist/, as every module in it did, so that their paths from
+ * import.meta.url (the addon, configs/profiles, the recordings, package.json) hold. Vega and
+ * Vega-Lite stay in node_modules: the HTML report loads them when it is written.
  */
 import { build } from 'esbuild';
 import { readFile, rm } from 'node:fs/promises';
@@ -38,7 +42,7 @@ await build({
       b.onLoad({ filter: /[\\/]ink[\\/]build[\\/]reconciler\.js$/ }, async (args) => {
         const text = await readFile(args.path, 'utf8');
         const from = "new URL('../package.json', import.meta.url)";
-        if (!text.includes(from)) throw new Error(`bundle-cli: ${args.path} no longer reads its package.json as expected; look again at this plugin`);
+        if (!text.includes(from)) throw new Error(`bundle: ${args.path} no longer reads its package.json as expected; look again at this plugin`);
         return { contents: text.replace(from, "new URL('../../node_modules/ink/package.json', import.meta.url)"), loader: 'js' };
       });
     },
@@ -56,5 +60,20 @@ await build({
   logLevel: 'warning',
   legalComments: 'inline',
   // Read only with MDLAB_DEBUG (bin/mdlab.js): stacks then name dist/'s modules and lines.
+  sourcemap: true,
+});
+
+// The subscriber: CommonJS has no import.meta, so each module's URL is the bundle's own (the
+// same directory depth as the module's in dist/, so its relative paths resolve alike).
+await build({
+  entryPoints: [join(root, 'dist', 'subscriber', 'subscriber-process.js')],
+  outfile: join(outdir, 'subscriber-process.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  define: { 'import.meta.url': 'mdlabModuleUrl' },
+  banner: { js: "const mdlabModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  logLevel: 'warning',
   sourcemap: true,
 });
