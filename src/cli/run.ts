@@ -17,7 +17,7 @@ import type { LabSnapshot } from '../experiment/snapshot.js';
 import { act } from './action.js';
 import { parseDuration } from '../metrics/duration.js';
 import { Progress } from './progress.js';
-import { signalAction } from './interrupts.js';
+import { SAME_REQUEST_MS, signalAction } from './interrupts.js';
 import { MdlabError } from '../errors.js';
 import { describeCounters } from '../metrics/counters.js';
 
@@ -155,11 +155,27 @@ async function runOne(config: LabConfig, flags: RunFlags, point: Record<string, 
     return { snapshot: final, verdicts, interrupted: interrupted > 0, meta };
   } finally {
     progress.done();
+    await lab.teardown();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);
-    await lab.teardown();
+    // The repeat of the signal that ended the run may still be on its way (timeout(1) sends two):
+    // a lab that ends quickly is done before it lands, and one that landed as the process exited
+    // killed it (status: SIGINT, not 130). Swallowed for the rest of the first signal's window,
+    // which the process waits out (at most SAME_REQUEST_MS).
+    if (firstSignalMs !== null) swallowRepeats(firstSignalMs);
   }
+}
+
+/** Ignores SIGINT, SIGTERM and SIGHUP until SAME_REQUEST_MS after `firstAtMs` (performance.now()), keeping the process until then. */
+function swallowRepeats(firstAtMs: number): void {
+  const ignore = (): void => {};
+  const left = firstAtMs + SAME_REQUEST_MS - performance.now();
+  if (left <= 0) return;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, ignore);
+  setTimeout(() => {
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, ignore);
+  }, left);
 }
 
 /** Where results go, checked once the config is known good and before any process starts. */

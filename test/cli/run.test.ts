@@ -135,6 +135,20 @@ describe('a signal that reaches the controller twice at once', () => {
     expect(leftovers().processes).toEqual([]);
   });
 
+  it('a repeat that lands after the run has ended and reported, within its window, is the same request: exit 130, not killed', async () => {
+    // A lab ends within tens of ms of the first signal: the repeat can land after its handlers
+    // are gone, as the process exits. The process waits out the window instead.
+    const { child, io, exit } = await start();
+    const firstAt = Date.now();
+    child.kill('SIGINT');
+    for (let i = 0; i < 250 && !/Totals: sent/.test(io.stdout); i++) await sleep(1);
+    const waited = Date.now() - firstAt;
+    if (waited < 250) child.kill('SIGINT');
+    expect(await exit, `${io.err} (repeat sent ${waited} ms after the first)`).toBe(130);
+    expect(child.signalCode).toBeNull();
+    expect(io.stdout).toMatch(/Totals: sent [\d,]+ = .*: balanced/);
+  });
+
   it('a second one later stops at once, and says so', async () => {
     const { child, io, exit } = await start();
     // The NIC stopped (SIGSTOP) cannot end its replay: the run is still ending when the second comes.
