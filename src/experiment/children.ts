@@ -74,26 +74,28 @@ type ChildModule = 'nic/nic-process.js' | 'subscriber/subscriber-process.js' | '
 
 /**
  * A subscriber runs from its bundle (scripts/bundle.mjs: one CommonJS file, without Node's ESM
- * loader), and single-threaded: V8 compiles and collects on its main thread. Pinned, its helper
- * threads share its one CPU (setAffinity moves them all), so their work only took turns with
- * the poll loop; on the main thread it is the same work without the switches, and without a
- * compiler thread's malloc arena (~3 MB of the subscriber's peak RSS here).
+ * loader). Pinned to a CPU of its own, it also runs single-threaded: V8 compiles and collects on
+ * its main thread. Its helper threads share that one CPU (setAffinity moves them all), so their
+ * work only took turns with the poll loop; and the compiler thread's malloc arena was ~4 MB of
+ * its peak RSS here. Unpinned, it keeps V8's compiler thread: on a busy host a compile on the main
+ * thread (tens of ms) is that long without reading, and a reader sharing its CPUs was lapped.
  */
 const SUBSCRIBER_BUNDLE = join(DIST, 'bundle', 'subscriber-process.cjs');
-const SUBSCRIBER_FLAGS = ['--single-threaded'];
+const OWN_CPU_FLAGS = ['--single-threaded'];
 
-function entryOf(module: ChildModule): { file: string; flags: readonly string[] } {
+function entryOf(module: ChildModule, ownCpu: boolean): { file: string; flags: readonly string[] } {
   if (module !== 'subscriber/subscriber-process.js') return { file: join(DIST, module), flags: [] };
   if (!existsSync(SUBSCRIBER_BUNDLE)) throw new Error(`${SUBSCRIBER_BUNDLE}: not built (npm run build makes it)`);
-  return { file: SUBSCRIBER_BUNDLE, flags: SUBSCRIBER_FLAGS };
+  return { file: SUBSCRIBER_BUNDLE, flags: ownCpu ? OWN_CPU_FLAGS : [] };
 }
 
 /**
  * Forks a compiled module of mdlab with an IPC channel; its stderr is kept for error reports.
- * `enter` is a command prefix that starts it inside the lab's network namespace (nsenter), or empty.
+ * `enter` is a command prefix that starts it inside the lab's network namespace (nsenter), or empty;
+ * `ownCpu`: it will be pinned to a CPU of its own (a subscriber's `cpu`).
  */
-export function forkChild(module: ChildModule, enter: readonly string[] = []): { child: ChildProcess; stderr: () => string } {
-  const entry = entryOf(module);
+export function forkChild(module: ChildModule, enter: readonly string[] = [], ownCpu = false): { child: ChildProcess; stderr: () => string } {
+  const entry = entryOf(module, ownCpu);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     // Whatever ends the lab process, no child outlives it.

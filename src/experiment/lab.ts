@@ -393,7 +393,7 @@ export class Lab {
   }
 
   private async startSubscriber(settings: SubscriberSettings): Promise<SubscriberState> {
-    const { child, stderr } = forkChild('subscriber/subscriber-process.js', this.isolation.enter);
+    const { child, stderr } = forkChild('subscriber/subscriber-process.js', this.isolation.enter, settings.cpu !== null);
     const sub: SubscriberState = {
       index: this.subscribers.length, settings, child, stderr, pid: child.pid ?? 0, alive: true, exit: null,
       stack: null, memberships: new Map(), last: undefined, final: false, waiters: new Map(),
