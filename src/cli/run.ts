@@ -21,6 +21,9 @@ import { SAME_REQUEST_MS, signalAction } from './interrupts.js';
 import { MdlabError } from '../errors.js';
 import { describeCounters } from '../metrics/counters.js';
 
+/** The signals that end a run (interrupts.ts). */
+const RUN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 const HEADLESS_SNAPSHOT_MS = 500;
 
 interface RunFlags {
@@ -125,9 +128,7 @@ async function runOne(config: LabConfig, flags: RunFlags, point: Record<string, 
         break;
     }
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
+  for (const sig of RUN_SIGNALS) process.on(sig, onSignal);
   try {
     try {
       await lab.start();
@@ -156,9 +157,7 @@ async function runOne(config: LabConfig, flags: RunFlags, point: Record<string, 
   } finally {
     progress.done();
     await lab.teardown();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onSignal);
+    for (const sig of RUN_SIGNALS) process.off(sig, onSignal);
     // The repeat of the signal that ended the run may still be on its way (timeout(1) sends two):
     // a lab that ends quickly is done before it lands, and one that landed as the process exited
     // killed it (status: SIGINT, not 130). Swallowed for the rest of the first signal's window,
@@ -167,14 +166,14 @@ async function runOne(config: LabConfig, flags: RunFlags, point: Record<string, 
   }
 }
 
-/** Ignores SIGINT, SIGTERM and SIGHUP until SAME_REQUEST_MS after `firstAtMs` (performance.now()), keeping the process until then. */
+/** Ignores RUN_SIGNALS until SAME_REQUEST_MS after `firstAtMs` (performance.now()), keeping the process until then. */
 function swallowRepeats(firstAtMs: number): void {
   const ignore = (): void => {};
   const left = firstAtMs + SAME_REQUEST_MS - performance.now();
   if (left <= 0) return;
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, ignore);
+  for (const sig of RUN_SIGNALS) process.on(sig, ignore);
   setTimeout(() => {
-    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, ignore);
+    for (const sig of RUN_SIGNALS) process.off(sig, ignore);
   }, left);
 }
 
