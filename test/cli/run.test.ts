@@ -109,8 +109,9 @@ describe('a signal that reaches the controller twice at once', () => {
   afterEach(() => {
     for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   });
-  const start = async () => {
-    const child = spawn(process.execPath, [MDLAB, 'run', 'configs/ef-name-trap.yaml', '--headless', '--duration', '30s'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // detached: a process group of its own, as a shell gives a foreground job.
+  const start = async (detached = false) => {
+    const child = spawn(process.execPath, [MDLAB, 'run', 'configs/ef-name-trap.yaml', '--headless', '--duration', '30s'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached });
     started.push(child);
     const io = { stdout: '', err: '' };
     child.stdout.on('data', (d) => (io.stdout += d));
@@ -147,6 +148,18 @@ describe('a signal that reaches the controller twice at once', () => {
     expect(await exit, `${io.err} (repeat sent ${waited} ms after the first)`).toBe(130);
     expect(child.signalCode).toBeNull();
     expect(io.stdout).toMatch(/Totals: sent [\d,]+ = .*: balanced/);
+  });
+
+  it('a Ctrl-C at a terminal reaches the whole process group: the children wait for the controller, and the run ends as from one SIGINT', async () => {
+    // Children that died of it lost what they held (process-exit drops) and the run was an error.
+    const { child, io, exit } = await start(true);
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exit, io.err).toBe(130);
+    expect(io.stdout).toMatch(/Totals: sent [\d,]+ = .*: balanced/);
+    expect(io.stdout).not.toMatch(/process-exit|killed by SIGINT|^error:/m);
+    for (let i = 0; i < 50 && listSegments(child.pid).length > 0; i++) await sleep(100);
+    expect(listSegments(child.pid)).toEqual([]);
+    expect(leftovers().processes).toEqual([]);
   });
 
   it('a second one later stops at once, and says so', async () => {
