@@ -1,16 +1,13 @@
 /**
  * For the lab's child processes (the NIC, subscribers): their lives follow the controller's.
  * When it goes, so do they (no orphan holds a stack mapped), and if it died without cleaning up
- * (SIGKILL), its segments go with them. A hangup of the terminal, and a Ctrl-C at it (a headless
- * run), reach the whole foreground process group: the controller handles them (ends the run, or
- * on a second Ctrl-C stops at once) and tears the lab down, so children wait for it. A child that
- * died of the Ctrl-C itself lost what it held (process-exit drops) and made the run an error.
+ * (SIGKILL), its segments go with them. A hangup of the terminal reaches the whole process group:
+ * the controller handles it and tears the lab down, so children wait for it rather than die unswept.
  */
 import { pidAlive, sweepStaleSegments } from '../shm/segment.js';
 
 export function followController(): void {
   process.on('SIGHUP', () => undefined);
-  process.on('SIGINT', () => undefined);
   // Taken now: once the controller has died, process.ppid names whoever adopted us.
   const controller = process.ppid;
   process.on('disconnect', () => {
