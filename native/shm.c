@@ -27,6 +27,10 @@
  *                                       process when its parent dies, however it dies (SIGKILL
  *                                       included); returns getppid() read after, so that a parent
  *                                       that died before the call is seen (the caller compares).
+ *   ownProcessGroup()  -> number          setpgid(0, 0): this process leads a process group of its
+ *                                       own, in its parent's session, so that a signal to the
+ *                                       user's job (a terminal's Ctrl-C, timeout(1)) reaches the
+ *                                       lab's controller and not its children; returns the group.
  *
  * A mapping is unmapped when its ArrayBuffer is garbage collected. Names are checked
  * here as well as in JS: "/mdlab." followed by [A-Za-z0-9._-], at most 200 bytes.
@@ -53,7 +57,8 @@
 
 static napi_value throw_errno(napi_env env, const char *what, const char *name, int err) {
   char msg[400];
-  snprintf(msg, sizeof msg, "%s %s: %s", what, name, strerror(err));
+  /* "what name: reason", or "what: reason" when there is no segment name to give */
+  snprintf(msg, sizeof msg, "%s%s%s: %s", what, name[0] ? " " : "", name, strerror(err));
   napi_throw_error(env, err == EEXIST ? "EEXIST" : err == ENOENT ? "ENOENT" : "ESHM", msg);
   return NULL;
 }
@@ -298,6 +303,14 @@ static napi_value parent_death_signal(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value own_process_group(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (setpgid(0, 0) != 0) return throw_errno(env, "cannot start a process group", "", errno);
+  napi_value result;
+  napi_create_int32(env, (int32_t)getpgrp(), &result);
+  return result;
+}
+
 void mdlab_define_capture(napi_env env, napi_value exports); /* udp_capture.c */
 napi_value socket_watch_init(napi_env env, napi_value exports); /* socket_watch.c */
 
@@ -311,6 +324,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"clockCell", NULL, clock_cell_buffer, NULL, NULL, NULL, napi_default, NULL},
     {"clockNow", NULL, clock_now, NULL, NULL, NULL, napi_default, NULL},
     {"parentDeathSignal", NULL, parent_death_signal, NULL, NULL, NULL, napi_default, NULL},
+    {"ownProcessGroup", NULL, own_process_group, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   mdlab_define_capture(env, exports);

@@ -105,12 +105,9 @@ export function forkChild(module: ChildModule, enter: readonly string[] = [], ow
   }
   const nodeArgs = [...process.execArgv, ...CHILD_HEAP, ...entry.flags, '--require', PRELOAD];
   // nsenter execs node in place: the same process, the controller's child, inside the namespace.
-  // Detached: a session and process group of its own. A terminal's Ctrl-C, and timeout(1)'s
-  // signal to its group, reach the controller only, which ends the run and stops its children;
-  // reaching them too, they died first (process-exit drops, and the run an error). The children
-  // still go when the controller goes (PR_SET_PDEATHSIG, child-preload.cts).
+  // Not detached (a session of its own would also be a scheduling group of its own, where the
+  // kernel groups by session): the preload gives it its own process group instead.
   const child = fork(entry.file, [`--lab=${process.pid}`], {
-    detached: true,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'json',
     ...(enter.length > 0 ? { execPath: enter[0], execArgv: [...enter.slice(1), process.execPath, ...nodeArgs] } : { execArgv: nodeArgs }),

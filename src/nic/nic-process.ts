@@ -498,14 +498,6 @@ function raisePriority(): void {
   } catch {
     // not permitted (not root, no CAP_SYS_NICE): normal priority
   }
-  // The lab's children have sessions of their own (children.ts), and where the kernel groups
-  // tasks by session (sched_autogroup_enabled), a nice value ranks a task only inside its
-  // session's group: the group's own nice is what ranks the NIC against the subscribers.
-  try {
-    writeFileSync('/proc/self/autogroup', '-10');
-  } catch {
-    // no autogroups (a kernel without them), or not permitted: as above
-  }
   // Nor is a NIC's clock subject to timer slack: ask for wake-ups as precise as the kernel gives
   // (the default 50 µs of slack made every sleep end ~95 µs late here, not ~45).
   try {
