@@ -40,11 +40,15 @@ function read(path: string): string | null {
   }
 }
 
-export function sampleProcess(pid: number): ProcessSample | null {
+/** /proc/PID/stat's fields after the command name (which may hold spaces), from field 3 on; null if it is gone. */
+export function statFields(pid: number): string[] | null {
   const stat = read(`/proc/${pid}/stat`);
-  if (stat === null) return null;
-  // Fields after the command name (which may hold spaces), from field 3 on.
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return stat === null ? null : stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+export function sampleProcess(pid: number): ProcessSample | null {
+  const f = statFields(pid);
+  if (f === null) return null;
   const utime = Number(f[11]);
   const stime = Number(f[12]);
   const cpu = Number(f[36]);

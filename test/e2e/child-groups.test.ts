@@ -5,15 +5,14 @@
  * tasks by session for CPU time (sched(7), autogroup), the NIC's nice -10 still ranks it against
  * the subscribers, as it did when they shared the controller's process group.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Lab } from '../../src/experiment/lab.js';
+import { statFields } from '../../src/metrics/proc-sample.js';
 import { config, G1 } from '../helpers/lab.js';
 
-/** From /proc/PID/stat, after the command: the process group (field 5) and the session (field 6). */
+/** From /proc/PID/stat: the process group (field 5) and the session (field 6). */
 function stat(pid: number): { group: number; session: number } {
-  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const f = statFields(pid) ?? [];
   return { group: Number(f[2]), session: Number(f[3]) };
 }
 
