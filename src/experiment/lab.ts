@@ -18,7 +18,7 @@ import { HistogramStore } from '../metrics/histogram-store.js';
 import { nowNs } from '../metrics/clock.js';
 import type { Clock, EncodedInterval, RecordedPath } from '../metrics/latency.js';
 import { describeNic } from '../nic/models.js';
-import { F_READ_UNTIL, MAX_STACKS, MEMBER_ACTIVE, MEMBER_ENDED, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_NONE, PATH_OFFLOAD } from '../nic/nic-layout.js';
+import { F_READ_UNTIL, MAX_STACKS, MEMBER_ACTIVE, MEMBER_ENDED, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_NONE, PATH_OFFLOAD, W_DONE } from '../nic/nic-layout.js';
 import type { FromNic, ToNic } from '../nic/nic-protocol.js';
 import { decide, EMPTY_STEERING, type Member, type Path, type Steering } from '../onload/fallback.js';
 import { pathEvents } from '../onload/path-events.js';
@@ -520,11 +520,25 @@ export class Lab {
     if (!ms) throw new MdlabError(`${subscriber} is not joined to ${group}`);
     this.endMembership(sub, ms);
     this.resteer([ms.member]);
+    // The NIC sends to the member until it reads the new table, and counts it then: the reader
+    // drains, and its account is read, once the NIC has (a NIC held off its CPU read it late, and
+    // the account came out with a sent count of 0 against 75,652 delivered).
+    await this.nicApplied(this.nicSeg!.steeringVersion());
     const left = this.waitFor(sub, `left:${ms.id}`);
     this.sendSub(sub, { type: 'leave', membership: ms.id });
     const answered = await withTimeout(left, DRAIN_TIMEOUT_MS, `${subscriber} did not leave ${group}`).then((m) => m.type === 'left', () => false);
     if (!answered && sub.alive) this.warnings.push(`${subscriber} gave no final count when it left ${group}: what it had not read is counted unread`);
     ms.endedAccount = account(this.nicSeg!.member(ms.id), ms.report, !sub.alive ? 'exited' : answered ? 'final' : 'unresponsive');
+  }
+
+  /** Until the NIC has applied steering `version` (its counts under the table before are in), it has finished, or it is gone. */
+  private async nicApplied(version: number): Promise<void> {
+    const seg = this.nicSeg!;
+    const child = this.nicChild;
+    const until = Date.now() + DRAIN_TIMEOUT_MS;
+    while (seg.appliedVersion() < version && Atomics.load(seg.i32, W_DONE) === 0 && child?.exitCode === null && child.signalCode === null && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
   }
 
   /** Every latency series with its intervals, for result files. */

@@ -3,9 +3,9 @@
  * steering table here, under a seqlock; the NIC process reads it per packet (re-reading only
  * when the version moves) and counts, per membership, what it delivered on which path.
  * Subscribers read their membership's counters here at the end of a run. At top speed the NIC
- * adds a membership's counts once per publish batch, always before the slots they count are
- * published and before it reads a new steering table, so a count is never behind what a reader
- * can see, nor credited to a path its packet did not take.
+ * adds a membership's counts once per publish batch and at the end of each burst, always before
+ * the slots they count are published and before it reads a new steering table, so a count is
+ * never behind what a reader can see, nor credited to a path its packet did not take.
  *
  *   0        256                  256 + 64·MAX_GROUPS      + 4·MAX_MEMBERSHIPS    + 128·MAX_MEMBERSHIPS + 64·MAX_STACKS
  *   +--------+--------------------+------------------------+---------------------+---------------------+------------------+
@@ -23,6 +23,8 @@
  *          176 peak generation (the controller bumps it when it has read them)  184 peak in 100 ms, whole run
  *          192 longest time the NIC was off its CPU while it spun to a packet's send time (ns)
  *          200 how many times that exceeded 0.5 ms (the host took the CPU: not the NIC's own work)
+ *          208 steering version the NIC has applied (i32), written after its counts so far went to
+ *              the memberships of the table before: once it reaches a version, the counters are whole
  *   group    0 address  4 port  8 kernel (1: send to the kernel)  12 stack mask (bit per stack slot)
  *           16 first member (index into member lists)  20 member count
  *           24 packets (f64)  32 kernel sends (f64)  40 ring writes (f64)  48 injected drops (f64)
@@ -38,7 +40,7 @@ import { MAX_GROUPS, MAX_MEMBERSHIPS } from '../onload/stack-layout.js';
 import { LOG_BUCKETS, logPercentile } from '../metrics/log-buckets.js';
 
 export const NIC_MAGIC = fourcc('MDNI');
-export const NIC_LAYOUT_VERSION = 3;
+export const NIC_LAYOUT_VERSION = 4;
 export const MAX_STACKS = 32;
 
 const HEADER = 256;
@@ -60,6 +62,8 @@ export const W_PAUSED = 4;
 export const W_STOP = 5;
 export const W_DONE = 6;
 export const W_SPEED_CHANGES = 7;
+/** The steering version the NIC has read, written after it handed its counts to the table before. */
+export const W_APPLIED = 208 / 4;
 // Header, f64 indices.
 export const F_SPEED = 32 / 8;
 export const F_PACKETS = 40 / 8;
@@ -219,6 +223,11 @@ export class NicSegment {
 
   steeringVersion(): number {
     return Atomics.load(this.i32, W_VERSION);
+  }
+
+  /** The steering version the NIC has applied (and counted up to). */
+  appliedVersion(): number {
+    return Atomics.load(this.i32, W_APPLIED);
   }
 
   member(m: number): MemberCounters {

@@ -24,7 +24,7 @@ import { MAX_MEMBERSHIPS, S_DOORBELL, S_INTERRUPTS, SOCKET_ATTACHED, StackSegmen
 import { FrameTemplate, FRAME_HEADER_BYTES } from './frame-template.js';
 import {
   F_BYTES, F_KERNEL_SENDS, F_LAG, F_LENGTH, F_LOOPS, F_MESSAGES, F_PACKETS, F_POSITION, F_RING_WRITES, F_SPEED, F_START, F_TOO_BIG,
-  F_UNJOINED, F_WORST_LAG, F_OFF_CPU_COUNT, F_OFF_CPU_MAX, F_PEAK_GEN, F_PEAK_1MS, F_PEAK_100MS, F_PEAK_100MS_RUN, LAG_OFFSET, lagBucket, MAX_STACKS, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_OFFLOAD, W_DONE, W_PAUSED,
+  F_UNJOINED, F_WORST_LAG, F_OFF_CPU_COUNT, F_OFF_CPU_MAX, F_PEAK_GEN, F_PEAK_1MS, F_PEAK_100MS, F_PEAK_100MS_RUN, LAG_OFFSET, lagBucket, MAX_STACKS, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_OFFLOAD, W_APPLIED, W_DONE, W_PAUSED,
 } from './nic-layout.js';
 import type { FromNic, NicStart, ToNic } from './nic-protocol.js';
 import { LossInjector } from './loss-injector.js';
@@ -119,6 +119,9 @@ class Nic {
     if (!this.counts.refresh()) return;
     this.openStacks();
     this.openOffloadPorts();
+    // The counts sent under the table before are in their memberships' counters: the controller
+    // may read a departed membership's account once this version is here.
+    Atomics.store(this.seg.i32, W_APPLIED, this.steering.version);
   }
 
   /** Connects to newly offloaded sockets; lets go of those no longer offloaded. */
@@ -214,7 +217,9 @@ class Nic {
 
   private readonly pump = (): void => {
     this.pumpBurst();
-    if (this.unpublished) this.publishRings();
+    // Every burst ends with its counts handed to the memberships: a group sent only to the kernel
+    // publishes no ring batch, and its counts waited for the next steering change, or the end.
+    this.publishRings();
   };
 
   /** Makes every ring's written slots visible: at a burst's end, before any wait, at the end. */

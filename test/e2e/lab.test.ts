@@ -143,6 +143,24 @@ describe('the lab, end to end', () => {
     }
   });
 
+  it('a leave while the NIC is off its CPU: the account is read once the NIC has applied the new table, and balances', async () => {
+    // Both members read by the kernel at top speed: the NIC hands their counts over at the end of
+    // each burst and when it reads a new table. Stopped (SIGSTOP), it reads the leave's table
+    // only when it runs again: read before then, the leaver's account had sent 0.
+    const lab = new Lab(config({ nic: { model: 'sfn6122f' }, subscribers: [handler('book1', {}, { groups: [G1] }), handler('book2', {}, { groups: [G1] })] }), { speed: 0, loop: true, durationNs: 1.6e9 });
+    await lab.start();
+    await sleep(500);
+    const nic = lab.snapshot().nic.pid!;
+    process.kill(nic, 'SIGSTOP');
+    const leaving = lab.leave('book2', G1);
+    await sleep(300);
+    process.kill(nic, 'SIGCONT');
+    await leaving;
+    const s = await lab.finish();
+    expectExact(s);
+    expect(membership(s, 'book2', G1).account.delivered.kernel).toBeGreaterThan(0);
+  });
+
   it('a group the recording never sends to is an event and a warning at once, and fails a run with expectations', async () => {
     const c = config({ nic: { model: 'x2522' }, subscribers: [{ name: 'a', groups: [G1, '239.100.9.9:26400'], env: { EF_POLL_USEC: 0 } }], expect: [{ balanced: true }] });
     const lab = new Lab(c, { durationNs: 0.5e9 });
