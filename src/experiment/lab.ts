@@ -108,6 +108,8 @@ export class Lab {
   private nicDone: Promise<string> | undefined;
   private error: string | null = null;
   private readonly warnings: string[] = [];
+  /** Dead subscribers' accounts still to be read (once the NIC has applied the table without them). */
+  private readonly exitAccounts = new Set<Promise<void>>();
   /** What the config said that the run could not do (a timed event that failed, a group never sent to). */
   private readonly problems: { where: string; group: string | null; what: string }[] = [];
   /** Who joins what, in which stack, by which path the fallback core expects: the first frame draws it before any process is up. */
@@ -599,9 +601,15 @@ export class Lab {
     const why = lastErrorLine(sub.stderr());
     this.processEvent('exit', sub, `${sub.settings.name} (pid ${sub.pid}) ${sub.exit}${why ? `: ${why}` : ''}; its sockets close${sub.stack ? ` and it detaches from stack ${sub.stack.id}` : ''}`);
     if (departed.length > 0) this.resteer(departed);
-    for (const ms of sub.memberships.values()) {
-      if (!ms.endedAccount) ms.endedAccount = account(this.nicSeg!.member(ms.id), ms.report, 'exited');
-    }
+    // As for a leave: the NIC went on sending to it until it read the new table, and its last
+    // burst's counts reach the memberships only then. Until read, snapshots show the account live.
+    const read = this.nicApplied(this.nicSeg!.steeringVersion()).then(() => {
+      for (const ms of sub.memberships.values()) {
+        if (!ms.endedAccount) ms.endedAccount = account(this.nicSeg!.member(ms.id), ms.report, 'exited');
+      }
+      this.exitAccounts.delete(read);
+    });
+    this.exitAccounts.add(read);
   }
 
   private subscriber(name: string): SubscriberState {
@@ -717,6 +725,7 @@ export class Lab {
   async finish(): Promise<LabSnapshot> {
     try {
       await this.nicDone;
+      await Promise.all(this.exitAccounts);
       for (const t of this.eventTimers) clearTimeout(t);
       this.endNs = nowNs();
       this.state = 'draining';
