@@ -46,9 +46,31 @@ const OFF_CPU_NS = 500e3;
 const MAX_BURST_NS = 1e6;
 /** At top speed, slots written before the producer sequence is published (readers see them a batch at a time). */
 const PUBLISH_BATCH = 32;
-/** Where transmit finds the packet's times. */
+/**
+ * The NIC's times, in one Float64Array (`Nic.t`): the packet's, for transmit (a double argument
+ * is boxed), and the replay's position. As object fields they started as small integers and
+ * became doubles a second into the recording: V8 then changed the NIC's hidden class, and every
+ * optimised function that used it fell back to the interpreter, which boxes each double it makes
+ * (the NIC made ~170 MB/s of garbage until they were compiled again). Read from a Float64Array,
+ * a value is a double from the first packet: no map change, and no integer arithmetic that
+ * overflows later (`(sec - firstSec) * 1e9` did, once a recording passed 2 s).
+ */
 const T_DUE = 0;
 const T_NOW = 1;
+/** The clock at the last copy of the packet just sent (0: it read none, or it was used). */
+const T_LAST_SEND = 2;
+/** The current loop's first record time (seconds, ns): FIRST_SEC < 0 before its first packet. */
+const T_FIRST_SEC = 3;
+const T_FIRST_NSEC = 4;
+/** Recording offset of the current loop's start. */
+const T_LOOP_BASE = 5;
+/** Recording offset of the packet read last. */
+const T_LAST_REC = 6;
+/** Why a burst ended: the pump (not the burst's hot loop) acts on it. */
+const BURST_YIELDED = 0;
+const BURST_NEED_INPUT = 1;
+const BURST_END_OF_RECORDING = 2;
+const BURST_LOOP_START = 3;
 
 function send(msg: FromNic): void {
   process.send?.(msg);
@@ -78,15 +100,8 @@ class Nic {
   private pacer!: Pacer;
   private stopAtNs: number | null = null;
   private pending = false;
-  /** The packet being sent: when it was due and when the NIC got to it (ns), passed to transmit in a typed array (a double argument is boxed). */
-  private readonly times = new Float64Array(2);
-  /** The clock at the last copy of the packet just sent (0: it read none, or it was used). */
-  private lastSendNs = 0;
-  private firstSec = -1;
-  private firstNsec = 0;
-  /** Recording offset of the current loop's start. */
-  private loopBaseNs = 0;
-  private lastRecNs = 0;
+  /** The NIC's times (T_*). */
+  private readonly t = new Float64Array([0, 0, 0, -1, 0, 0, 0]);
   private finished = false;
   private stopping = false;
   private loopGapNs = 1e6;
@@ -191,7 +206,7 @@ class Nic {
     const now = nowNs();
     switch (msg.type) {
       case 'speed':
-        this.pacer?.setSpeed(msg.speed, now, this.lastRecNs);
+        this.pacer?.setSpeed(msg.speed, now, this.t[T_LAST_REC]);
         this.seg.f64[F_SPEED] = msg.speed;
         break;
       case 'pause':
@@ -216,7 +231,23 @@ class Nic {
   private unpublished = false;
 
   private readonly pump = (): void => {
-    this.pumpBurst();
+    // The burst's loop leaves the rare turns (more input to read, the recording's end, a loop's
+    // first packet) to this function: met first in an optimised loop, such a turn, never seen
+    // before, sent the whole loop back to the interpreter until it was compiled again.
+    let why = this.pumpBurst();
+    if (why === BURST_LOOP_START) {
+      // The loop's first packet (read, not yet sent) sets its time zero.
+      const p = this.reader.packet;
+      this.t[T_FIRST_SEC] = p.tsSec;
+      this.t[T_FIRST_NSEC] = p.tsNsec;
+      this.t[T_LAST_REC] = this.t[T_LOOP_BASE];
+      why = this.pumpBurst();
+    }
+    if (why === BURST_NEED_INPUT) this.reader.fill().then(this.pump, (e: unknown) => this.fail(e));
+    else if (why === BURST_END_OF_RECORDING) {
+      if (this.start.loop) this.rewind();
+      else this.finish('end-of-recording');
+    }
     // Every burst ends with its counts handed to the memberships: a group sent only to the kernel
     // publishes no ring batch, and its counts waited for the next steering change, or the end.
     this.publishRings();
@@ -229,49 +260,47 @@ class Nic {
     this.unpublished = false;
   }
 
-  private pumpBurst(): void {
-    if (this.finished) return;
+  /** Sends packets until the burst's time is up, a wait, or a turn `pump` takes (BURST_*). */
+  private pumpBurst(): number {
+    if (this.finished) return BURST_YIELDED;
+    const t = this.t;
     const burstEnd = nowNs() + MAX_BURST_NS;
     // A burst's first packet reads the clock: the last one's send is from before a pause, a wait or a turn of the event loop.
-    this.lastSendNs = 0;
+    t[T_LAST_SEND] = 0;
     for (;;) {
-      if (this.stopping) return this.finish('stopped');
-      if (this.pacer.paused) return; // resume() restarts the pump
+      if (this.stopping) {
+        this.finish('stopped');
+        return BURST_YIELDED;
+      }
+      if (this.pacer.paused) return BURST_YIELDED; // resume() restarts the pump
       if (!this.pending) {
         const r = this.reader.nextSync();
-        if (r === -1) {
-          this.reader.fill().then(this.pump, (e: unknown) => this.fail(e));
-          return;
-        }
-        if (r === 0) {
-          if (!this.start.loop) return this.finish('end-of-recording');
-          this.rewind();
-          return;
-        }
-        const p = this.reader.packet;
-        if (this.firstSec < 0) {
-          this.firstSec = p.tsSec;
-          this.firstNsec = p.tsNsec;
-        }
-        this.lastRecNs = this.loopBaseNs + (p.tsSec - this.firstSec) * 1e9 + (p.tsNsec - this.firstNsec);
+        if (r === -1) return BURST_NEED_INPUT;
+        if (r === 0) return BURST_END_OF_RECORDING;
         this.pending = true;
+        if (t[T_FIRST_SEC] < 0) return BURST_LOOP_START;
+        const p = this.reader.packet;
+        t[T_LAST_REC] = t[T_LOOP_BASE] + (p.tsSec - t[T_FIRST_SEC]) * 1e9 + (p.tsNsec - t[T_FIRST_NSEC]);
       }
       // At top speed a packet is due when the one before it has left: the clock read at that
       // send serves as this packet's "now" (one read per packet, not two). Paced, or after a
       // packet that read no clock (no group joined), the clock is read here.
       let now: number;
-      if (this.lastSendNs > 0 && this.pacer.currentSpeed === 0) now = this.lastSendNs;
+      if (t[T_LAST_SEND] > 0 && this.pacer.currentSpeed === 0) now = t[T_LAST_SEND];
       else {
         tickClock();
         now = clockCell[0];
       }
-      this.lastSendNs = 0;
-      const due = this.pacer.scheduled(this.lastRecNs, now);
-      if (this.stopAtNs !== null && due >= this.stopAtNs) return this.finish('duration');
+      t[T_LAST_SEND] = 0;
+      const due = this.pacer.scheduled(t[T_LAST_REC], now);
+      if (this.stopAtNs !== null && due >= this.stopAtNs) {
+        this.finish('duration');
+        return BURST_YIELDED;
+      }
       const wait = due - now;
       if (wait > YIELD_WAIT_NS) {
         setTimeout(this.pump, (wait - YIELD_WAIT_NS / 2) / 1e6);
-        return;
+        return BURST_YIELDED;
       }
       if (wait > this.spin.ns) {
         const until = due - this.spin.ns;
@@ -293,21 +322,21 @@ class Nic {
         }
         if (now - prev > OFF_CPU_NS) this.offCpu(now - prev);
       }
-      this.times[T_DUE] = due;
-      this.times[T_NOW] = now;
+      t[T_DUE] = due;
+      t[T_NOW] = now;
       this.transmit();
       this.pending = false;
       if (now > burstEnd) {
         setImmediate(this.pump);
-        return;
+        return BURST_YIELDED;
       }
     }
   }
 
   private rewind(): void {
     this.reader.close();
-    this.loopBaseNs = this.lastRecNs + this.loopGapNs;
-    this.firstSec = -1;
+    this.t[T_LOOP_BASE] = this.t[T_LAST_REC] + this.loopGapNs;
+    this.t[T_FIRST_SEC] = -1;
     this.seg.f64[F_LOOPS] += 1;
     openFeed(this.start.recording, this.start.feed).then((r) => {
       this.reader = r;
@@ -317,8 +346,8 @@ class Nic {
 
   /** One packet onto the wire (its times in `times`): rings, kernel, counters. */
   private transmit(): void {
-    const scheduledNs = this.times[T_DUE];
-    const now = this.times[T_NOW];
+    const scheduledNs = this.t[T_DUE];
+    const now = this.t[T_NOW];
     const p = this.reader.packet;
     const f = this.seg.f64;
     const g = this.groupIndex.get(p.dstAddr, p.dstPort);
@@ -326,7 +355,7 @@ class Nic {
     f[F_BYTES] += p.length;
     const count = p.length >= 20 ? p.view.getUint16(p.offset + 18) : 0;
     if (count !== 0 && count !== 0xffff) f[F_MESSAGES] += count;
-    f[F_POSITION] = this.lastRecNs;
+    f[F_POSITION] = this.t[T_LAST_REC];
     const lag = now - scheduledNs;
     f[F_LAG] = lag;
     if (lag > f[F_WORST_LAG]) f[F_WORST_LAG] = lag;
@@ -370,7 +399,7 @@ class Nic {
         const w: RingWriter | undefined = this.writers[slot];
         if (!w) continue;
         tickClock();
-        sentNs = this.lastSendNs = clockCell[0];
+        sentNs = this.t[T_LAST_SEND] = clockCell[0];
         w.stamps[STAMP_SCHEDULED] = scheduledNs;
         w.stamps[STAMP_SENT] = sentNs;
         // Paced, each packet is published as it is written; at top speed, in batches (one seq-cst store per batch).
@@ -394,7 +423,7 @@ class Nic {
         // The exchange's bytes, exactly, sent from where the recording holds them (the send is
         // synchronous): the times and memberships go in the side table, first.
         tickClock();
-        sentNs = this.lastSendNs = clockCell[0];
+        sentNs = this.t[T_LAST_SEND] = clockCell[0];
         this.side.write(g, p.bytes, p.view, p.offset, p.length, scheduledNs, sentNs, st.kernelBitmaps[g]);
         this.senders[g].send(p.bytes, p.offset, p.length);
         this.side.sentDone(g);
