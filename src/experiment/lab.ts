@@ -760,7 +760,7 @@ export class Lab {
   /** The lab's processes, as host health sees them: the controller, the NIC, every live subscriber. */
   private labProcesses(): LabProcess[] {
     const out: LabProcess[] = [{ role: 'controller', name: 'controller', pid: this.labPid, spinning: false, pinned: null, maxStallNs: null, maxGcNs: null }];
-    if (this.nic) out.push({ role: 'nic', name: 'NIC', pid: this.nic.pid, spinning: false, pinned: null, maxStallNs: null, maxGcNs: null });
+    if (this.nic) out.push({ role: 'nic', name: 'NIC', pid: this.nic.pid, spinning: false, pinned: null, maxStallNs: null, maxGcNs: this.nicSeg?.status().maxGcNs ?? null });
     for (const s of this.subscribers) {
       out.push({ role: 'subscriber', name: s.settings.name, pid: s.pid, spinning: spins(s.settings), pinned: s.settings.cpu, maxStallNs: s.last?.maxStallNs ?? null, maxGcNs: s.last?.maxGcNs ?? null });
     }

@@ -27,6 +27,8 @@ export const COUNTERS = [
   { id: 4, name: 'kernelSends', scope: 'nic', description: 'packets handed to the kernel (UDP multicast on loopback): every joined kernel socket gets a copy' },
   { id: 5, name: 'worstLagNs', scope: 'nic', description: 'the most the NIC fell behind the recording\'s schedule; large values mean the NIC lacked CPU: fewer spinning processes, or a slower speed' },
   { id: 9, name: 'offCpuMaxNs', scope: 'nic', description: 'the longest the NIC was off its CPU while it spun to a packet\'s send time (two clock reads more than 0.5 ms apart), and how often: time the host took (another process, an interrupt, the hypervisor), not the NIC\'s own work; it explains a NIC lag the lab did not cause' },
+  { id: 26, name: 'nic.gc.minor', scope: 'nic', description: 'the NIC\'s own scavenges (young-generation garbage collections) since the replay began (nic.gc.minor in the JSON): its hot path allocates nothing per packet, so a few a second at most; each pauses every send for ~0.1-1 ms (its longest: nic.maxGcNs, and in the host health)' },
+  { id: 27, name: 'nic.gc.major', scope: 'nic', description: 'the NIC\'s full garbage collections (mark-compact) since the replay began: the old generation filling with what survived its scavenges' },
   { id: 6, name: 'unjoined', scope: 'nic', description: 'packets to groups no subscriber joined: they go nowhere, as on a real NIC with no filter and no kernel member' },
   { id: 7, name: 'tooBig', scope: 'nic', description: 'packets too large for a ring slot or a datagram buffer, not delivered: a corrupt or unusual recording' },
   { id: 10, name: 'sent', scope: 'membership', description: 'packets of the group the NIC delivered to this socket while it was joined (by any path, or lost)' },

@@ -282,7 +282,7 @@ export function modelSnapshot(config: LabConfig, profile: Profile, b: Built, out
     nic: {
       packets: out.packets, messages: out.messages, bytes: 0, positionNs: out.endNs, lengthNs: input.feed.lengthNs, startNs: 0, lagNs: 0, worstLagNs: lag.max,
       kernelSends: out.kernelSends, ringWrites: out.ringWrites, loops: 0, unjoined: 0, tooBig: 0, done: true, paused: false, speed: input.speed,
-      peak1msPackets: 0, peak100msPackets: 0, peak100msRunPackets: 0, pid: null,
+      peak1msPackets: 0, peak100msPackets: 0, peak100msRunPackets: 0, gc: null, maxGcNs: null, pid: null,
       packetsPerSecond: out.endNs > 0 ? (out.packets * 1e9) / out.endNs : 0, messagesPerSecond: out.endNs > 0 ? (out.messages * 1e9) / out.endNs : 0,
     },
     stacks, groups, subscribers,

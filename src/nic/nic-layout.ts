@@ -25,6 +25,8 @@
  *          200 how many times that exceeded 0.5 ms (the host took the CPU: not the NIC's own work)
  *          208 steering version the NIC has applied (i32), written after its counts so far went to
  *              the memberships of the table before: once it reaches a version, the counters are whole
+ *          216 the NIC's scavenges (young-generation GCs) and 224 full GCs since the replay began, and
+ *          232 its longest GC pause (ns): garbage its hot path made, and the pauses it cost the feed
  *   group    0 address  4 port  8 kernel (1: send to the kernel)  12 stack mask (bit per stack slot)
  *           16 first member (index into member lists)  20 member count
  *           24 packets (f64)  32 kernel sends (f64)  40 ring writes (f64)  48 injected drops (f64)
@@ -38,9 +40,10 @@
 import { checkHeader, createSegment, fourcc, openSegment } from '../shm/segment.js';
 import { MAX_GROUPS, MAX_MEMBERSHIPS } from '../onload/stack-layout.js';
 import { LOG_BUCKETS, logPercentile } from '../metrics/log-buckets.js';
+import { GC_MAJOR, GC_MAX_NS, GC_MINOR } from '../metrics/gc-watch.js';
 
 export const NIC_MAGIC = fourcc('MDNI');
-export const NIC_LAYOUT_VERSION = 4;
+export const NIC_LAYOUT_VERSION = 5;
 export const MAX_STACKS = 32;
 
 const HEADER = 256;
@@ -86,6 +89,8 @@ export const F_PEAK_GEN = 176 / 8;
 export const F_PEAK_100MS_RUN = 184 / 8;
 export const F_OFF_CPU_MAX = 192 / 8;
 export const F_OFF_CPU_COUNT = 200 / 8;
+/** The NIC's garbage collections: three cells from here, in gc-watch.ts's order (scavenges, full GCs, longest pause ns). */
+export const F_GC = 216 / 8;
 
 export const PATH_NONE = 0;
 export const PATH_BYPASS = 1;
@@ -129,6 +134,9 @@ export interface NicStatus {
   peak1msPackets: number;
   peak100msPackets: number;
   peak100msRunPackets: number;
+  /** The NIC's own garbage collections since the replay began (as a subscriber's gc), and its longest pause, ns; null in a model (virtual time). */
+  gc: { minor: number; major: number } | null;
+  maxGcNs: number | null;
 }
 
 export class NicSegment {
@@ -251,6 +259,7 @@ export class NicSegment {
       loops: f[F_LOOPS], unjoined: f[F_UNJOINED], tooBig: f[F_TOO_BIG],
       done: Atomics.load(this.i32, W_DONE) === 1, paused: Atomics.load(this.i32, W_PAUSED) === 1, speed: f[F_SPEED],
       peak1msPackets: f[F_PEAK_1MS], peak100msPackets: f[F_PEAK_100MS], peak100msRunPackets: f[F_PEAK_100MS_RUN],
+      gc: { minor: f[F_GC + GC_MINOR], major: f[F_GC + GC_MAJOR] }, maxGcNs: f[F_GC + GC_MAX_NS],
     };
   }
 

@@ -8,6 +8,7 @@
  */
 import { statSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import type { PerformanceObserver } from 'node:perf_hooks';
 import { MdlabError } from '../errors.js';
 import { openFeed } from '../feed/open-feed.js';
 import type { GroupAssignment } from '../feed/feed-traffic.js';
@@ -24,7 +25,7 @@ import { MAX_MEMBERSHIPS, S_DOORBELL, S_INTERRUPTS, SOCKET_ATTACHED, StackSegmen
 import { FrameTemplate, FRAME_HEADER_BYTES } from './frame-template.js';
 import {
   F_BYTES, F_KERNEL_SENDS, F_LAG, F_LENGTH, F_LOOPS, F_MESSAGES, F_PACKETS, F_POSITION, F_RING_WRITES, F_SPEED, F_START, F_TOO_BIG,
-  F_UNJOINED, F_WORST_LAG, F_OFF_CPU_COUNT, F_OFF_CPU_MAX, F_PEAK_GEN, F_PEAK_1MS, F_PEAK_100MS, F_PEAK_100MS_RUN, LAG_OFFSET, lagBucket, MAX_STACKS, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_OFFLOAD, W_APPLIED, W_DONE, W_PAUSED,
+  F_UNJOINED, F_WORST_LAG, F_GC, F_OFF_CPU_COUNT, F_OFF_CPU_MAX, F_PEAK_GEN, F_PEAK_1MS, F_PEAK_100MS, F_PEAK_100MS_RUN, LAG_OFFSET, lagBucket, MAX_STACKS, NicSegment, PATH_BYPASS, PATH_KERNEL, PATH_LOST, PATH_OFFLOAD, W_APPLIED, W_DONE, W_PAUSED,
 } from './nic-layout.js';
 import type { FromNic, NicStart, ToNic } from './nic-protocol.js';
 import { LossInjector } from './loss-injector.js';
@@ -34,6 +35,7 @@ import { Pacer } from './pacer.js';
 import { SpinMargin } from './spin-margin.js';
 import { MemberCounter } from './member-counter.js';
 import { SelfProfile } from '../metrics/self-profile.js';
+import { watchGc } from '../metrics/gc-watch.js';
 import { RingWriter } from './ring-writer.js';
 import { STAMP_SCHEDULED, STAMP_SENT } from '../metrics/stamps.js';
 import { SteeringCache } from './steering-cache.js';
@@ -87,6 +89,8 @@ class Nic {
   private readonly steering = new SteeringCache();
   private readonly counts: MemberCounter;
   private profiler: SelfProfile | null = null;
+  /** Its own garbage collections, counted from the replay's start (go) to its end. */
+  private gcWatch: PerformanceObserver | null = null;
   /** Offloaded sockets (NIC model inic), by membership. */
   private readonly offloadPorts: (OffloadPort | undefined)[] = new Array(MAX_MEMBERSHIPS).fill(undefined);
   /** Steering is also re-read between packets, so that sockets are ready before traffic. */
@@ -198,6 +202,7 @@ class Nic {
     this.pacer = new Pacer(startNs, this.start.speed);
     this.stopAtNs = stopAtNs;
     this.seg.f64[F_START] = startNs;
+    this.gcWatch = watchGc(this.seg.f64, F_GC, () => !this.finished);
     const wait = startNs - nowNs();
     setTimeout(() => this.pump(), Math.max(0, wait / 1e6));
   }
@@ -502,6 +507,7 @@ class Nic {
     this.finished = true;
     // Written before 'done': the controller may read it as soon as the run has ended.
     this.profiler?.stop();
+    this.gcWatch?.disconnect();
     this.reader?.close();
     Atomics.store(this.seg.i32, W_DONE, 1);
     clearInterval(this.steeringTimer);
