@@ -4,7 +4,7 @@
  * lapped it: per ring (slots) and per its group (from the per-group sequence in each slot).
  * The receive modes decide what happens to a slot; this only finds the slots.
  */
-import { H_PRODUCER, SL_BEGIN, SL_BITMAP, SL_END, SL_GROUP_SEQ, S_OVERRUN, S_READ_SEQ, type StackSegment } from './stack-layout.js';
+import { H_PRODUCER, SL_BEGIN, SL_BITMAP, SL_END, SL_GROUP, SL_GROUP_SEQ, S_GROUP, S_OVERRUN, S_READ_SEQ, type StackSegment } from './stack-layout.js';
 
 /** What a receive mode does with a slot addressed to its socket. */
 export interface SlotSink {
@@ -21,8 +21,9 @@ export class RingReader {
   private readonly overrunF64: number;
   private readonly word: number;
   private readonly bit: number;
-  private lastGroupSeq = 0;
-  private seenAny = false;
+  /** Its group, and the group's sequence in this ring as of the last slot of it the reader passed. */
+  private readonly group: number;
+  private lastGroupSeq: number;
   /** Slots lost to the NIC lapping this reader (any group). */
   overrunSlots = 0;
   /** Packets of this socket's group lost (gaps in the group sequence): cause ring-overrun. */
@@ -34,6 +35,12 @@ export class RingReader {
     this.readSeqWord = (b + S_READ_SEQ) >> 2;
     this.overrunF64 = (b + S_OVERRUN) >> 3;
     this.last = Atomics.load(stack.i32, this.readSeqWord);
+    // The group's sequence in this ring when the socket was made: frames of it before that were
+    // never its own. Counted from the first frame it read instead, a reader lapped before its first
+    // read (a path that turned to bypass under a slow reader) missed the gap: tens of thousands
+    // of ring-overruns that its detected count left out.
+    this.group = Atomics.load(stack.i32, (b + S_GROUP) >> 2);
+    this.lastGroupSeq = Atomics.load(stack.i32, (stack.groupSeqsOffset >> 2) + this.group);
     this.word = (membership >> 5) + (SL_BITMAP >> 2);
     this.bit = 1 << (membership & 31);
   }
@@ -74,15 +81,17 @@ export class RingReader {
         if (Atomics.load(i32, (base + SL_BEGIN) >> 2) !== e) {
           this.countLost(1); // torn: the NIC began rewriting the slot while we copied it
         } else {
-          if (this.seenAny) {
-            const gap = (gs - this.lastGroupSeq - 1) | 0;
-            if (gap > 0) this.groupDrops += gap;
-          }
-          this.seenAny = true;
+          const gap = (gs - this.lastGroupSeq - 1) | 0;
+          if (gap > 0) this.groupDrops += gap;
           this.lastGroupSeq = gs;
           this.delivered++;
           sink.deliver(s, base);
         }
+      } else if ((i32[(base + SL_GROUP) >> 2] & 0xffff) === this.group) {
+        // (The group is the low half of its word, little-endian: the frame's length is the high.)
+        // Its group, not addressed to it: it was not a recipient then (not yet joined, or its
+        // path was not this ring). The sequence goes on from here.
+        this.lastGroupSeq = i32[(base + SL_GROUP_SEQ) >> 2];
       }
       this.last = e;
       n++;

@@ -24,6 +24,9 @@
  *           16 scheduled wire time ns (f64)  24 NIC send time ns (f64)
  *           32 member bitmap: 8 × i32, bit m set = membership m is delivered by this copy
  *           64 the frame: Ethernet · IPv4 · UDP · MoldUDP64, as the NIC received it
+ *   group seqs  i32 per group: frames of it the NIC has written into this ring. A socket's reader
+ *           takes its group's when the socket is made, and goes on from each slot of its group it
+ *           passes (addressed to it or not): a gap between two of its own is its ring-overrun.
  */
 import { checkHeader, createSegment, fourcc, openSegment } from '../shm/segment.js';
 

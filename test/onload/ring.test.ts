@@ -157,10 +157,31 @@ describe('stack RX ring (tiny rings, as the Disruptor tests them)', () => {
     r.poll(sink, 100);
     expect(sink.got.map((g) => g[0])).toEqual([7, 8, 9, 10]);
     expect(r.overrunSlots).toBe(6);
-    // Its group's sequence shows the loss only once it sees a later packet of the group.
+    // The 6 lost were its group's, addressed to it: its group's sequence shows them, though they
+    // came before the first packet it read (a path that turned to bypass under a slow reader).
+    expect(r.groupDrops).toBe(6);
     write(writer, 11);
     r.poll(sink, 100);
-    expect(r.groupDrops).toBe(0); // 7..11 are consecutive for this group; the 6 lost came before its first
+    expect(r.groupDrops).toBe(6);
+  });
+
+  it('counts as its own loss only frames of its group that were addressed to it: not those before its socket was made, nor those for others', () => {
+    const { writer, reader } = stack(4);
+    for (let i = 1; i <= 5; i++) write(writer, i); // before the socket: never its own
+    const r = reader(0);
+    const sink = new Collect();
+    for (let i = 6; i <= 8; i++) write(writer, i, bitmap(1)); // its group, for another membership: not yet a recipient
+    r.poll(sink, 100);
+    expect(sink.got).toEqual([]);
+    for (let i = 9; i <= 10; i++) write(writer, i, bitmap(0, 1));
+    r.poll(sink, 100);
+    expect(sink.got.map((g) => g[0])).toEqual([9, 10]);
+    expect(r.groupDrops).toBe(0);
+    // Lapped now: 10 more of its own into a 4-slot ring, 6 of them lost.
+    for (let i = 11; i <= 20; i++) write(writer, i, bitmap(0, 1));
+    r.poll(sink, 100);
+    expect(sink.got.map((g) => g[0])).toEqual([9, 10, 17, 18, 19, 20]);
+    expect(r.groupDrops).toBe(6);
   });
 
   it('counts drops of its own group from gaps in the group sequence', () => {
