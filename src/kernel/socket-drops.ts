@@ -56,10 +56,23 @@ export function udpSockets(): UdpSocketRow[] {
   return rows;
 }
 
-/** Drops the kernel counted at this process's socket bound to group:port, or null if none is found. */
-export function kernelSocketDrops(group: number, port: number): number | null {
-  const mine = socketInodes();
+/**
+ * A subscriber asks for every membership at every report: one read of /proc/net/udp serves the
+ * memberships of one report (the reads of the same instant), and this process's socket inodes
+ * are read again only when a socket is not among them (one opened since). Read afresh per
+ * membership, they were a third of a spinning subscriber's garbage.
+ */
+const SAME_READ_MS = 20;
+let lastRead: { atMs: number; rows: UdpSocketRow[] } | null = null;
+let myInodes: Set<string> | null = null;
+
+/** Drops the kernel counted at this process's socket bound to group:port, or null if none is found. `fresh`: read now (a final count). */
+export function kernelSocketDrops(group: number, port: number, fresh = false): number | null {
+  const now = Date.now();
+  if (fresh || !lastRead || now - lastRead.atMs > SAME_READ_MS) lastRead = { atMs: now, rows: udpSockets() };
   const local = localAddress(group, port);
-  const row = udpSockets().find((r) => r.local === local && mine.has(r.inode));
+  const find = (mine: Set<string>) => lastRead!.rows.find((r) => r.local === local && mine.has(r.inode));
+  let row = find((myInodes ??= socketInodes()));
+  if (!row) row = find((myInodes = socketInodes()));
   return row && Number.isFinite(row.drops) ? row.drops : null;
 }

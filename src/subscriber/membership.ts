@@ -250,7 +250,7 @@ export class Membership {
       unreadBypass: this.unread[PATH_BYPASS],
       unreadKernel: this.unread[PATH_KERNEL],
       unreadOffload: this.unread[PATH_OFFLOAD],
-      socketDrops: (this.kernel || this.native) && withSocketDrops ? kernelSocketDrops(this.addr, this.port) : null,
+      socketDrops: (this.kernel || this.native) && withSocketDrops ? kernelSocketDrops(this.addr, this.port, final) : null,
     };
   }
 

@@ -36,11 +36,13 @@ const SPIN_SLICE_NS = 20e3;
 /**
  * A spinner all of whose sockets its poll loop reads itself (rings, and kernel sockets through
  * the addon when the OS socket's flag says readable) needs the event loop only for the
- * controller's requests: it yields once a millisecond. Each turn is an Immediate and its async
- * context (~300 bytes): at a turn every 20 µs, ~15 MB/s of garbage, a scavenge every ~0.1 s,
- * and a committed heap that V8 grows for the rate (the soak's RSS growth).
+ * controller's requests: it yields every 4 ms. Each turn is an Immediate and its async context
+ * (~300 bytes): at a turn every 20 µs, ~15 MB/s of garbage, a scavenge every ~0.1 s, and a
+ * committed heap that V8 grows for the rate (the soak's RSS growth). At a turn a millisecond they
+ * were still 0.45 MB/s, most of what it made: with its young generation at 1 MB (children.ts), a
+ * scavenge a second.
  */
-const SELF_POLLED_SPIN_SLICE_NS = 1e6;
+const SELF_POLLED_SPIN_SLICE_NS = 4e6;
 /** Full GCs whose live heap is kept for the final result (one every minute or two: days of run). */
 const MAX_LIVE_HEAP_SAMPLES = 2000;
 const POLL_BATCH = 64;

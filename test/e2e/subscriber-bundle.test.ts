@@ -2,7 +2,8 @@
  * A lab's subscriber runs from its CommonJS bundle (scripts/bundle.mjs), for its memory (the
  * bench's subscriber RSS row): an ES module entry keeps Node's ESM loader resident. Pinned to a
  * CPU of its own, it runs single-threaded too (no compiler thread, nor its malloc arena); unpinned
- * it keeps V8's compiler thread. Checked on a running lab's real processes.
+ * it keeps V8's compiler thread. Its young generation is 1 MB, the NIC's 2. Checked on a running
+ * lab's real processes.
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -34,6 +35,12 @@ describe('the subscriber process', () => {
       for (const args of [pinned, free]) expect(args.some((a) => a.endsWith('/dist/bundle/subscriber-process.cjs')), args.join(' ')).toBe(true);
       expect(pinned).toContain('--single-threaded');
       expect(free).not.toContain('--single-threaded');
+      // Its young generation is half the NIC's (children.ts): V8 takes the last of a flag given twice.
+      if (process.env.MDLAB_SEMI_SPACE_MB === undefined) {
+        const semi = (args: string[]) => args.filter((a) => a.startsWith('--max-semi-space-size=')).pop();
+        for (const args of [pinned, free]) expect(semi(args), args.join(' ')).toBe('--max-semi-space-size=1');
+        expect(semi(cmdline(lab.snapshot().nic.pid!))).toBe('--max-semi-space-size=2');
+      }
       const s = await lab.finish();
       for (const sub of s.subscribers) {
         const m = sub.memberships[0];
