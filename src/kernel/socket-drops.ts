@@ -4,7 +4,8 @@
  * private handle. A process has one socket per group it joined, so (this process's socket
  * inodes, the group's local address) names it.
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { readProc } from '../metrics/proc-read.js';
 
 function socketInodes(): Set<string> {
   const out = new Set<string>();
@@ -41,12 +42,8 @@ export interface UdpSocketRow {
 
 /** The UDP sockets of this network namespace, as /proc/net/udp lists them (empty when unreadable). */
 export function udpSockets(): UdpSocketRow[] {
-  let text: string;
-  try {
-    text = readFileSync('/proc/net/udp', 'utf8');
-  } catch {
-    return [];
-  }
+  const text = readProc('/proc/net/udp');
+  if (text === null) return [];
   const rows: UdpSocketRow[] = [];
   for (const line of text.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);

@@ -4,7 +4,7 @@
  * its threads), time spent running and waiting on a run queue (/proc/PID/schedstat, ns),
  * context switches, the CPU it last ran on. For the host: every CPU's jiffies by kind, steal too.
  */
-import { readFileSync } from 'node:fs';
+import { readProc } from './proc-read.js';
 
 export interface ProcessSample {
   pid: number;
@@ -32,17 +32,9 @@ export interface HostSample {
 
 const TICK_NS = 1e7; // USER_HZ = 100 on every Linux this runs on
 
-function read(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
 /** /proc/PID/stat's fields after the command name (which may hold spaces), from field 3 on; null if it is gone. */
 export function statFields(pid: number): string[] | null {
-  const stat = read(`/proc/${pid}/stat`);
+  const stat = readProc(`/proc/${pid}/stat`);
   return stat === null ? null : stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
@@ -52,8 +44,8 @@ export function sampleProcess(pid: number): ProcessSample | null {
   const utime = Number(f[11]);
   const stime = Number(f[12]);
   const cpu = Number(f[36]);
-  const sched = (read(`/proc/${pid}/schedstat`) ?? '0 0 0').trim().split(/\s+/).map(Number);
-  const status = read(`/proc/${pid}/status`) ?? '';
+  const sched = (readProc(`/proc/${pid}/schedstat`) ?? '0 0 0').trim().split(/\s+/).map(Number);
+  const status = readProc(`/proc/${pid}/status`) ?? '';
   const vol = /voluntary_ctxt_switches:\s+(\d+)/.exec(status);
   const invol = /nonvoluntary_ctxt_switches:\s+(\d+)/.exec(status);
   return {
@@ -89,7 +81,7 @@ export function stealShareOf(h: HostSpan | null): number | null {
 }
 
 export function sampleHost(): HostSample | null {
-  const text = read('/proc/stat');
+  const text = readProc('/proc/stat');
   if (text === null) return null;
   const line = text.split('\n').find((l) => l.startsWith('cpu '));
   if (!line) return null;
