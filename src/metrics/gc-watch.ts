@@ -9,8 +9,8 @@ export const GC_MINOR = 0;
 export const GC_MAJOR = 1;
 export const GC_MAX_NS = 2;
 
-/** Counts into cells[at + GC_*] while `counting()` says so; disconnect() when done. */
-export function watchGc(cells: Float64Array, at: number, counting: () => boolean): PerformanceObserver {
+/** Counts into cells[at + GC_*] while `counting()` says so, and calls `onMajor` after each full GC counted; disconnect() when done. */
+export function watchGc(cells: Float64Array, at: number, counting: () => boolean, onMajor?: () => void): PerformanceObserver {
   const observer = new PerformanceObserver((list) => {
     if (!counting()) return;
     for (const e of list.getEntries()) {
@@ -18,7 +18,10 @@ export function watchGc(cells: Float64Array, at: number, counting: () => boolean
       if (ns > cells[at + GC_MAX_NS]) cells[at + GC_MAX_NS] = ns;
       const kind = (e as { detail?: { kind?: number } | null }).detail?.kind;
       if (kind === constants.NODE_PERFORMANCE_GC_MINOR) cells[at + GC_MINOR] += 1;
-      else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) cells[at + GC_MAJOR] += 1;
+      else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+        cells[at + GC_MAJOR] += 1;
+        onMajor?.();
+      }
     }
   });
   observer.observe({ entryTypes: ['gc'] });

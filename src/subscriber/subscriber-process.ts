@@ -10,7 +10,8 @@ import { getHeapStatistics } from 'node:v8';
 import { encodeRequest, moldSession, type MoldRequest } from '../feed/moldudp64.js';
 import { DEFAULT_CLIENT, FROM_LINE_A, FROM_LINE_B } from '../recovery/mold-client.js';
 import { Sequencer } from '../recovery/sequencer.js';
-import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
+import type { PerformanceObserver } from 'node:perf_hooks';
+import { GC_MAJOR, GC_MAX_NS, GC_MINOR, watchGc } from '../metrics/gc-watch.js';
 import { DoorbellReceiver } from '../kernel/doorbell.js';
 import { clockCell, nowNs, tickClock } from '../metrics/clock.js';
 import { LogHistogram } from '../metrics/log-buckets.js';
@@ -45,6 +46,9 @@ const SPIN_SLICE_NS = 20e3;
 const SELF_POLLED_SPIN_SLICE_NS = 4e6;
 /** Full GCs whose live heap is kept for the final result (one every minute or two: days of run). */
 const MAX_LIVE_HEAP_SAMPLES = 2000;
+/** Where Subscriber.cells keeps its longest poll-loop cycle, and its GC counts (three cells, gc-watch.ts). */
+const C_MAX_STALL = 0;
+const C_GC = 1;
 const POLL_BATCH = 64;
 const POLLS_PER_CLOCK_READ = 16;
 /** Draining stops when the counts reconcile, or after this long without progress. */
@@ -74,27 +78,17 @@ class Subscriber {
   private blocked = false;
   private running = true;
   private interrupts = 0;
-  /** A spinner's longest poll-loop cycle since its first packet, ns; the clock at its last cycle. */
-  private maxStallNs = 0;
-  /** The longest garbage-collection pause since its first packet, ns: a stall the process caused itself. */
-  private maxGcNs = 0;
-  /** Garbage collections since its first packet: scavenges (young generation) and full mark-compacts. */
-  private readonly gc = { minor: 0, major: 0 };
+  /**
+   * A spinner's longest poll-loop cycle since its first packet (ns), and its garbage collections
+   * since then: scavenges, full GCs, the longest pause (a stall it caused itself). Cells, not
+   * fields: a field that held 0 took the first GC's fractional pause, the Subscriber's hidden
+   * class changed, and its optimised poll loop was thrown away mid-run (--trace-deopt: "wrong map"
+   * in pollAll and tick just after that GC).
+   */
+  private readonly cells = new Float64Array(1 + 3);
   /** The heap in use just after each full GC since its first packet: what it keeps (a leak raises it). */
   private readonly liveHeap: { atNs: number; bytes: number }[] = [];
-  private readonly gcWatch = new PerformanceObserver((list) => {
-    if (!this.baseline || Atomics.load(this.nic.i32, W_DONE) === 1) return;
-    for (const e of list.getEntries()) {
-      if (e.duration * 1e6 > this.maxGcNs) this.maxGcNs = e.duration * 1e6;
-      const kind = (e as { detail?: { kind?: number } | null }).detail?.kind;
-      if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) this.gc.minor++;
-      else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
-        this.gc.major++;
-        // Read as the observer is told (a turn after the collection), a few hundred a day at most.
-        if (this.liveHeap.length < MAX_LIVE_HEAP_SAMPLES) this.liveHeap.push({ atNs: nowNs(), bytes: getHeapStatistics().used_heap_size });
-      }
-    }
-  });
+  private gcWatch: PerformanceObserver | null = null;
   private lastCycleNs = 0;
   private ticking = false;
   private snapshotTimer: NodeJS.Timeout | undefined;
@@ -114,7 +108,10 @@ class Subscriber {
   }
 
   async start(): Promise<void> {
-    this.gcWatch.observe({ entryTypes: ['gc'] });
+    this.gcWatch = watchGc(this.cells, C_GC, () => this.baseline !== null && Atomics.load(this.nic.i32, W_DONE) === 0, () => {
+      // Read as the observer is told (a turn after the collection), a few hundred a day at most.
+      if (this.liveHeap.length < MAX_LIVE_HEAP_SAMPLES) this.liveHeap.push({ atNs: nowNs(), bytes: getHeapStatistics().used_heap_size });
+    });
     this.doorbell = new DoorbellReceiver(this.onInterrupt);
     this.snapshotTimer = setInterval(() => send(this.snapshot(false)), this.snapshotMs);
     this.lastActivityNs = nowNs();
@@ -279,7 +276,7 @@ class Subscriber {
       // spinner that was taken off its CPU shows it here, whatever its latency figures say.
       let prev = this.lastCycleNs;
       do {
-        if (prev > 0 && now - prev > this.maxStallNs && this.baseline && Atomics.load(this.nic.i32, W_DONE) === 0) this.maxStallNs = now - prev;
+        if (prev > 0 && now - prev > this.cells[C_MAX_STALL] && this.baseline && Atomics.load(this.nic.i32, W_DONE) === 0) this.cells[C_MAX_STALL] = now - prev;
         prev = now;
         // The clock costs more than an empty poll: read it once per few polls, so that a
         // packet is seen sooner after it lands.
@@ -364,9 +361,9 @@ class Subscriber {
       },
       interruptsReceived: this.interrupts,
       socketWait: this.socketWait(),
-      maxStallNs: this.spinning ? this.maxStallNs : null,
-      maxGcNs: this.maxGcNs,
-      gc: this.baseline ? { ...this.gc } : null,
+      maxStallNs: this.spinning ? this.cells[C_MAX_STALL] : null,
+      maxGcNs: this.cells[C_GC + GC_MAX_NS],
+      gc: this.baseline ? { minor: this.cells[C_GC + GC_MINOR], major: this.cells[C_GC + GC_MAJOR] } : null,
       ...(final ? { liveHeap: this.liveHeap } : {}),
       spinning: this.spinning && !this.blocked,
       blocked: this.blocked,
@@ -391,7 +388,7 @@ class Subscriber {
   stop(): void {
     this.running = false;
     clearInterval(this.snapshotTimer);
-    this.gcWatch.disconnect();
+    this.gcWatch?.disconnect();
     for (const m of this.memberships.values()) m.close(m.reader?.stack ?? null);
     this.doorbell?.close();
   }
