@@ -49,6 +49,9 @@ const MAX_LIVE_HEAP_SAMPLES = 2000;
 /** Where Subscriber.cells keeps its longest poll-loop cycle, and its GC counts (three cells, gc-watch.ts). */
 const C_MAX_STALL = 0;
 const C_GC = 1;
+/** Calls to setImmediate before the first packet (V8 allocates feedback after 8 by default). */
+const SET_IMMEDIATE_WARMUP = 32;
+const noop = (): void => undefined;
 const POLL_BATCH = 64;
 const POLLS_PER_CLOCK_READ = 16;
 /** Draining stops when the counts reconcile, or after this long without progress. */
@@ -115,6 +118,13 @@ class Subscriber {
     this.doorbell = new DoorbellReceiver(this.onInterrupt);
     this.snapshotTimer = setInterval(() => send(this.snapshot(false)), this.snapshotMs);
     this.lastActivityNs = nowNs();
+    // The spin loop's yield is Node's setImmediate, which V8 inlines into it. V8 gives a function
+    // its type feedback only after a few calls: at one yield every 4 ms, setImmediate could still
+    // have none when the loop was compiled, the compiled loop was thrown away at its first yield
+    // ("insufficient type feedback for call", at node:timers), and in 1 top-speed run of 4-5 it
+    // was never compiled again (a scavenge every ~35 ms, the interpreter's boxed doubles). Warmed
+    // here, as a feed handler warms its path before the open.
+    for (let i = 0; i < SET_IMMEDIATE_WARMUP; i++) setImmediate(noop);
   }
 
   /** One unicast socket per subscriber asks the re-request server and takes its replies, routed by session. */
