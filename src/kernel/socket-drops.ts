@@ -57,7 +57,7 @@ export function udpSockets(): UdpSocketRow[] {
  * A subscriber asks for every membership at every report: one read of /proc/net/udp serves the
  * memberships of one report (the reads of the same instant), and this process's socket inodes
  * are read again only when a socket is not among them (one opened since). Read afresh per
- * membership, they were a third of a spinning subscriber's garbage.
+ * membership, they were ~0.5 MB of the 7.8 MB a spinning subscriber made in 6 s.
  */
 const SAME_READ_MS = 20;
 let lastRead: { atMs: number; rows: UdpSocketRow[] } | null = null;

@@ -21,7 +21,7 @@ export function readProc(path: string): string | null {
     let n = 0;
     for (;;) {
       if (n === buf.length) {
-        // A file larger than any before (/proc/net/udp on a busy host): the buffer grows, once.
+        // A file larger than any before (/proc/net/udp on a busy host): the buffer grows, and stays grown.
         const grown = Buffer.allocUnsafe(2 * buf.length);
         buf.copy(grown, 0, 0, n);
         buf = grown;
